@@ -1,0 +1,63 @@
+//! The short banner hookpit prints at start: where to send webhooks, where to look, where they
+//! are stored, and a curl command that sends a test webhook (signed when a key is configured).
+
+use std::fmt::Write;
+
+use crate::app::App;
+use crate::verify::standard;
+
+/// A small body for the banner's curl command.
+const TEST_BODY: &str = r#"{"event_type":"ping","event_id":"hookpit-banner-test"}"#;
+
+/// The banner text.
+pub fn banner(app: &App) -> String {
+    let capture = format!("http://{}", app.bound.capture);
+    let mut ui = format!("http://{}", app.bound.ui);
+    if let Some(token) = &app.config.ui_token {
+        let _ = write!(ui, "/?token={token}");
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "hookpit {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(out, "  capture   {capture}/   (any method, any path)");
+    let _ = writeln!(out, "  inspect   {ui}");
+    let _ = writeln!(out, "  database  {}", app.config.db_path);
+    if let Some(file) = &app.config.config_file {
+        let _ = writeln!(
+            out,
+            "  routes    {} ({} routes)",
+            file.display(),
+            app.config.routes.len()
+        );
+    }
+    let _ = writeln!(out, "  keys      {}", describe_keys(app));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", test_curl(app, &capture));
+    out
+}
+
+fn describe_keys(app: &App) -> String {
+    let keys = app.keys.list();
+    if keys.is_empty() {
+        return "none (signed webhooks show as unverified; add --secret whsec_…)".into();
+    }
+    keys.iter()
+        .map(|k| format!("{} {}", k.route, k.masked))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A curl command for a test webhook: signed with the first key that can sign `/` paths, so it
+/// verifies as `valid` if sent within 5 minutes; unsigned when there is no such key.
+pub fn test_curl(app: &App, capture: &str) -> String {
+    let keys = app.keys.for_path("/");
+    let now = chrono::Utc::now().timestamp();
+    let msg_id = standard::new_msg_id();
+    match standard::sign(&msg_id, now, TEST_BODY.as_bytes(), &keys) {
+        Some(signature) => format!(
+            "Send a signed test webhook (valid for 5 minutes):\n  curl -sS {capture}/test \\\n    -H 'content-type: application/json' \\\n    -H 'svix-id: {msg_id}' -H 'svix-timestamp: {now}' \\\n    -H 'svix-signature: {signature}' \\\n    -d '{TEST_BODY}'"
+        ),
+        None => format!(
+            "Send a test webhook:\n  curl -sS {capture}/test -H 'content-type: application/json' -d '{TEST_BODY}'"
+        ),
+    }
+}

@@ -1,0 +1,397 @@
+//! Command line, environment and `hookpit.toml`: parsed by clap, checked by `validate()` into a
+//! `Config` the rest of the program trusts. Secrets only ever print masked.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+use crate::verify::{Key, KeyError};
+
+/// `hookpit`: a webhook tunnel-and-inspector.
+#[derive(Parser)]
+#[command(
+    name = "hookpit",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to run; the inspector when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Flags of the default `serve` command.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the inspector: capture webhooks, verify, store, stream to the UI (the default).
+    Serve(ServeArgs),
+}
+
+/// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.
+#[derive(Clone, Args)]
+pub struct ServeArgs {
+    /// Capture listener: every method and path is a webhook.
+    #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8700")]
+    pub listen: SocketAddr,
+    /// Browser UI, JSON API and WebSocket.
+    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701")]
+    pub ui: SocketAddr,
+    /// SQLite file; `:memory:` for a throwaway run [default: $XDG_DATA_HOME/hookpit/hookpit.db].
+    #[arg(long, env = "HOOKPIT_DB")]
+    pub db: Option<String>,
+    /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable.
+    #[arg(long = "secret", env = "HOOKPIT_SECRET", value_delimiter = ',')]
+    pub secrets: Vec<String>,
+    /// Status returned to the sender.
+    #[arg(long, env = "HOOKPIT_RESPOND_STATUS", default_value_t = 200)]
+    pub respond_status: u16,
+    /// Largest body accepted; larger ones get 413 and nothing is stored.
+    #[arg(long, env = "HOOKPIT_MAX_BODY", default_value_t = 26_214_400)]
+    pub max_body: u64,
+    /// Keep at most this many events; the oldest are pruned.
+    #[arg(long, env = "HOOKPIT_MAX_EVENTS", default_value_t = 100_000)]
+    pub max_events: u64,
+    /// Prune events older than this (e.g. `30m`, `12h`, `7d`).
+    #[arg(long, env = "HOOKPIT_MAX_AGE", value_parser = parse_duration)]
+    pub max_age: Option<Duration>,
+    /// Routes file [default: hookpit.toml when present].
+    #[arg(long, env = "HOOKPIT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Token the UI requires (Bearer, `?token=` or cookie); generated when the UI binds a
+    /// non-loopback address and none is given.
+    #[arg(long, env = "HOOKPIT_UI_TOKEN")]
+    pub ui_token: Option<String>,
+    /// Extra host name the UI answers to (besides its address and `localhost`); repeatable.
+    #[arg(long = "allow-host", env = "HOOKPIT_ALLOW_HOST", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A key did not parse.
+    #[error("{what}: {source}")]
+    Key {
+        /// Where the key came from.
+        what: String,
+        /// What is wrong with it.
+        source: KeyError,
+    },
+    /// The routes file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The routes file is not valid TOML of the expected shape.
+    #[error("{path}: {message}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One `[[route]]` of `hookpit.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteFile {
+    path: String,
+    #[serde(default)]
+    secrets: Vec<String>,
+    forward: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    route: Vec<RouteFile>,
+}
+
+/// A path prefix with its own keys and forward target.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Path prefix, starting with `/`.
+    pub path: String,
+    /// Keys that verify webhooks under this prefix.
+    pub keys: Vec<Key>,
+    /// Where webhooks under this prefix are forwarded.
+    pub forward: Option<String>,
+}
+
+/// The checked configuration of `hookpit serve` (its `Debug` masks secrets).
+#[derive(Clone)]
+pub struct Config {
+    /// Capture listener address.
+    pub listen: SocketAddr,
+    /// UI listener address.
+    pub ui: SocketAddr,
+    /// SQLite path or `:memory:`.
+    pub db_path: String,
+    /// Keys for paths without a route of their own.
+    pub keys: Vec<Key>,
+    /// Routes from the config file.
+    pub routes: Vec<Route>,
+    /// Status returned to senders.
+    pub respond_status: http::StatusCode,
+    /// Largest accepted body in bytes.
+    pub max_body: u64,
+    /// Retention bound by count.
+    pub max_events: u64,
+    /// Retention bound by age.
+    pub max_age: Option<Duration>,
+    /// Token the UI requires, if any.
+    pub ui_token: Option<String>,
+    /// Extra host names the UI answers to.
+    pub allow_hosts: Vec<String>,
+    /// Where the routes came from, for the banner.
+    pub config_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys print masked (their own Debug); the UI token is never printed.
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("ui", &self.ui)
+            .field("db_path", &self.db_path)
+            .field("keys", &self.keys)
+            .field("routes", &self.routes)
+            .field("respond_status", &self.respond_status)
+            .field("max_body", &self.max_body)
+            .field("ui_token", &self.ui_token.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServeArgs {
+    /// Parses flags as if given on the command line (for tests and embedding).
+    pub fn from_flags<I, S>(flags: I) -> Result<ServeArgs, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let args = std::iter::once("hookpit".into()).chain(flags.into_iter().map(Into::into));
+        Wrapper::try_parse_from(args).map(|w| w.serve)
+    }
+
+    /// Checks every value and loads the routes file.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        if !(200..=599).contains(&self.respond_status) {
+            return Err(ConfigError::Invalid(format!(
+                "--respond-status must be between 200 and 599, got {}",
+                self.respond_status
+            )));
+        }
+        let respond_status = http::StatusCode::from_u16(self.respond_status)
+            .map_err(|e| ConfigError::Invalid(format!("--respond-status: {e}")))?;
+        if self.max_body == 0 {
+            return Err(ConfigError::Invalid("--max-body must be above 0".into()));
+        }
+        if self.max_events == 0 {
+            return Err(ConfigError::Invalid("--max-events must be above 0".into()));
+        }
+        let keys = parse_keys(&self.secrets, "--secret")?;
+        let (routes, config_file) = load_routes(self.config.as_deref())?;
+        let ui_token = match self.ui_token {
+            Some(t) if t.trim().is_empty() => {
+                return Err(ConfigError::Invalid("--ui-token must not be empty".into()));
+            }
+            Some(t) => Some(t),
+            None if !self.ui.ip().is_loopback() => Some(crate::verify::standard::new_msg_id()),
+            None => None,
+        };
+        Ok(Config {
+            listen: self.listen,
+            ui: self.ui,
+            db_path: self.db.unwrap_or_else(default_db_path),
+            keys,
+            routes,
+            respond_status,
+            max_body: self.max_body,
+            max_events: self.max_events,
+            max_age: self.max_age,
+            ui_token,
+            allow_hosts: self.allow_hosts,
+            config_file,
+        })
+    }
+}
+
+fn parse_keys(pasted: &[String], what: &str) -> Result<Vec<Key>, ConfigError> {
+    pasted
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            Key::parse(None, s).map_err(|source| ConfigError::Key {
+                what: what.to_string(),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Reads the routes file: the one named, else `hookpit.toml` when present, else none.
+fn load_routes(named: Option<&Path>) -> Result<(Vec<Route>, Option<PathBuf>), ConfigError> {
+    let path = match named {
+        Some(p) => p.to_path_buf(),
+        None if Path::new("hookpit.toml").is_file() => PathBuf::from("hookpit.toml"),
+        None => return Ok((Vec::new(), None)),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let routes = parse_routes(&text).map_err(|e| match e {
+        ConfigError::Toml { message, .. } => ConfigError::Toml {
+            path: path.clone(),
+            message,
+        },
+        other => other,
+    })?;
+    Ok((routes, Some(path)))
+}
+
+/// Parses the text of a routes file.
+pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml {
+        path: PathBuf::from("hookpit.toml"),
+        message: e.to_string(),
+    })?;
+    file.route
+        .into_iter()
+        .map(|r| {
+            if !r.path.starts_with('/') {
+                return Err(ConfigError::Invalid(format!(
+                    "route path {:?} must start with /",
+                    r.path
+                )));
+            }
+            let keys = parse_keys(&r.secrets, &format!("route {}", r.path))?;
+            Ok(Route {
+                path: r.path,
+                keys,
+                forward: r.forward,
+            })
+        })
+        .collect()
+}
+
+/// `$XDG_DATA_HOME/hookpit/hookpit.db`, else `~/.local/share/hookpit/hookpit.db`.
+pub fn default_db_path() -> String {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("hookpit")
+        .join("hookpit.db")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Parses `45s`, `30m`, `12h`, `7d`, `500ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m, 2h or 7d"))?;
+    let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
+    match unit {
+        "" | "s" => Ok(secs(1)),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" => Ok(secs(60)),
+        "h" => Ok(secs(3600)),
+        "d" => Ok(secs(86_400)),
+        _ => Err(format!(
+            "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("12"), Ok(Duration::from_secs(12)));
+        assert!(parse_duration("5 weeks").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let cfg = ServeArgs::from_flags(["--db", ":memory:"])
+            .expect("flags parse")
+            .validate()
+            .expect("valid");
+        assert_eq!(cfg.listen.to_string(), "127.0.0.1:8700");
+        assert_eq!(cfg.ui.to_string(), "127.0.0.1:8701");
+        assert_eq!(cfg.max_body, 26_214_400);
+        assert_eq!(cfg.max_events, 100_000);
+        assert_eq!(cfg.respond_status, http::StatusCode::OK);
+        assert!(cfg.ui_token.is_none(), "no token on loopback");
+    }
+
+    #[test]
+    fn non_loopback_ui_gets_a_generated_token() {
+        let cfg = ServeArgs::from_flags(["--db", ":memory:", "--ui", "0.0.0.0:0"])
+            .expect("flags parse")
+            .validate()
+            .expect("valid");
+        assert!(cfg.ui_token.as_deref().is_some_and(|t| t.len() > 20));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let err = ServeArgs::from_flags(["--respond-status", "99"])
+            .expect("flags parse")
+            .validate()
+            .expect_err("1xx refused");
+        assert!(err.to_string().contains("--respond-status"));
+        let err = ServeArgs::from_flags(["--secret", "whpk_notbase64!"])
+            .expect("flags parse")
+            .validate()
+            .expect_err("bad key refused");
+        assert!(err.to_string().contains("--secret"));
+    }
+
+    #[test]
+    fn routes_file_parses_and_checks_paths() {
+        let routes = parse_routes(
+            "[[route]]\npath = \"/cyberdesk\"\nsecrets = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"]\nforward = \"http://localhost:3000/webhooks\"\n",
+        )
+        .expect("parses");
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].path, "/cyberdesk");
+        assert_eq!(routes[0].keys.len(), 1);
+        assert!(parse_routes("[[route]]\npath = \"nope\"\n").is_err());
+        assert!(parse_routes("[[route]]\npath = \"/a\"\nsecret = \"x\"\n").is_err());
+    }
+}

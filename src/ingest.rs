@@ -1,0 +1,72 @@
+//! The capture pipeline every webhook goes through, whatever carried it (capture port, relay,
+//! sender): verify → store → publish. Callers answer the sender only after this returns.
+
+use bytes::Bytes;
+
+use crate::app::App;
+use crate::live::LiveEvent;
+use crate::store::StoreError;
+use crate::store::model::{EventSummary, Headers, NewEvent, Source};
+
+/// A request as it arrived, before hookpit looked at it.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// When the last byte arrived.
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent.
+    pub path: String,
+    /// Raw query without `?`.
+    pub query: String,
+    /// Headers exactly as they arrived.
+    pub headers: Headers,
+    /// Raw body.
+    pub body: Bytes,
+    /// Peer address.
+    pub remote_addr: Option<String>,
+    /// How it came.
+    pub source: Source,
+}
+
+/// The first header named `name` (case-insensitive) whose value is UTF-8.
+pub fn header_str<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| std::str::from_utf8(v).ok())
+}
+
+/// Verifies, stores durably and publishes one webhook. `Err` means it is not on disk and the
+/// sender must be told to retry.
+pub async fn ingest(app: &App, arrival: Arrival) -> Result<EventSummary, StoreError> {
+    let keys = app.keys.for_path(&arrival.path);
+    let verification = crate::verify::verify(
+        &arrival.headers,
+        &arrival.body,
+        &keys,
+        arrival.received_at.timestamp(),
+    );
+    let msg_id = verification.msg_id.clone().or_else(|| {
+        header_str(&arrival.headers, "svix-id")
+            .or_else(|| header_str(&arrival.headers, "webhook-id"))
+            .map(str::to_string)
+    });
+    let event = NewEvent {
+        received_at: arrival.received_at,
+        content_type: header_str(&arrival.headers, "content-type").map(str::to_string),
+        extracted: crate::extract::extract(&arrival.body),
+        msg_id,
+        verification,
+        method: arrival.method,
+        path: arrival.path,
+        query: arrival.query,
+        headers: arrival.headers,
+        body: arrival.body,
+        remote_addr: arrival.remote_addr,
+        source: arrival.source,
+    };
+    let summary = app.store.insert_event(event).await?;
+    app.live.publish(LiveEvent::EventCreated(summary.clone()));
+    Ok(summary)
+}

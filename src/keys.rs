@@ -1,0 +1,171 @@
+//! The key ring: which signing keys verify which path. Keys come from `--secret` (route `/`),
+//! from `hookpit.toml` routes, and from the API (stored, so they survive a restart).
+
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+
+use crate::verify::Key;
+
+/// Where a key came from; API keys can be deleted, configured ones cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyOrigin {
+    /// `--secret` or `hookpit.toml`.
+    Config,
+    /// Added through `POST /api/keys`.
+    Api,
+}
+
+/// One key with the path prefix it applies to.
+#[derive(Clone)]
+struct Entry {
+    route: String,
+    key: Key,
+    origin: KeyOrigin,
+    /// Store id for API keys.
+    id: Option<i64>,
+}
+
+/// A key as the API lists it: never the secret itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyInfo {
+    /// Store id for API keys, `None` for configured ones.
+    pub id: Option<i64>,
+    /// Path prefix (`/` for every path without a route of its own).
+    pub route: String,
+    /// The key's label.
+    pub label: String,
+    /// `whsec`, `whpk`, `whsk` or `plain`.
+    pub kind: &'static str,
+    /// The masked secret, e.g. `whsec_…LaSw`.
+    pub masked: String,
+    /// Config or API.
+    pub origin: KeyOrigin,
+}
+
+/// Shared handle to the key ring (an `Arc<RwLock>`; the lock is never held across `.await`).
+#[derive(Clone, Default)]
+pub struct Keys {
+    entries: Arc<RwLock<Vec<Entry>>>,
+}
+
+/// Whether `path` lies under the route prefix `route` (on a segment boundary).
+pub fn route_matches(route: &str, path: &str) -> bool {
+    let route = route.trim_end_matches('/');
+    route.is_empty()
+        || path == route
+        || (path.starts_with(route) && path.as_bytes().get(route.len()) == Some(&b'/'))
+}
+
+impl Keys {
+    /// Adds a configured key for a route prefix.
+    pub fn add_config(&self, route: &str, key: Key) {
+        self.write().push(Entry {
+            route: route.to_string(),
+            key,
+            origin: KeyOrigin::Config,
+            id: None,
+        });
+    }
+
+    /// Adds a key stored through the API.
+    pub fn add_api(&self, id: i64, route: &str, key: Key) {
+        self.write().push(Entry {
+            route: route.to_string(),
+            key,
+            origin: KeyOrigin::Api,
+            id: Some(id),
+        });
+    }
+
+    /// Forgets an API key; `false` when no API key has that id.
+    pub fn remove_api(&self, id: i64) -> bool {
+        let mut entries = self.write();
+        let before = entries.len();
+        entries.retain(|e| e.id != Some(id));
+        entries.len() != before
+    }
+
+    /// The keys that verify `path`: those of the longest matching route prefix. A path with no
+    /// route of its own uses the `/` keys (`--secret`).
+    pub fn for_path(&self, path: &str) -> Vec<Key> {
+        let entries = self.read();
+        let best = entries
+            .iter()
+            .filter(|e| route_matches(&e.route, path))
+            .map(|e| e.route.trim_end_matches('/').len())
+            .max();
+        match best {
+            None => Vec::new(),
+            Some(len) => entries
+                .iter()
+                .filter(|e| {
+                    route_matches(&e.route, path) && e.route.trim_end_matches('/').len() == len
+                })
+                .map(|e| e.key.clone())
+                .collect(),
+        }
+    }
+
+    /// Every key, masked, for the API.
+    pub fn list(&self) -> Vec<KeyInfo> {
+        self.read()
+            .iter()
+            .map(|e| KeyInfo {
+                id: e.id,
+                route: e.route.clone(),
+                label: e.key.label().to_string(),
+                kind: e.key.kind(),
+                masked: e.key.masked(),
+                origin: e.origin,
+            })
+            .collect()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Entry>> {
+        // A panic while holding the lock cannot leave the Vec half-written, so poison is harmless.
+        self.entries.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Entry>> {
+        self.entries.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Key {
+        Key::parse(None, s).expect("valid key")
+    }
+
+    #[test]
+    fn route_prefix_matches_on_segment_boundaries() {
+        assert!(route_matches("/", "/anything"));
+        assert!(route_matches("/cyberdesk", "/cyberdesk"));
+        assert!(route_matches("/cyberdesk", "/cyberdesk/runs"));
+        assert!(route_matches("/cyberdesk/", "/cyberdesk/runs"));
+        assert!(!route_matches("/cyberdesk", "/cyberdesks"));
+        assert!(!route_matches("/cyberdesk", "/"));
+    }
+
+    #[test]
+    fn longest_route_wins_and_global_keys_cover_the_rest() {
+        let keys = Keys::default();
+        keys.add_config("/", key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        keys.add_config("/cyberdesk", key("whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0"));
+        keys.add_api(
+            7,
+            "/cyberdesk",
+            key("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+        );
+        assert_eq!(keys.for_path("/cyberdesk/x").len(), 2);
+        assert_eq!(keys.for_path("/github").len(), 1);
+        assert!(keys.remove_api(7));
+        assert!(!keys.remove_api(7));
+        assert_eq!(keys.for_path("/cyberdesk").len(), 1);
+        assert!(keys.list().iter().all(|k| k.masked.contains('…')));
+    }
+}

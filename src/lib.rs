@@ -1,0 +1,30 @@
+//! hookpit: a webhook tunnel-and-inspector. It captures webhooks on one port, verifies their
+//! signatures, stores them byte-exact in SQLite and streams them to a browser UI on another.
+//!
+//! Layout (data flows one way: capture → verify → store → publish):
+//! - `config`: command line, environment and `hookpit.toml`, checked into a `Config`.
+//! - `app`: the `App` bundle of handles and `run(listeners, shutdown)`.
+//! - `server`: the accept loop; `routes` (the one route table), `capture`, `api`, `ws`,
+//!   `assets`, `guard` (who may use the UI) and `head_tap` (headers as they were on the wire).
+//! - `ingest`: the pipeline every webhook goes through.
+//! - `verify`: signature schemes as pure functions (Standard Webhooks, Stripe, GitHub).
+//! - `keys`: which keys verify which path.
+//! - `extract`: event type and Cyberdesk run read from a JSON body.
+//! - `store`: SQLite with one group-committing writer thread; knows nothing of HTTP.
+//! - `live`: the broadcast hub behind the WebSocket.
+//! - `wire`: JSON shapes shared by the API and the live stream.
+//! - `banner`: what hookpit prints at start.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod banner;
+pub mod config;
+pub mod extract;
+pub mod ingest;
+pub mod keys;
+pub mod live;
+pub mod server;
+pub mod store;
+pub mod verify;
+pub mod wire;

@@ -1,0 +1,374 @@
+//! JSON API handlers of the UI listener (DESIGN.md §6): list, get, raw, delete, re-verify,
+//! keys and status. Each takes what it needs and returns an `ApiResult`.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::routes::{ApiError, ApiResult};
+use super::{Body, json_response};
+use crate::app::App;
+use crate::keys::route_matches;
+use crate::live::LiveEvent;
+use crate::store::model::{EventFilter, ListQuery};
+use crate::verify::Key;
+use crate::wire::EventDetailJson;
+
+/// Default and largest page sizes of `GET /api/events`.
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+/// Largest JSON body the API reads.
+const MAX_API_BODY: usize = 1024 * 1024;
+
+/// `GET /api/events?limit&before&q&verification&type&path&run_status&source&method`.
+pub async fn list(app: &App, uri: &Uri) -> ApiResult {
+    let mut filter = EventFilter::default();
+    let mut limit = DEFAULT_PAGE;
+    let mut before = None;
+    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        let v = v.into_owned();
+        let set = |slot: &mut Option<String>| *slot = Some(v.clone()).filter(|s| !s.is_empty());
+        match &*k {
+            "limit" => {
+                limit = v
+                    .parse::<u32>()
+                    .map_err(|_| ApiError::BadRequest(format!("limit {v:?} is not a number")))?
+                    .clamp(1, MAX_PAGE)
+            }
+            "before" => {
+                before = Some(v.parse::<i64>().map_err(|_| {
+                    ApiError::BadRequest(format!("before {v:?} is not an event id"))
+                })?)
+            }
+            "q" => parse_search(&v, &mut filter),
+            "verification" => set(&mut filter.verification),
+            "type" => set(&mut filter.event_type),
+            "path" => set(&mut filter.path_prefix),
+            "run_status" => set(&mut filter.run_status),
+            "source" => set(&mut filter.source),
+            "method" => set(&mut filter.method),
+            _ => {}
+        }
+    }
+    let page = app
+        .store
+        .list(ListQuery {
+            filter,
+            limit,
+            before,
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+/// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
+/// `is:`/`verification:`, `id:`) and free words; `"quoted words"` stay one term.
+pub fn parse_search(q: &str, filter: &mut EventFilter) {
+    for word in search_terms(q) {
+        let (key, value) = word.split_once(':').unwrap_or(("", &word));
+        let value = value.to_string();
+        match key.to_ascii_lowercase().as_str() {
+            "type" => filter.event_type = Some(value),
+            "status" | "run" => filter.run_status = Some(value),
+            "path" => filter.path_prefix = Some(value),
+            "method" => filter.method = Some(value.to_ascii_uppercase()),
+            "source" => filter.source = Some(value),
+            "is" | "verification" => filter.verification = Some(value),
+            "id" | "msg" => filter.msg_id = Some(value),
+            _ => filter.text.push(word.clone()),
+        }
+    }
+}
+
+/// Whitespace-separated terms, where a double-quoted run (quotes dropped) is one term.
+fn search_terms(q: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in q.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    terms.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        terms.push(current);
+    }
+    terms
+}
+
+/// `GET /api/events/{id}`.
+pub async fn get(app: &App, id: i64) -> ApiResult {
+    let event = app.store.get(id).await?.ok_or_else(|| not_found(id))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &EventDetailJson::from(&event),
+    ))
+}
+
+/// `GET /api/events/{id}/raw`: the body bytes with their content type, in a sandbox so a
+/// captured HTML body cannot run script on the UI's origin.
+pub async fn raw(app: &App, id: i64) -> ApiResult {
+    let (content_type, body) = app.store.raw_body(id).await?.ok_or_else(|| not_found(id))?;
+    let mut resp = Response::new(Full::new(body));
+    let ct = content_type
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, ct);
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("inline; filename=\"event-{id}.body\""))
+            .expect("ascii header value"),
+    );
+    Ok(resp)
+}
+
+/// `DELETE /api/events/{id}`.
+pub async fn delete(app: &App, id: i64) -> ApiResult {
+    if !app.store.delete(id).await? {
+        return Err(not_found(id));
+    }
+    app.live.publish(LiveEvent::EventDeleted { id });
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "deleted": id }),
+    ))
+}
+
+/// `DELETE /api/events`.
+pub async fn delete_all(app: &App) -> ApiResult {
+    let n = app.store.delete_all().await?;
+    app.live.publish(LiveEvent::EventsCleared);
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "deleted": n }),
+    ))
+}
+
+/// `POST /api/events/{id}/verify`: judge again with the keys configured now, at the time the
+/// webhook was received.
+pub async fn verify_one(app: &App, id: i64) -> ApiResult {
+    let verdict = reverify(app, id).await?.ok_or_else(|| not_found(id))?;
+    Ok(json_response(StatusCode::OK, &verdict))
+}
+
+#[derive(Deserialize, Default)]
+struct VerifyMany {
+    path: Option<String>,
+}
+
+/// `POST /api/verify` `{"path"?}`: re-verify every stored event under a path prefix.
+pub async fn verify_many(app: &App, req: Request<Incoming>) -> ApiResult {
+    let body: VerifyMany = read_json_or_default(req).await?;
+    let prefix = body.path.unwrap_or_else(|| "/".into());
+    let checked = reverify_route(app, &prefix).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "checked": checked }),
+    ))
+}
+
+/// Re-verifies one event, stores and publishes the new verdict.
+async fn reverify(app: &App, id: i64) -> Result<Option<crate::verify::Verdict>, ApiError> {
+    let Some(event) = app.store.get(id).await? else {
+        return Ok(None);
+    };
+    let received_at = chrono::DateTime::parse_from_rfc3339(&event.summary.received_at)
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|_| chrono::Utc::now().timestamp());
+    let keys = app.keys.for_path(&event.summary.path);
+    let verdict = crate::verify::verify(&event.headers, &event.body, &keys, received_at);
+    if let Some(summary) = app.store.set_verification(id, verdict.clone()).await? {
+        app.live.publish(LiveEvent::EventUpdated(summary));
+    }
+    Ok(Some(verdict))
+}
+
+/// Re-verifies every event whose path lies under `route`; returns how many were checked.
+async fn reverify_route(app: &App, route: &str) -> Result<usize, ApiError> {
+    let mut checked = 0;
+    let mut before = None;
+    loop {
+        let filter = EventFilter {
+            path_prefix: Some(route.trim_end_matches('/').to_string()).filter(|p| !p.is_empty()),
+            ..EventFilter::default()
+        };
+        let page = app
+            .store
+            .list(ListQuery {
+                filter,
+                limit: MAX_PAGE,
+                before,
+            })
+            .await?;
+        for e in page.events.iter().filter(|e| route_matches(route, &e.path)) {
+            reverify(app, e.id).await?;
+            checked += 1;
+        }
+        match page.next_before {
+            Some(b) => before = Some(b),
+            None => return Ok(checked),
+        }
+    }
+}
+
+/// `GET /api/keys`: every key, masked.
+pub fn list_keys(app: &App) -> Response<Body> {
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "keys": app.keys.list() }),
+    )
+}
+
+#[derive(Deserialize)]
+struct NewKey {
+    secret: String,
+    route: Option<String>,
+    label: Option<String>,
+    reverify: Option<bool>,
+}
+
+/// `POST /api/keys` `{"secret", "route"?, "label"?, "reverify"?}`: adds a key (stored, so it
+/// survives a restart) and by default re-verifies the route's stored events with it.
+pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
+    let new: NewKey = read_json(req).await?;
+    let route = new.route.unwrap_or_else(|| "/".into());
+    if !route.starts_with('/') {
+        return Err(ApiError::BadRequest(format!(
+            "route {route:?} must start with /"
+        )));
+    }
+    let label = new.label.filter(|l| !l.trim().is_empty());
+    let key = Key::parse(label.as_deref(), &new.secret)
+        .map_err(|e| ApiError::BadRequest(format!("key rejected: {e}")))?;
+    let stored = app.store.add_key(&route, key.label(), &new.secret).await?;
+    app.keys.add_api(stored.id, &route, key);
+    let checked = if new.reverify.unwrap_or(true) {
+        reverify_route(app, &route).await?
+    } else {
+        0
+    };
+    let info = app
+        .keys
+        .list()
+        .into_iter()
+        .find(|k| k.id == Some(stored.id));
+    Ok(json_response(
+        StatusCode::CREATED,
+        &serde_json::json!({ "key": info, "reverified": checked }),
+    ))
+}
+
+/// `DELETE /api/keys/{id}`.
+pub async fn delete_key(app: &App, id: i64) -> ApiResult {
+    if !app.store.delete_key(id).await? || !app.keys.remove_api(id) {
+        return Err(ApiError::NotFound(format!(
+            "no key with id {id} was added through the API (configured keys live in hookpit.toml or --secret)"
+        )));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "deleted": id }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct KeyId {
+    id: i64,
+}
+
+/// `DELETE /api/keys` `{"id"}`.
+pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult {
+    let body: KeyId = read_json(req).await?;
+    delete_key(app, body.id).await
+}
+
+/// `GET /api/status`.
+pub async fn status(app: &App) -> ApiResult {
+    let events = app.store.count().await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "capture_url": format!("http://{}", app.bound.capture),
+            "ui_url": format!("http://{}", app.bound.ui),
+            "db_path": app.config.db_path,
+            "events": events,
+            "forward": null,
+            "relay": null,
+        }),
+    ))
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::NotFound(format!("no event with id {id}"))
+}
+
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
+    Limited::new(req.into_body(), MAX_API_BODY)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ApiError::TooLarge(MAX_API_BODY as u64)
+            } else {
+                ApiError::BadRequest(format!("could not read the request body: {e}"))
+            }
+        })
+}
+
+async fn read_json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, ApiError> {
+    let bytes = read_body(req).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
+}
+
+async fn read_json_or_default<T: DeserializeOwned + Default>(
+    req: Request<Incoming>,
+) -> Result<T, ApiError> {
+    let bytes = read_body(req).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_box_splits_into_filters_and_words() {
+        let mut f = EventFilter::default();
+        parse_search(
+            "run_complete status:task_failed path:/cyberdesk is:invalid Appointment",
+            &mut f,
+        );
+        assert_eq!(f.text, vec!["run_complete", "Appointment"]);
+        assert_eq!(f.run_status.as_deref(), Some("task_failed"));
+        assert_eq!(f.path_prefix.as_deref(), Some("/cyberdesk"));
+        assert_eq!(f.verification.as_deref(), Some("invalid"));
+        let mut g = EventFilter::default();
+        parse_search(
+            "method:post http://x \"Confirm appointment\" path:\"/a b\"",
+            &mut g,
+        );
+        assert_eq!(g.path_prefix.as_deref(), Some("/a b"));
+        assert_eq!(g.method.as_deref(), Some("POST"));
+        assert_eq!(g.text, vec!["http://x", "Confirm appointment"]);
+    }
+}

@@ -1,0 +1,129 @@
+//! The accept loop both listeners share: hyper-util's auto builder (HTTP/1 and HTTP/2), one
+//! task and tracing span per connection, accept errors logged and backed off, and a bounded
+//! drain on shutdown. What each request does is decided in `routes.rs`.
+
+mod api;
+mod assets;
+mod capture;
+mod guard;
+mod head_tap;
+pub mod routes;
+mod ws;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+use crate::app::App;
+pub use head_tap::{HeadQueue, RawHead};
+
+/// Response body of every hookpit answer.
+pub type Body = Full<Bytes>;
+
+/// How long shutdown waits for open connections to finish.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
+/// How long a client may take to send a request's headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause after a failed accept (e.g. out of file descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Which of the two listeners a connection arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// Webhooks: every method and path is captured.
+    Capture,
+    /// The browser UI, JSON API and WebSocket.
+    Ui,
+}
+
+/// What a request handler knows about its connection.
+#[derive(Clone)]
+pub struct Conn {
+    /// The peer.
+    pub remote: SocketAddr,
+    /// Request heads exactly as they were on the wire (capture listener only).
+    pub heads: HeadQueue,
+}
+
+/// Serves `listener` until the app starts stopping, then drains for up to `DRAIN_DEADLINE`.
+pub async fn serve(listener: TcpListener, which: Listener, app: App) {
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    tracing::warn!(listener = ?which, "accept failed: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        // Small responses should leave at once, not wait for Nagle.
+        let _ = stream.set_nodelay(true);
+        let (io, heads) = head_tap::HeadTap::new(stream, which == Listener::Capture);
+        let conn = Conn { remote, heads };
+        let app = app.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let app = app.clone();
+            let conn = conn.clone();
+            async move { Ok::<_, Infallible>(routes::dispatch(which, app, req, conn).await) }
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(io), service)
+            .into_owned();
+        let watched = graceful.watch(connection);
+        let span = tracing::debug_span!("conn", listener = ?which, %remote);
+        tokio::spawn(
+            async move {
+                if let Err(e) = watched.await {
+                    tracing::debug!("connection ended with an error: {e}");
+                }
+            }
+            .instrument(span),
+        );
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN_DEADLINE) => {
+            tracing::warn!(listener = ?which, "connections still open after {DRAIN_DEADLINE:?}; closing them");
+        }
+    }
+}
+
+/// A JSON answer.
+pub fn json_response(status: http::StatusCode, value: &impl serde::Serialize) -> Response<Body> {
+    let body = serde_json::to_vec(value).expect("API values serialize");
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// A JSON error: `{"error": message}`.
+pub fn error_response(status: http::StatusCode, message: impl Into<String>) -> Response<Body> {
+    json_response(status, &serde_json::json!({ "error": message.into() }))
+}

@@ -1,0 +1,147 @@
+//! The one route table: the capture listener sends everything to capture; the UI listener
+//! checks the guard, then maps method and path to the API, the WebSocket or the embedded files.
+//! This is also the one place where errors become HTTP statuses.
+
+use http::{Method, StatusCode, header};
+use hyper::Request;
+use hyper::Response;
+use hyper::body::Incoming;
+
+use super::{Body, Conn, Listener, api, assets, capture, error_response, guard, ws};
+use crate::app::App;
+use crate::store::StoreError;
+
+/// Content-Security-Policy of every UI answer: nothing but hookpit's own files.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// What an API handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such thing.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request body is over the limit.
+    #[error("request body over {0} bytes")]
+    TooLarge(u64),
+    /// Storage failed.
+    #[error("storage error: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    fn into_response(self) -> Response<Body> {
+        let status = match &self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Store(e) => {
+                tracing::error!("API storage error: {e}");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        error_response(status, self.to_string())
+    }
+}
+
+/// Result of an API handler.
+pub type ApiResult = Result<Response<Body>, ApiError>;
+
+/// Handles one request of either listener.
+pub async fn dispatch(
+    which: Listener,
+    app: App,
+    req: Request<Incoming>,
+    conn: Conn,
+) -> Response<Body> {
+    match which {
+        Listener::Capture => capture::handle(app, req, conn).await,
+        Listener::Ui => {
+            let mut resp = ui(app, req).await;
+            let headers = resp.headers_mut();
+            if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    http::HeaderValue::from_static(CSP),
+                );
+            }
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                http::HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::REFERRER_POLICY,
+                http::HeaderValue::from_static("no-referrer"),
+            );
+            headers.insert(
+                header::X_FRAME_OPTIONS,
+                http::HeaderValue::from_static("DENY"),
+            );
+            resp
+        }
+    }
+}
+
+async fn ui(app: App, req: Request<Incoming>) -> Response<Body> {
+    let admitted = match guard::admit(&app, req.method(), req.uri(), req.headers()) {
+        Ok(a) => a,
+        Err(refusal) => {
+            let (status, message) = refusal.status_and_message();
+            tracing::warn!(uri = %req.uri(), "UI request refused: {message}");
+            return error_response(status, message);
+        }
+    };
+    let mut resp = match route(app, req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    };
+    if let Some(token) = admitted.set_token_cookie {
+        let cookie = format!(
+            "{}={token}; HttpOnly; SameSite=Strict; Path=/",
+            guard::TOKEN_COOKIE
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+async fn route(app: App, req: Request<Incoming>) -> ApiResult {
+    let path = req.uri().path().to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let method = req.method().clone();
+    match (&method, segments.as_slice()) {
+        (&Method::GET, ["api", "events"]) => api::list(&app, req.uri()).await,
+        (&Method::DELETE, ["api", "events"]) => api::delete_all(&app).await,
+        (&Method::GET, ["api", "events", id]) => api::get(&app, parse_id(id)?).await,
+        (&Method::DELETE, ["api", "events", id]) => api::delete(&app, parse_id(id)?).await,
+        (&Method::GET, ["api", "events", id, "raw"]) => api::raw(&app, parse_id(id)?).await,
+        (&Method::POST, ["api", "events", id, "verify"]) => {
+            api::verify_one(&app, parse_id(id)?).await
+        }
+        (&Method::POST, ["api", "verify"]) => api::verify_many(&app, req).await,
+        (&Method::GET, ["api", "keys"]) => Ok(api::list_keys(&app)),
+        (&Method::POST, ["api", "keys"]) => api::add_key(&app, req).await,
+        (&Method::DELETE, ["api", "keys"]) => api::delete_key_by_body(&app, req).await,
+        (&Method::DELETE, ["api", "keys", id]) => api::delete_key(&app, parse_id(id)?).await,
+        (&Method::GET, ["api", "status"]) => api::status(&app).await,
+        (&Method::GET, ["api", "live"]) => Ok(ws::upgrade(app, req)),
+        (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
+        (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())
+            .ok_or_else(|| ApiError::NotFound(format!("no page at {path}"))),
+        _ => Err(ApiError::NotFound(format!("no route {method} {path}"))),
+    }
+}
+
+fn parse_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::BadRequest(format!("{text:?} is not an event id")))
+}

@@ -1,0 +1,118 @@
+//! `GET /api/live`: the WebSocket that streams the live hub to a browser tab. A tab that falls
+//! behind gets `resync` and stays connected; a ping every 20 s keeps proxies from dropping it.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderValue, StatusCode, header};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::sync::broadcast::error::RecvError;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, coding::CloseCode};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::{Body, error_response};
+use crate::app::App;
+use crate::live::LiveEvent;
+
+/// How often the server pings each client.
+pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// Largest message a client may send (clients only send control frames).
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+
+/// Answers the upgrade and spawns the client's task.
+pub fn upgrade(app: App, req: Request<Incoming>) -> Response<Body> {
+    let headers = req.headers();
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    let key = headers.get(header::SEC_WEBSOCKET_KEY);
+    let version_ok = headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v.as_bytes() == b"13");
+    let Some(key) = key.filter(|_| {
+        version_ok
+            && has_token(header::UPGRADE, "websocket")
+            && has_token(header::CONNECTION, "upgrade")
+    }) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "this is hookpit's live stream: connect with a WebSocket (version 13)",
+        );
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    tokio::spawn(async move {
+        match hyper::upgrade::on(req).await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(MAX_CLIENT_MESSAGE))
+                    .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
+                client(app, ws).await;
+            }
+            Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
+        }
+    });
+    let mut resp = Response::new(Body::default());
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(
+        header::SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&accept).expect("base64 is a valid header value"),
+    );
+    resp
+}
+
+/// Streams the hub to one client until it leaves or hookpit stops.
+async fn client<S>(app: App, ws: WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (mut sink, mut incoming) = ws.split();
+    let mut frames = app.live.subscribe();
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let mut ping =
+        tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    loop {
+        let outgoing = tokio::select! {
+            frame = frames.recv() => match frame {
+                Ok(text) => Message::Text(text),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "live client lagged; sending resync");
+                    Message::Text(LiveEvent::Resync.to_frame())
+                }
+                Err(RecvError::Closed) => break,
+            },
+            msg = incoming.next() => match msg {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => continue, // pongs and stray messages: nothing to do
+            },
+            _ = ping.tick() => Message::Ping(Default::default()),
+            _ = &mut stopped => {
+                let bye = CloseFrame { code: CloseCode::Away, reason: "hookpit is shutting down".into() };
+                let _ = sink.send(Message::Close(Some(bye))).await;
+                break;
+            }
+        };
+        if sink.send(outgoing).await.is_err() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Opening connections to one database (a file, or a shared in-memory one for `:memory:`),
+//! their pragmas, the check that a file is hookpit's, and the embedded migrations.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::StoreError;
+
+/// How long a connection waits for a lock before giving up with `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `PRAGMA application_id` of a hookpit database: "hook" in ASCII.
+const APP_ID: i64 = 0x686f_6f6b;
+
+/// Schema migrations in order: `(user_version after it, SQL)`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+/// Numbers the in-memory databases of this process, so each `:memory:` store is its own.
+static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
+
+/// Where the database lives; every connection of a store opens the same target.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A file on disk (WAL mode).
+    File(PathBuf),
+    /// A `memdb` VFS URI: shared by all connections of this process that open it, freed with the
+    /// last of them, never written to disk.
+    Memory(String),
+}
+
+impl Target {
+    /// Resolves the `--db` value; for a file, creates its parent directories.
+    pub(crate) fn new(path: &str) -> Result<Target, StoreError> {
+        if path == ":memory:" {
+            let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
+            let uri = format!("file:/hookpit-{}-{n}?vfs=memdb", std::process::id());
+            return Ok(Target::Memory(uri));
+        }
+        let file = PathBuf::from(path);
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+                path: dir.display().to_string(),
+                error: Arc::new(e),
+            })?;
+        }
+        Ok(Target::File(file))
+    }
+
+    /// Opens one raw connection with the given extra flags.
+    fn open(&self, create: bool) -> rusqlite::Result<Connection> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        match self {
+            // No URI flag for files: a path that happens to start with `file:` stays a path.
+            Target::File(path) => Connection::open_with_flags(path, flags),
+            Target::Memory(uri) => {
+                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            }
+        }
+    }
+}
+
+/// Opens the writer's connection: checks the file is hookpit's, sets WAL and runs migrations.
+pub(crate) fn open_writer(target: &Target, path: &str) -> Result<Connection, StoreError> {
+    let not_a_db = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => corrupt(path, "the file is not an SQLite database"),
+        _ => StoreError::from(e),
+    };
+    let conn = target.open(true).map_err(not_a_db)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Check before any pragma that would change the file (journal mode is stored in it).
+    let version = check_identity(&conn, path).map_err(|e| match e {
+        StoreError::Sqlite(inner) if inner.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
+            corrupt(path, "the file is not an SQLite database")
+        }
+        other => other,
+    })?;
+    if matches!(target, Target::File(_)) {
+        // memdb has no shared memory for WAL; it keeps its in-memory journal instead.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path, mode, "store: the file system refused WAL mode");
+        }
+    }
+    // FULL: a 2xx means the event is on disk; group commit pays for the extra fsync.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrate(&conn, version)?;
+    Ok(conn)
+}
+
+/// Opens a read connection to a database the writer has already set up.
+pub(crate) fn open_reader(target: &Target) -> Result<Connection, StoreError> {
+    let conn = target.open(false)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// Refuses a database that is not hookpit's or is newer than this build; returns its version.
+fn check_identity(conn: &Connection, path: &str) -> Result<i64, StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if version == 0 {
+        let tables: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables > 0 {
+            return Err(corrupt(path, "it is an SQLite database of another program"));
+        }
+    } else if app_id != APP_ID {
+        return Err(corrupt(path, "it is an SQLite database of another program"));
+    }
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    if version > latest {
+        let why = format!("its schema version {version} is newer than this hookpit's ({latest})");
+        return Err(corrupt(path, &why));
+    }
+    Ok(version)
+}
+
+/// Applies every migration above `version`, each in its own transaction.
+fn migrate(conn: &Connection, version: i64) -> Result<(), StoreError> {
+    for &(to, sql) in MIGRATIONS.iter().filter(|m| m.0 > version) {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = conn
+            .execute_batch(sql)
+            .and_then(|()| conn.pragma_update(None, "user_version", to))
+            .and_then(|()| conn.execute_batch("COMMIT"));
+        if let Err(e) = applied {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// The error for a database hookpit will not use.
+fn corrupt(path: &str, reason: &str) -> StoreError {
+    StoreError::Corrupt {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    }
+}

@@ -1,0 +1,321 @@
+//! Storage: webhooks, their delivery attempts, signing keys and meta values in SQLite.
+//! One writer thread commits writes in batches (group commit); reads run on pooled connections
+//! in `spawn_blocking`. The store knows nothing of HTTP or the live stream.
+
+pub mod model;
+
+mod codec;
+mod conn;
+mod ops;
+mod read;
+mod rows;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::verify::Verdict;
+use model::{
+    Attempt, AttemptOutcome, EventSummary, ListQuery, NewAttempt, NewEvent, Page, StoredEvent,
+    StoredKey,
+};
+
+/// Jobs that may wait for the writer before senders wait too (backpressure, not blocking).
+const QUEUE: usize = 4_096;
+
+/// Why a store operation failed. Each message is complete (it includes the underlying error's),
+/// so none has a `source`; the variants still carry the underlying error.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed (disk full, I/O error, locked past the busy timeout, ...).
+    #[error("database error: {0}")]
+    Sqlite(Arc<rusqlite::Error>),
+    /// The writer thread has stopped, so nothing more can be written.
+    #[error("the store is closed")]
+    Closed,
+    /// The file at `path` is not a database hookpit can use; it is left untouched.
+    #[error("{path} is not a usable hookpit database: {reason}; move it away or pick another --db")]
+    Corrupt {
+        /// The database path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file-system step around the database failed.
+    #[error("cannot prepare {path}: {error}")]
+    Io {
+        /// The path involved.
+        path: String,
+        /// The underlying error.
+        error: Arc<std::io::Error>,
+    },
+    /// A write named a row that does not exist.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// `event` or `attempt`.
+        what: &'static str,
+        /// The id asked for.
+        id: i64,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(Arc::new(e))
+    }
+}
+
+/// Bounds on what the store keeps; the oldest events go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Most events kept (`0`: no bound).
+    pub max_events: u64,
+    /// Events older than this (by `received_at`) are deleted, checked at most once a second.
+    pub max_age: Option<Duration>,
+}
+
+/// What the writer has done since open (for tests and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoreStats {
+    /// Batch transactions committed.
+    pub commits: u64,
+    /// Write operations in those transactions.
+    pub writes: u64,
+    /// Batch transactions that failed (each of their operations got the error).
+    pub failed_batches: u64,
+    /// Events deleted by retention.
+    pub pruned: u64,
+}
+
+/// Handle to hookpit's SQLite store: cheap to clone, every clone shares one `Arc`.
+#[derive(Clone)]
+pub struct Store {
+    /// The shared state.
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every clone of a [`Store`] shares. Fields drop in order: the job sender first, so the
+/// writer sees the channel close, then `_writer`, which waits for it to finish.
+struct Inner {
+    /// Jobs for the writer thread.
+    jobs: mpsc::Sender<Box<dyn writer::Job>>,
+    /// The path as given (`:memory:` for a throwaway store).
+    path: String,
+    /// Read connections.
+    pool: read::Pool,
+    /// The writer's counters.
+    counters: Arc<writer::Counters>,
+    /// The writer thread, joined on drop (held only for that).
+    _writer: WriterThread,
+}
+
+/// Joins the writer thread when the last `Store` clone goes away (it is idle by then: every
+/// caller that queued a job held a clone until answered).
+struct WriterThread(Option<JoinHandle<()>>);
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, or a fresh in-memory one for `:memory:`:
+    /// creates parent directories, refuses a file that is not hookpit's, runs migrations and
+    /// starts the writer thread. Blocking: call it at start-up, not on the async runtime.
+    pub fn open(path: &str, retention: Retention) -> Result<Store, StoreError> {
+        let target = conn::Target::new(path)?;
+        let write_conn = conn::open_writer(&target, path)?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let counters = Arc::new(writer::Counters::default());
+        let writer = writer::Writer::new(write_conn, rx, retention, Arc::clone(&counters))?;
+        let handle = std::thread::Builder::new()
+            .name("hookpit-store-writer".into())
+            .spawn(move || writer.run())
+            .map_err(|e| StoreError::Io {
+                path: path.to_owned(),
+                error: Arc::new(e),
+            })?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                jobs: tx,
+                path: path.to_owned(),
+                pool: read::Pool::new(target),
+                counters,
+                _writer: WriterThread(Some(handle)),
+            }),
+        })
+    }
+
+    /// The database path as given to [`Store::open`].
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// Counters of the writer since open.
+    pub fn stats(&self) -> StoreStats {
+        let c = &self.inner.counters;
+        StoreStats {
+            commits: c.commits.load(Ordering::Relaxed),
+            writes: c.jobs.load(Ordering::Relaxed),
+            failed_batches: c.failed.load(Ordering::Relaxed),
+            pruned: c.pruned.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Queues `work` for the writer thread; answers once its batch has committed.
+    pub(crate) async fn write<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job = writer::job(weight, work, tx);
+        self.inner
+            .jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a pooled read connection in `spawn_blocking`.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        match tokio::task::spawn_blocking(move || inner.pool.with(f)).await {
+            Ok(out) => out,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::Closed),
+        }
+    }
+
+    /// Stores a captured event; returns only once it is committed to disk.
+    pub async fn insert_event(&self, e: NewEvent) -> Result<EventSummary, StoreError> {
+        self.write(e.body.len(), move |ctx| ops::insert_event(ctx, e))
+            .await
+    }
+
+    /// One page of the event list, newest first (limit clamped to 1..=500).
+    pub async fn list(&self, q: ListQuery) -> Result<Page, StoreError> {
+        self.read(move |c| read::list(c, &q)).await
+    }
+
+    /// Everything stored about one event.
+    pub async fn get(&self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
+        self.read(move |c| read::get(c, id)).await
+    }
+
+    /// An event's content type and exact body bytes.
+    pub async fn raw_body(&self, id: i64) -> Result<Option<(Option<String>, Bytes)>, StoreError> {
+        self.read(move |c| read::raw_body(c, id)).await
+    }
+
+    /// Deletes one event with its body and attempts; whether it existed.
+    pub async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(0, move |ctx| ops::delete_event(ctx, id)).await
+    }
+
+    /// Deletes every event; how many there were.
+    pub async fn delete_all(&self) -> Result<u64, StoreError> {
+        self.write(0, ops::delete_all).await
+    }
+
+    /// Replaces an event's verdict (re-verify); its new summary, `None` if it does not exist.
+    pub async fn set_verification(
+        &self,
+        id: i64,
+        v: Verdict,
+    ) -> Result<Option<EventSummary>, StoreError> {
+        self.write(0, move |ctx| ops::set_verification(ctx, id, &v))
+            .await
+    }
+
+    /// Events stored.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        self.read(read::count).await
+    }
+
+    /// Records a delivery try that starts now; `NotFound` if the event is gone.
+    pub async fn insert_attempt(&self, a: NewAttempt) -> Result<Attempt, StoreError> {
+        self.write(0, move |ctx| ops::insert_attempt(ctx, a)).await
+    }
+
+    /// Records how a delivery try ended; `NotFound` if the attempt is gone.
+    pub async fn finish_attempt(&self, id: i64, o: AttemptOutcome) -> Result<Attempt, StoreError> {
+        self.write(o.response_body.len(), move |ctx| {
+            ops::finish_attempt(ctx, id, o)
+        })
+        .await
+    }
+
+    /// Every attempt of one event, oldest first.
+    pub async fn attempts(&self, event_id: i64) -> Result<Vec<Attempt>, StoreError> {
+        self.read(move |c| Ok(rows::attempts_of(c, event_id)?))
+            .await
+    }
+
+    /// Attempts whose retry is due at `now` and that no later forward or retry of the same
+    /// event superseded; earliest first, at most 500 per call.
+    pub async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<Attempt>, StoreError> {
+        self.read(move |c| read::due_retries(c, now)).await
+    }
+
+    /// Every stored signing key, oldest first.
+    pub async fn keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        self.read(read::keys).await
+    }
+
+    /// Stores a signing key for a route prefix.
+    pub async fn add_key(
+        &self,
+        route: &str,
+        label: &str,
+        secret: &str,
+    ) -> Result<StoredKey, StoreError> {
+        let (route, label, secret) = (route.to_owned(), label.to_owned(), secret.to_owned());
+        self.write(0, move |ctx| ops::add_key(ctx, route, label, secret))
+            .await
+    }
+
+    /// Deletes a signing key; whether it existed.
+    pub async fn delete_key(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(0, move |ctx| ops::delete_key(ctx, id)).await
+    }
+
+    /// One meta value.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| read::meta(c, &key)).await
+    }
+
+    /// Sets one meta value.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(0, move |ctx| ops::set_meta(ctx, &key, &value))
+            .await
+    }
+}

@@ -1,0 +1,274 @@
+//! The single writer thread: it owns the write connection, takes jobs from a channel, runs
+//! every queued job in one transaction (group commit), answers each job after the commit,
+//! then applies retention.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::codec::to_ms;
+use super::{Retention, StoreError};
+
+/// Most jobs one transaction takes.
+pub(crate) const MAX_BATCH_JOBS: usize = 1_000;
+
+/// Most body bytes one transaction takes (a job over it still runs, alone).
+pub(crate) const MAX_BATCH_BYTES: usize = 64 << 20;
+
+/// Pruning by age runs at most this often.
+const AGE_PRUNE_EVERY: Duration = Duration::from_secs(1);
+
+/// What a job sees while it runs inside the batch's transaction.
+pub(crate) struct Ctx<'c> {
+    /// The write connection, inside the batch's transaction.
+    pub(crate) conn: &'c Connection,
+    /// Events stored once this transaction commits.
+    pub(crate) count: u64,
+    /// Whether a job of this batch stored an event (retention runs after such a batch).
+    pub(crate) inserted: bool,
+}
+
+/// One queued write, type-erased so one channel carries every kind.
+pub(crate) trait Job: Send {
+    /// Body bytes it carries, to bound a batch's size.
+    fn weight(&self) -> usize;
+    /// Runs inside the batch's transaction; on failure returns a copy of the error.
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> Option<StoreError>;
+    /// Answers the caller once the batch committed (`Ok`) or failed (`Err`, for every job).
+    fn reply(self: Box<Self>, batch: Result<(), StoreError>);
+}
+
+/// A job made of a closure and the oneshot its caller awaits.
+struct Pending<T, F> {
+    /// Body bytes it carries.
+    weight: usize,
+    /// The work; taken when run.
+    work: Option<F>,
+    /// The work's result, held until the batch commits.
+    out: Option<Result<T, StoreError>>,
+    /// Where the caller waits.
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+/// Wraps a closure as a job answering on `reply`.
+pub(crate) fn job<T, F>(
+    weight: usize,
+    work: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+) -> Box<dyn Job>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+{
+    Box::new(Pending {
+        weight,
+        work: Some(work),
+        out: None,
+        reply,
+    })
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send,
+{
+    fn weight(&self) -> usize {
+        self.weight
+    }
+
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> Option<StoreError> {
+        let out = self
+            .work
+            .take()
+            .map_or(Err(StoreError::Closed), |work| work(ctx));
+        let failed = out.as_ref().err().cloned();
+        self.out = Some(out);
+        failed
+    }
+
+    fn reply(self: Box<Self>, batch: Result<(), StoreError>) {
+        let answer = match batch {
+            Ok(()) => self.out.unwrap_or(Err(StoreError::Closed)),
+            Err(e) => Err(e),
+        };
+        // The caller may have gone away (its request was cancelled); the write stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// Counters the writer keeps, readable from any thread.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Committed batch transactions.
+    pub(crate) commits: AtomicU64,
+    /// Jobs in committed batches.
+    pub(crate) jobs: AtomicU64,
+    /// Batches whose transaction failed.
+    pub(crate) failed: AtomicU64,
+    /// Events removed by retention.
+    pub(crate) pruned: AtomicU64,
+}
+
+/// The writer thread's state.
+pub(crate) struct Writer {
+    /// The one connection that writes.
+    conn: Connection,
+    /// Jobs from every `Store` clone.
+    jobs: mpsc::Receiver<Box<dyn Job>>,
+    /// Bounds on what is kept.
+    retention: Retention,
+    /// Events stored, loaded at open and kept in step with every commit.
+    count: u64,
+    /// When pruning by age last ran.
+    last_age_prune: Option<Instant>,
+    /// Shared counters.
+    counters: Arc<Counters>,
+}
+
+impl Writer {
+    /// Prepares the writer for an open, migrated connection.
+    pub(crate) fn new(
+        conn: Connection,
+        jobs: mpsc::Receiver<Box<dyn Job>>,
+        retention: Retention,
+        counters: Arc<Counters>,
+    ) -> Result<Writer, StoreError> {
+        let count = count_events(&conn)?;
+        Ok(Writer {
+            conn,
+            jobs,
+            retention,
+            count,
+            last_age_prune: None,
+            counters,
+        })
+    }
+
+    /// Runs until every `Store` clone is gone and the queue is empty.
+    pub(crate) fn run(mut self) {
+        self.prune();
+        // The start-up pass does not hold back the age check after the first batch.
+        self.last_age_prune = None;
+        while let Some(first) = self.jobs.blocking_recv() {
+            let mut bytes = first.weight();
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH_JOBS && bytes < MAX_BATCH_BYTES {
+                match self.jobs.try_recv() {
+                    Ok(job) => {
+                        bytes += job.weight();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let jobs = batch.len() as u64;
+            let outcome = self.commit_batch(&mut batch);
+            let inserted = matches!(outcome, Ok(true));
+            match &outcome {
+                Ok(_) => {
+                    self.counters.commits.fetch_add(1, Ordering::Relaxed);
+                    self.counters.jobs.fetch_add(jobs, Ordering::Relaxed);
+                }
+                Err(_) => {
+                    self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            for job in batch {
+                job.reply(outcome.clone().map(|_| ()));
+            }
+            if inserted {
+                self.prune();
+            }
+        }
+    }
+
+    /// Runs the batch in one transaction; `Ok(inserted)` once committed.
+    fn commit_batch(&mut self, batch: &mut [Box<dyn Job>]) -> Result<bool, StoreError> {
+        let conn = &self.conn;
+        let result = (|| {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let mut ctx = Ctx {
+                conn,
+                count: self.count,
+                inserted: false,
+            };
+            for job in batch.iter_mut() {
+                // A savepoint per job: one failing job is undone alone, the others commit.
+                conn.execute_batch("SAVEPOINT job")?;
+                match job.run(&mut ctx) {
+                    None => conn.execute_batch("RELEASE job")?,
+                    // SQLite rolled the whole transaction back (disk full, I/O error).
+                    Some(e) if conn.is_autocommit() => return Err(e),
+                    Some(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,
+                }
+            }
+            conn.execute_batch("COMMIT")?;
+            Ok((ctx.count, ctx.inserted))
+        })();
+        match result {
+            Ok((count, inserted)) => {
+                self.count = count;
+                Ok(inserted)
+            }
+            Err(e) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes the oldest events past `max_events`, and (at most once a second) those older
+    /// than `max_age`; their bodies and attempts go with them (`ON DELETE CASCADE`).
+    fn prune(&mut self) {
+        let max = self.retention.max_events;
+        if max > 0 && self.count > max {
+            let offset = i64::try_from(max).unwrap_or(i64::MAX);
+            let sql = "DELETE FROM events WHERE id <= \
+                       (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)";
+            let deleted = self.conn.execute(sql, [offset]);
+            self.after_prune(deleted);
+        }
+        let due = self
+            .last_age_prune
+            .is_none_or(|at| at.elapsed() >= AGE_PRUNE_EVERY);
+        if let Some(age) = self.retention.max_age
+            && due
+        {
+            self.last_age_prune = Some(Instant::now());
+            let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+            let cutoff = to_ms(chrono::Utc::now()).saturating_sub(age_ms);
+            let deleted = self
+                .conn
+                .execute("DELETE FROM events WHERE received_at < ?1", [cutoff]);
+            self.after_prune(deleted);
+        }
+    }
+
+    /// Books a pruning delete; on failure says so and recounts.
+    fn after_prune(&mut self, deleted: rusqlite::Result<usize>) {
+        match deleted {
+            Ok(n) => {
+                self.count = self.count.saturating_sub(n as u64);
+                self.counters.pruned.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "store: retention could not delete old events");
+                if let Ok(n) = count_events(&self.conn) {
+                    self.count = n;
+                }
+            }
+        }
+    }
+}
+
+/// Events stored now.
+fn count_events(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,311 @@
+//! Keys as users paste them (`whsec_…`, `whpk_…`, `whsk_…` or a plain secret), parsed once into
+//! what each scheme needs, and shown masked everywhere except to the code that signs and verifies.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, PAD_INDIFFERENT};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use super::Scheme;
+
+/// Standard base64 that tolerates missing padding and non-zero trailing bits, as senders' libraries do.
+pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    PAD_INDIFFERENT.with_decode_allow_trailing_bits(true),
+);
+
+/// Why a pasted key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Nothing but whitespace was pasted.
+    #[error("the key is empty")]
+    Empty,
+    /// A known prefix with nothing after it.
+    #[error("{0} key has nothing after the prefix")]
+    NothingAfterPrefix(&'static str),
+    /// A `whpk_` key that is not base64 of 32 bytes.
+    #[error("whpk_ key must be base64 of 32 bytes")]
+    PublicKeyShape,
+    /// A `whpk_` key of the right size that is not a point on the curve.
+    #[error("whpk_ key is not a valid ed25519 public key")]
+    PublicKeyInvalid,
+    /// A `whsk_` key that is not base64 of a 32-byte seed or a 64-byte keypair.
+    #[error("whsk_ key must be base64 of a 32-byte seed or a 64-byte seed and public key")]
+    SigningKeyShape,
+    /// A 64-byte `whsk_` key whose public half does not belong to its seed.
+    #[error("whsk_ key's public half does not match its seed")]
+    SigningKeyMismatch,
+}
+
+/// What a key can do, decided when it is parsed.
+#[derive(Clone)]
+enum Material {
+    /// `whsec_` or plain: the pasted string (Stripe, GitHub) and, when it decodes, its base64
+    /// bytes (Standard Webhooks `v1`).
+    Hmac { decoded: Option<Vec<u8>> },
+    /// `whpk_`: verifies Standard Webhooks `v1a`.
+    Public(VerifyingKey),
+    /// `whsk_`: signs and verifies Standard Webhooks `v1a`.
+    Signing(SigningKey),
+}
+
+/// A key as the user pasted it, with a label; `Debug` shows only the masked form.
+#[derive(Clone)]
+pub struct Key {
+    /// The label given, or the masked form.
+    label: String,
+    /// The exact secret, trimmed.
+    pasted: String,
+    /// "whsec", "whpk", "whsk" or "plain".
+    kind: &'static str,
+    /// What the key can sign and verify.
+    material: Material,
+}
+
+impl Key {
+    /// Parses a pasted key (surrounding whitespace ignored); `label` defaults to the masked form.
+    pub fn parse(label: Option<&str>, pasted: &str) -> Result<Key, KeyError> {
+        let pasted = pasted.trim();
+        if pasted.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let (kind, material) = if let Some(rest) = pasted.strip_prefix("whsec_") {
+            if rest.is_empty() {
+                return Err(KeyError::NothingAfterPrefix("whsec_"));
+            }
+            (
+                "whsec",
+                Material::Hmac {
+                    decoded: decode(rest),
+                },
+            )
+        } else if let Some(rest) = pasted.strip_prefix("whpk_") {
+            let bytes: [u8; 32] = decode(rest)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(KeyError::PublicKeyShape)?;
+            let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::PublicKeyInvalid)?;
+            ("whpk", Material::Public(key))
+        } else if let Some(rest) = pasted.strip_prefix("whsk_") {
+            let bytes = decode(rest).ok_or(KeyError::SigningKeyShape)?;
+            let key = match <[u8; 64]>::try_from(bytes.as_slice()) {
+                Ok(pair) => SigningKey::from_keypair_bytes(&pair)
+                    .map_err(|_| KeyError::SigningKeyMismatch)?,
+                Err(_) => SigningKey::from_bytes(
+                    &bytes.try_into().map_err(|_| KeyError::SigningKeyShape)?,
+                ),
+            };
+            ("whsk", Material::Signing(key))
+        } else {
+            (
+                "plain",
+                Material::Hmac {
+                    decoded: decode(pasted),
+                },
+            )
+        };
+        let mut key = Key {
+            label: String::new(),
+            pasted: pasted.to_string(),
+            kind,
+            material,
+        };
+        key.label = match label.map(str::trim) {
+            Some(l) if !l.is_empty() => l.to_string(),
+            _ => key.masked(),
+        };
+        Ok(key)
+    }
+
+    /// The label to show: the one given, or the masked form.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The prefix, `…` and the last 4 characters (`whsec_…LaSw`); 2 for secrets under 12
+    /// characters, none for 4 or fewer.
+    pub fn masked(&self) -> String {
+        let prefix = match self.kind {
+            "plain" => "",
+            _ => &self.pasted[..self.kind.len() + 1],
+        };
+        let rest: Vec<char> = self.pasted[prefix.len()..].chars().collect();
+        let shown = match rest.len() {
+            0..=4 => 0,
+            5..12 => 2,
+            _ => 4,
+        };
+        let tail: String = rest[rest.len() - shown..].iter().collect();
+        format!("{prefix}…{tail}")
+    }
+
+    /// The exact secret, for signing and verification only, never for display.
+    pub fn pasted(&self) -> &str {
+        &self.pasted
+    }
+
+    /// "whsec", "whpk", "whsk" or "plain".
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Whether this key can verify signatures of `scheme`.
+    pub fn usable_for(&self, scheme: Scheme) -> bool {
+        match scheme {
+            Scheme::StandardWebhooks => {
+                self.hmac_bytes().is_some() || self.verifying_key().is_some()
+            }
+            Scheme::Stripe | Scheme::Github => self.ascii_secret().is_some(),
+        }
+    }
+
+    /// The base64-decoded HMAC key for Standard Webhooks `v1`, when there is one.
+    pub(crate) fn hmac_bytes(&self) -> Option<&[u8]> {
+        match &self.material {
+            Material::Hmac { decoded } => decoded.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The whole pasted string as HMAC key bytes (Stripe, GitHub), for `whsec_` and plain keys.
+    pub(crate) fn ascii_secret(&self) -> Option<&[u8]> {
+        match &self.material {
+            Material::Hmac { .. } => Some(self.pasted.as_bytes()),
+            _ => None,
+        }
+    }
+
+    /// The ed25519 public key for Standard Webhooks `v1a` (`whpk_`, or the public half of `whsk_`).
+    pub(crate) fn verifying_key(&self) -> Option<VerifyingKey> {
+        match &self.material {
+            Material::Public(key) => Some(*key),
+            Material::Signing(key) => Some(key.verifying_key()),
+            Material::Hmac { .. } => None,
+        }
+    }
+
+    /// The ed25519 signing key (`whsk_` only).
+    pub(crate) fn signing_key(&self) -> Option<&SigningKey> {
+        match &self.material {
+            Material::Signing(key) => Some(key),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("label", &self.label)
+            .field("kind", &self.kind)
+            .field("secret", &self.masked())
+            .finish()
+    }
+}
+
+/// Lenient base64 decoding to a non-empty byte string.
+fn decode(text: &str) -> Option<Vec<u8>> {
+    LENIENT_BASE64.decode(text).ok().filter(|b| !b.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whsec_decodes_with_or_without_padding() {
+        let key =
+            Key::parse(None, "  whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").expect("valid key");
+        assert_eq!(key.kind(), "whsec");
+        assert_eq!(key.pasted(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        assert_eq!(key.hmac_bytes().map(<[u8]>::len), Some(24));
+        // 18 bytes = 24 chars; drop a char to need padding, then leave it off.
+        let short = Key::parse(None, "whsec_plJ3nmyCDGBKInavdOK15js").expect("valid key");
+        assert_eq!(short.hmac_bytes().map(<[u8]>::len), Some(17));
+    }
+
+    #[test]
+    fn whsec_that_does_not_decode_is_kept_for_stripe() {
+        let key = Key::parse(Some("odd"), "whsec_not base64!").expect("kept");
+        assert_eq!(key.hmac_bytes(), None);
+        assert_eq!(key.ascii_secret(), Some(&b"whsec_not base64!"[..]));
+        assert!(!key.usable_for(Scheme::StandardWebhooks));
+        assert!(key.usable_for(Scheme::Stripe));
+    }
+
+    #[test]
+    fn plain_secret_serves_both_uses() {
+        let key = Key::parse(None, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("valid key");
+        assert_eq!(key.kind(), "plain");
+        assert_eq!(key.hmac_bytes().map(<[u8]>::len), Some(24));
+        assert_eq!(
+            key.ascii_secret(),
+            Some(&b"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"[..])
+        );
+        let github = Key::parse(None, "It's a Secret to Everybody").expect("valid key");
+        assert_eq!(github.hmac_bytes(), None);
+        assert!(github.usable_for(Scheme::Github));
+    }
+
+    #[test]
+    fn ed25519_keys() {
+        let public =
+            Key::parse(None, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").expect("whpk");
+        assert_eq!(public.kind(), "whpk");
+        assert!(public.signing_key().is_none());
+        assert!(!public.usable_for(Scheme::Stripe));
+        let pair = Key::parse(None, "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==").expect("whsk");
+        assert_eq!(pair.verifying_key(), public.verifying_key());
+        let seed = Key::parse(None, "whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=")
+            .expect("32-byte seed");
+        assert!(seed.signing_key().is_some());
+    }
+
+    #[test]
+    fn bad_keys_say_why() {
+        assert_eq!(Key::parse(None, " \t").err(), Some(KeyError::Empty));
+        assert_eq!(
+            Key::parse(None, "whsec_").err(),
+            Some(KeyError::NothingAfterPrefix("whsec_"))
+        );
+        let err = Key::parse(None, "whpk_AAAA").expect_err("too short");
+        assert_eq!(err.to_string(), "whpk_ key must be base64 of 32 bytes");
+        assert_eq!(
+            Key::parse(None, "whsk_AAAA").err(),
+            Some(KeyError::SigningKeyShape)
+        );
+        // A real seed followed by a public key that is not its own.
+        let mut pair = vec![7u8; 32];
+        pair.extend(
+            SigningKey::from_bytes(&[8u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        let pasted = format!("whsk_{}", LENIENT_BASE64.encode(pair));
+        assert_eq!(
+            Key::parse(None, &pasted).err(),
+            Some(KeyError::SigningKeyMismatch)
+        );
+    }
+
+    #[test]
+    fn masked_and_debug_never_show_the_secret() {
+        let key = Key::parse(None, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("valid key");
+        assert_eq!(key.masked(), "whsec_…LaSw");
+        assert_eq!(key.label(), "whsec_…LaSw");
+        let debug = format!("{key:?}");
+        assert!(debug.contains("whsec_…LaSw"), "{debug}");
+        assert!(!debug.contains("MfKQ9r8G"), "{debug}");
+        let labelled = Key::parse(Some(" prod "), "short-sec").expect("valid key");
+        assert_eq!(labelled.label(), "prod");
+        assert_eq!(labelled.masked(), "…ec");
+        let long = Key::parse(None, "It's a Secret to Everybody").expect("valid key");
+        assert_eq!(long.masked(), "…body");
+        assert_eq!(Key::parse(None, "abc").expect("valid").masked(), "…");
+        assert_eq!(
+            Key::parse(None, "ünïcødé-key").expect("valid").masked(),
+            "…ey"
+        );
+    }
+}

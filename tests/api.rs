@@ -1,0 +1,172 @@
+//! The JSON API: paging, filters, search, delete, status.
+
+mod common;
+
+use common::*;
+
+fn ids(page: &serde_json::Value) -> Vec<i64> {
+    page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn keyset_paging_walks_everything_once_newest_first() {
+    let t = spawn_app(&[]).await;
+    let mut sent = Vec::new();
+    for i in 0..7 {
+        sent.push(capture_post(&t, &format!("/p{i}"), &[], b"{}").await);
+    }
+    let mut seen = Vec::new();
+    let mut url = "/api/events?limit=3".to_string();
+    loop {
+        let page = get_json(&t, &url).await;
+        seen.extend(ids(&page));
+        match page["next_before"].as_i64() {
+            Some(b) => url = format!("/api/events?limit=3&before={b}"),
+            None => break,
+        }
+    }
+    sent.reverse();
+    assert_eq!(seen, sent);
+    let bad = ui_request(&t, "GET", "/api/events?limit=x", &[], b"").await;
+    assert_eq!(bad.status, 400);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn search_and_filters_narrow_the_list() {
+    let t = spawn_app(&[]).await;
+    let failed = capture_post(
+        &t,
+        "/cyberdesk",
+        &[],
+        &fixture("cyberdesk/run_complete.task_failed.json"),
+    )
+    .await;
+    let ok = capture_post(
+        &t,
+        "/cyberdesk",
+        &[],
+        &fixture("cyberdesk/run_complete.success.json"),
+    )
+    .await;
+    let header_hit = capture_post(&t, "/github", &[("X-GitHub-Event", "push")], b"{}").await;
+    let downed = capture_post(
+        &t,
+        "/cyberdesk/machines",
+        &[],
+        &fixture("cyberdesk/downed_machines.json"),
+    )
+    .await;
+
+    let q = |s: &str| {
+        let encoded: String = form_urlencoded::byte_serialize(s.as_bytes()).collect();
+        format!("/api/events?q={encoded}")
+    };
+    assert_eq!(
+        ids(&get_json(&t, &q("\"Confirm appointment\"")).await),
+        vec![failed]
+    );
+    assert_eq!(
+        ids(&get_json(&t, &q("Confirm appointment")).await),
+        vec![ok, failed]
+    );
+    assert_eq!(
+        ids(&get_json(&t, &q("x-github-event")).await),
+        vec![header_hit]
+    );
+    assert_eq!(
+        ids(&get_json(&t, &q("status:task_failed")).await),
+        vec![failed]
+    );
+    assert_eq!(
+        ids(&get_json(&t, &q("run_complete status:success")).await),
+        vec![ok]
+    );
+    assert_eq!(
+        ids(&get_json(&t, "/api/events?type=downed_machines").await),
+        vec![downed]
+    );
+    assert_eq!(
+        ids(&get_json(&t, "/api/events?path=%2Fcyberdesk%2Fm").await),
+        vec![downed]
+    );
+    assert_eq!(ids(&get_json(&t, &q("100%")).await), Vec::<i64>::new());
+    assert_eq!(
+        ids(&get_json(&t, "/api/events?verification=unsigned").await).len(),
+        4
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn delete_one_and_all_and_status_counts() {
+    let t = spawn_app(&[]).await;
+    let a = capture_post(&t, "/a", &[], b"1").await;
+    let b = capture_post(&t, "/b", &[], b"2").await;
+    let status = get_json(&t, "/api/status").await;
+    assert_eq!(status["events"], 2);
+    assert_eq!(status["capture_url"], format!("http://{}", t.capture));
+    assert_eq!(status["ui_url"], format!("http://{}", t.ui));
+    assert_eq!(status["db_path"], ":memory:");
+    assert!(status["version"].as_str().is_some());
+
+    assert_eq!(
+        ui_request(&t, "DELETE", &format!("/api/events/{a}"), &[], b"")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        ui_request(&t, "DELETE", &format!("/api/events/{a}"), &[], b"")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(ids(&get_json(&t, "/api/events").await), vec![b]);
+    let r = ui_request(&t, "DELETE", "/api/events", &[], b"").await;
+    assert_eq!(r.json()["deleted"], 1);
+    assert!(ids(&get_json(&t, "/api/events").await).is_empty());
+    assert_eq!(
+        ui_request(&t, "GET", "/api/events/abc", &[], b"")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        ui_request(&t, "GET", "/api/nothing", &[], b"").await.status,
+        404
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_page_and_its_modules_are_served_with_etags() {
+    let t = spawn_app(&[]).await;
+    let r = ui_request(&t, "GET", "/", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-type")
+            .expect("type")
+            .starts_with("text/html")
+    );
+    assert!(
+        r.header("content-security-policy")
+            .expect("csp")
+            .contains("default-src 'self'")
+    );
+    let etag = r.header("etag").expect("etag").to_string();
+    let again = ui_request(&t, "GET", "/", &[&format!("If-None-Match: {etag}")], b"").await;
+    assert_eq!(again.status, 304);
+    let js = ui_request(&t, "GET", "/app.js", &[], b"").await;
+    assert!(
+        js.header("content-type")
+            .expect("type")
+            .starts_with("text/javascript")
+    );
+    t.stop().await;
+}
