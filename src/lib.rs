@@ -14,16 +14,20 @@
 //! - `live`: the broadcast hub behind the WebSocket.
 //! - `wire`: JSON shapes shared by the API and the live stream.
 //! - `banner`: what hookpit prints at start.
+//! - `client`: the one outgoing HTTP client (forward, replay, send).
+//! - `schedule`: retry schedules (svix, fast, or a list).
 
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod banner;
+pub mod client;
 pub mod config;
 pub mod extract;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod schedule;
 pub mod server;
 pub mod store;
 pub mod verify;
