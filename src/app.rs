@@ -9,6 +9,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::client::HttpClient;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
@@ -58,6 +59,8 @@ pub struct App {
     pub keys: Keys,
     /// Addresses actually bound.
     pub bound: Bound,
+    /// The pooled client for forwards, replays and sends.
+    pub client: HttpClient,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping`.
@@ -102,6 +105,7 @@ impl App {
             live: LiveHub::default(),
             keys,
             bound,
+            client: HttpClient::default(),
             stopping,
             stop: Arc::new(stop),
         })
@@ -132,6 +136,7 @@ impl App {
             crate::server::Listener::Ui,
             self.clone(),
         ));
+        crate::forward::retry::resume(&self).await;
         shutdown.await;
         tracing::info!("shutting down");
         self.stop.send_replace(true);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::schedule::RetrySchedule;
 use crate::verify::{Key, KeyError};
 
 /// `hookpit`: a webhook tunnel-and-inspector.
@@ -32,6 +33,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the inspector: capture webhooks, verify, store, stream to the UI (the default).
     Serve(ServeArgs),
+    /// Send a signed test event (or any body) as Svix would, retrying on a schedule if asked.
+    Send(crate::send::args::SendArgs),
+    /// Print a fresh signing secret (`whsec_…`), or an ed25519 pair with --ed25519.
+    Secret(crate::send::args::SecretArgs),
+    /// Print the `svix-*` signature headers for a body read from stdin (or a curl command).
+    Sign(crate::send::args::SignArgs),
 }
 
 /// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.
@@ -49,7 +56,18 @@ pub struct ServeArgs {
     /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable.
     #[arg(long = "secret", env = "HOOKPIT_SECRET", value_delimiter = ',')]
     pub secrets: Vec<String>,
-    /// Status returned to the sender.
+    /// Forward each captured webhook to this URL (the captured path is appended).
+    #[arg(long, env = "HOOKPIT_FORWARD")]
+    pub forward: Option<String>,
+    /// proxy: the sender gets the app's answer; ack: the sender gets hookpit's answer once
+    /// stored, and hookpit delivers to the app itself, retrying on the schedule.
+    #[arg(long, env = "HOOKPIT_FORWARD_MODE", value_enum, default_value_t = ForwardMode::Proxy)]
+    pub forward_mode: ForwardMode,
+    /// Ack-mode retries: `svix` (0s,5s,5m,30m,2h,5h,10h,10h), `fast` (0s,1s,2s,5s,10s,30s) or a
+    /// list like `0s,2s,1m`.
+    #[arg(long, env = "HOOKPIT_RETRY_SCHEDULE", default_value = "svix")]
+    pub retry_schedule: String,
+    /// Status returned to the sender when not proxying.
     #[arg(long, env = "HOOKPIT_RESPOND_STATUS", default_value_t = 200)]
     pub respond_status: u16,
     /// Largest body accepted; larger ones get 413 and nothing is stored.
@@ -71,6 +89,16 @@ pub struct ServeArgs {
     /// Extra host name the UI answers to (besides its address and `localhost`); repeatable.
     #[arg(long = "allow-host", env = "HOOKPIT_ALLOW_HOST", value_delimiter = ',')]
     pub allow_hosts: Vec<String>,
+}
+
+/// How captured webhooks reach the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForwardMode {
+    /// The sender waits for the app and gets its exact answer.
+    Proxy,
+    /// The sender gets hookpit's answer once stored; hookpit delivers and retries.
+    Ack,
 }
 
 /// Why the configuration cannot be used.
@@ -113,6 +141,11 @@ struct RouteFile {
     #[serde(default)]
     secrets: Vec<String>,
     forward: Option<String>,
+    /// Share of webhooks answered 500 on purpose (0.0–1.0), to exercise the sender's retries.
+    #[serde(default)]
+    fail_rate: f64,
+    /// Wait this long before answering (e.g. "2s"), to exercise the sender's timeouts.
+    delay: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -131,6 +164,10 @@ pub struct Route {
     pub keys: Vec<Key>,
     /// Where webhooks under this prefix are forwarded.
     pub forward: Option<String>,
+    /// Share of webhooks answered 500 on purpose.
+    pub fail_rate: f64,
+    /// Wait before answering.
+    pub delay: Option<Duration>,
 }
 
 /// The checked configuration of `hookpit serve` (its `Debug` masks secrets).
@@ -146,6 +183,12 @@ pub struct Config {
     pub keys: Vec<Key>,
     /// Routes from the config file.
     pub routes: Vec<Route>,
+    /// Where webhooks without a route forward of their own go.
+    pub forward: Option<String>,
+    /// Proxy or ack.
+    pub forward_mode: ForwardMode,
+    /// Ack-mode retry schedule.
+    pub retry_schedule: RetrySchedule,
     /// Status returned to senders.
     pub respond_status: http::StatusCode,
     /// Largest accepted body in bytes.
@@ -211,6 +254,11 @@ impl ServeArgs {
             return Err(ConfigError::Invalid("--max-events must be above 0".into()));
         }
         let keys = parse_keys(&self.secrets, "--secret")?;
+        if let Some(url) = &self.forward {
+            check_target(url, "--forward")?;
+        }
+        let retry_schedule = RetrySchedule::parse(&self.retry_schedule)
+            .map_err(|e| ConfigError::Invalid(format!("--retry-schedule: {e}")))?;
         let (routes, config_file) = load_routes(self.config.as_deref())?;
         let ui_token = match self.ui_token {
             Some(t) if t.trim().is_empty() => {
@@ -226,6 +274,9 @@ impl ServeArgs {
             db_path: self.db.unwrap_or_else(default_db_path),
             keys,
             routes,
+            forward: self.forward,
+            forward_mode: self.forward_mode,
+            retry_schedule,
             respond_status,
             max_body: self.max_body,
             max_events: self.max_events,
@@ -287,13 +338,43 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
                 )));
             }
             let keys = parse_keys(&r.secrets, &format!("route {}", r.path))?;
+            if let Some(url) = &r.forward {
+                check_target(url, &format!("route {} forward", r.path))?;
+            }
+            if !(0.0..=1.0).contains(&r.fail_rate) {
+                return Err(ConfigError::Invalid(format!(
+                    "route {} fail_rate must be between 0 and 1",
+                    r.path
+                )));
+            }
+            let delay = r
+                .delay
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(|e| ConfigError::Invalid(format!("route {} delay: {e}", r.path)))?;
             Ok(Route {
                 path: r.path,
                 keys,
                 forward: r.forward,
+                fail_rate: r.fail_rate,
+                delay,
             })
         })
         .collect()
+}
+
+/// Checks that a forward target is an absolute `http://` URL.
+fn check_target(url: &str, what: &str) -> Result<(), ConfigError> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| ConfigError::Invalid(format!("{what}: {url:?} is not a URL ({e})")))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some("http"), Some(_)) => Ok(()),
+        _ => Err(ConfigError::Invalid(format!(
+            "{what}: {url:?} must be an absolute http:// URL, e.g. http://localhost:3000/webhooks"
+        ))),
+    }
 }
 
 /// `$XDG_DATA_HOME/hookpit/hookpit.db`, else `~/.local/share/hookpit/hookpit.db`.
@@ -392,6 +473,11 @@ mod tests {
         assert_eq!(routes[0].path, "/cyberdesk");
         assert_eq!(routes[0].keys.len(), 1);
         assert!(parse_routes("[[route]]\npath = \"nope\"\n").is_err());
+        assert!(parse_routes("[[route]]\npath = \"/a\"\nforward = \"ftp://x\"\n").is_err());
+        assert!(parse_routes("[[route]]\npath = \"/a\"\nfail_rate = 1.5\n").is_err());
+        let chaos = parse_routes("[[route]]\npath = \"/a\"\nfail_rate = 0.5\ndelay = \"2s\"\n")
+            .expect("chaos route parses");
+        assert_eq!(chaos[0].delay, Some(Duration::from_secs(2)));
         assert!(parse_routes("[[route]]\npath = \"/a\"\nsecret = \"x\"\n").is_err());
     }
 }

@@ -37,9 +37,27 @@ pub fn header_str<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
         .and_then(|(_, v)| std::str::from_utf8(v).ok())
 }
 
+/// A webhook now on disk, with what forwarding needs.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The stored event's list line.
+    pub summary: EventSummary,
+    /// Headers as they arrived.
+    pub headers: Headers,
+    /// Raw body.
+    pub body: Bytes,
+}
+
+impl Ingested {
+    /// Whether another hookpit already forwarded this (forwarding it again could loop).
+    pub fn was_forwarded(&self) -> bool {
+        header_str(&self.headers, crate::forward::FORWARDED_HEADER).is_some()
+    }
+}
+
 /// Verifies, stores durably and publishes one webhook. `Err` means it is not on disk and the
 /// sender must be told to retry.
-pub async fn ingest(app: &App, arrival: Arrival) -> Result<EventSummary, StoreError> {
+pub async fn ingest(app: &App, arrival: Arrival) -> Result<Ingested, StoreError> {
     let keys = app.keys.for_path(&arrival.path);
     let verification = crate::verify::verify(
         &arrival.headers,
@@ -52,6 +70,7 @@ pub async fn ingest(app: &App, arrival: Arrival) -> Result<EventSummary, StoreEr
             .or_else(|| header_str(&arrival.headers, "webhook-id"))
             .map(str::to_string)
     });
+    let (headers, body) = (arrival.headers.clone(), arrival.body.clone());
     let event = NewEvent {
         received_at: arrival.received_at,
         content_type: header_str(&arrival.headers, "content-type").map(str::to_string),
@@ -68,5 +87,18 @@ pub async fn ingest(app: &App, arrival: Arrival) -> Result<EventSummary, StoreEr
     };
     let summary = app.store.insert_event(event).await?;
     app.live.publish(LiveEvent::EventCreated(summary.clone()));
-    Ok(summary)
+    Ok(Ingested {
+        summary,
+        headers,
+        body,
+    })
+}
+
+/// Hands a stored webhook to the app in the background (ack-style), when it has a forward
+/// target and did not come from another hookpit's forward.
+pub fn forward_in_background(app: &App, ingested: &Ingested) {
+    let s = &ingested.summary;
+    if !ingested.was_forwarded() && crate::forward::target_for(app, &s.path, &s.query).is_some() {
+        crate::forward::retry::spawn(app, s.id, 0, std::time::Duration::ZERO);
+    }
 }

@@ -1,12 +1,13 @@
 //! hookpit: a webhook tunnel-and-inspector. It captures webhooks on one port, verifies their
 //! signatures, stores them byte-exact in SQLite and streams them to a browser UI on another.
 //!
-//! Layout (data flows one way: capture → verify → store → publish):
+//! Layout (data flows one way: capture → verify → store → publish → forward):
 //! - `config`: command line, environment and `hookpit.toml`, checked into a `Config`.
 //! - `app`: the `App` bundle of handles and `run(listeners, shutdown)`.
 //! - `server`: the accept loop; `routes` (the one route table), `capture`, `api`, `ws`,
 //!   `assets`, `guard` (who may use the UI) and `head_tap` (headers as they were on the wire).
 //! - `ingest`: the pipeline every webhook goes through.
+//! - `forward`: forward, replay (re-signed or verbatim), ack-mode retries and bulk recovery.
 //! - `verify`: signature schemes as pure functions (Standard Webhooks, Stripe, GitHub).
 //! - `keys`: which keys verify which path.
 //! - `extract`: event type and Cyberdesk run read from a JSON body.
@@ -16,18 +17,23 @@
 //! - `banner`: what hookpit prints at start.
 //! - `client`: the one outgoing HTTP client (forward, replay, send).
 //! - `schedule`: retry schedules (svix, fast, or a list).
+//! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
+//! - `cli_tools`: the `secret`, `sign` and `send` commands.
 
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod banner;
+pub mod cli_tools;
 pub mod client;
 pub mod config;
 pub mod extract;
+pub mod forward;
 pub mod ingest;
 pub mod keys;
 pub mod live;
 pub mod schedule;
+pub mod send;
 pub mod server;
 pub mod store;
 pub mod verify;

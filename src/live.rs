@@ -37,6 +37,9 @@ pub enum LiveEvent {
     /// A delivery try finished.
     #[serde(rename = "attempt.updated")]
     AttemptUpdated(AttemptJson),
+    /// A bulk replay made progress.
+    #[serde(rename = "replay.progress")]
+    ReplayProgress(crate::forward::bulk::Progress),
     /// The client missed frames and must refetch.
     #[serde(rename = "resync")]
     Resync,

@@ -308,10 +308,28 @@ pub async fn status(app: &App) -> ApiResult {
             "ui_url": format!("http://{}", app.bound.ui),
             "db_path": app.config.db_path,
             "events": events,
-            "forward": null,
+            "forward": forward_status(app),
             "relay": null,
         }),
     ))
+}
+
+/// `forward` of `/api/status`: the default target, the mode and the routes with their own.
+fn forward_status(app: &App) -> serde_json::Value {
+    let routes: Vec<_> = app
+        .config
+        .routes
+        .iter()
+        .filter_map(|r| Some(serde_json::json!({ "path": r.path, "target": r.forward.as_ref()? })))
+        .collect();
+    if app.config.forward.is_none() && routes.is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::json!({
+        "target": app.config.forward,
+        "mode": app.config.forward_mode,
+        "routes": routes,
+    })
 }
 
 fn not_found(id: i64) -> ApiError {
@@ -332,12 +350,12 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
         })
 }
 
-async fn read_json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, ApiError> {
+pub(super) async fn read_json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, ApiError> {
     let bytes = read_body(req).await?;
     serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
 }
 
-async fn read_json_or_default<T: DeserializeOwned + Default>(
+pub(super) async fn read_json_or_default<T: DeserializeOwned + Default>(
     req: Request<Incoming>,
 ) -> Result<T, ApiError> {
     let bytes = read_body(req).await?;

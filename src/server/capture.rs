@@ -2,15 +2,18 @@
 //! request to the pipeline, and answer only once it is on disk.
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use super::{Body, Conn, error_response, json_response};
 use crate::app::App;
-use crate::ingest::{Arrival, ingest};
-use crate::store::model::{Headers, Source};
+use crate::config::ForwardMode;
+use crate::forward::{Outgoing, REPLAY_HEADER, attempt, outgoing_headers, target_for};
+use crate::ingest::{Arrival, Ingested, forward_in_background, ingest};
+use crate::keys::route_matches;
+use crate::store::model::{AttemptKind, Headers, Source};
 
 /// How much of an oversized body is read and thrown away so the sender sees the 413 instead of
 /// a reset connection.
@@ -58,6 +61,14 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         .heads
         .take(parts.method.as_str(), target, &parts.uri.to_string())
         .unwrap_or_else(|| from_header_map(&parts.headers));
+    let source = if headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(REPLAY_HEADER))
+    {
+        Source::Replay
+    } else {
+        Source::Direct
+    };
     let arrival = Arrival {
         received_at,
         method: parts.method.to_string(),
@@ -66,18 +77,10 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         headers,
         body,
         remote_addr: Some(conn.remote.to_string()),
-        source: Source::Direct,
+        source,
     };
-    match ingest(&app, arrival).await {
-        Ok(summary) => {
-            let mut resp = json_response(
-                app.config.respond_status,
-                &serde_json::json!({ "id": summary.id }),
-            );
-            resp.headers_mut()
-                .insert(EVENT_ID_HEADER, HeaderValue::from(summary.id));
-            resp
-        }
+    let ingested = match ingest(&app, arrival).await {
+        Ok(i) => i,
         Err(e) => {
             tracing::error!("could not store a webhook: {e}");
             let mut resp = error_response(
@@ -86,7 +89,97 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
             );
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            resp
+            return resp;
+        }
+    };
+    let id = ingested.summary.id;
+    let mut resp = answer(&app, &ingested).await;
+    resp.headers_mut()
+        .insert(EVENT_ID_HEADER, HeaderValue::from(id));
+    resp
+}
+
+/// The answer for a stored webhook: the route's chaos first, then the app's own answer when
+/// proxying, else `--respond-status` (and delivery to the app in the background).
+async fn answer(app: &App, ingested: &Ingested) -> Response<Body> {
+    let s = &ingested.summary;
+    let route = app
+        .config
+        .routes
+        .iter()
+        .filter(|r| route_matches(&r.path, &s.path))
+        .max_by_key(|r| r.path.len());
+    if let Some(delay) = route.and_then(|r| r.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    if route.is_some_and(|r| r.fail_rate > 0.0 && rand::random::<f64>() < r.fail_rate) {
+        // Stored, but failed on purpose so the sender retries: not forwarded.
+        return json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &serde_json::json!({ "id": s.id, "error": "failed on purpose (route fail_rate)" }),
+        );
+    }
+    let target = target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded());
+    match (target, app.config.forward_mode) {
+        (Some(url), ForwardMode::Proxy) => proxy(app, ingested, url).await,
+        (target, _) => {
+            if target.is_some() {
+                forward_in_background(app, ingested);
+            }
+            json_response(
+                app.config.respond_status,
+                &serde_json::json!({ "id": s.id }),
+            )
+        }
+    }
+}
+
+/// Proxy mode: the sender gets the app's exact status, headers and body; 502 with a reason when
+/// the app cannot be reached.
+async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
+    let s = &ingested.summary;
+    let out = Outgoing {
+        method: s.method.clone(),
+        url,
+        headers: outgoing_headers(&ingested.headers),
+        body: ingested.body.clone(),
+    };
+    let keep = app.config.max_body as usize;
+    match attempt(app, s.id, AttemptKind::Forward, "proxy", out, None, keep).await {
+        Ok((_, d)) => match d.status {
+            Some(status) => {
+                let mut resp = Response::new(Full::new(d.body));
+                *resp.status_mut() =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                for (name, value) in &d.headers {
+                    let lower = name.to_ascii_lowercase();
+                    if matches!(
+                        lower.as_str(),
+                        "connection" | "keep-alive" | "transfer-encoding" | "content-length"
+                    ) {
+                        continue;
+                    }
+                    if let (Ok(n), Ok(v)) = (
+                        HeaderName::from_bytes(name.as_bytes()),
+                        HeaderValue::from_bytes(value),
+                    ) {
+                        resp.headers_mut().append(n, v);
+                    }
+                }
+                resp
+            }
+            None => json_response(
+                StatusCode::BAD_GATEWAY,
+                &serde_json::json!({
+                    "id": s.id,
+                    "error": format!("the app did not answer: {}", d.error.unwrap_or_default()),
+                }),
+            ),
+        },
+        Err(e) => {
+            // The webhook is stored; only the attempt record failed.
+            tracing::error!("could not record a forward: {e}");
+            error_response(StatusCode::BAD_GATEWAY, format!("could not forward: {e}"))
         }
     }
 }

@@ -3,6 +3,8 @@
 //! drain on shutdown. What each request does is decided in `routes.rs`.
 
 mod api;
+mod api_replay;
+mod api_send;
 mod assets;
 mod capture;
 mod guard;

@@ -7,7 +7,7 @@ use hyper::Request;
 use hyper::Response;
 use hyper::body::Incoming;
 
-use super::{Body, Conn, Listener, api, assets, capture, error_response, guard, ws};
+use super::{Body, Conn, Listener, api, api_replay, assets, capture, error_response, guard, ws};
 use crate::app::App;
 use crate::store::StoreError;
 
@@ -127,6 +127,14 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::POST, ["api", "events", id, "verify"]) => {
             api::verify_one(&app, parse_id(id)?).await
         }
+        (&Method::POST, ["api", "events", id, "replay"]) => {
+            api_replay::replay_one(&app, parse_id(id)?, req).await
+        }
+        (&Method::POST, ["api", "replay"]) => api_replay::replay_many(&app, req).await,
+        (&Method::GET, ["api", "messages", msg_id]) => {
+            let msg_id = percent_decode(msg_id);
+            api_replay::message_timeline(&app, &msg_id).await
+        }
         (&Method::POST, ["api", "verify"]) => api::verify_many(&app, req).await,
         (&Method::GET, ["api", "keys"]) => Ok(api::list_keys(&app)),
         (&Method::POST, ["api", "keys"]) => api::add_key(&app, req).await,
@@ -134,11 +142,19 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::DELETE, ["api", "keys", id]) => api::delete_key(&app, parse_id(id)?).await,
         (&Method::GET, ["api", "status"]) => api::status(&app).await,
         (&Method::GET, ["api", "live"]) => Ok(ws::upgrade(app, req)),
+        (&Method::POST, ["api", "send"]) => super::api_send::send(&app, req).await,
         (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
         (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())
             .ok_or_else(|| ApiError::NotFound(format!("no page at {path}"))),
         _ => Err(ApiError::NotFound(format!("no route {method} {path}"))),
     }
+}
+
+fn percent_decode(text: &str) -> String {
+    form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 fn parse_id(text: &str) -> Result<i64, ApiError> {

@@ -1,0 +1,153 @@
+//! Bulk recovery ("replay everything that failed since T"): picks the events, then replays them
+//! one at a time in their original order, at a bounded rate, with progress on the live stream.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::replay::{ReplayMode, ReplayRequest, replay};
+use crate::app::App;
+use crate::live::LiveEvent;
+use crate::store::StoreError;
+use crate::store::model::{EventFilter, EventSummary, ListQuery};
+
+/// Default pace of a bulk replay, in events per second.
+const DEFAULT_RATE: f64 = 10.0;
+/// Page size used while selecting events.
+const PAGE: u32 = 500;
+
+static JOBS: AtomicU64 = AtomicU64::new(1);
+
+/// `POST /api/replay`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    /// Events received at or after this time (RFC 3339).
+    pub since: DateTime<Utc>,
+    /// And before this time, when given.
+    pub until: Option<DateTime<Utc>>,
+    /// Only events whose last delivery failed.
+    #[serde(default)]
+    pub only_failed: bool,
+    /// Only this verification status.
+    pub verification: Option<String>,
+    /// Only this event type.
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    /// Only paths under this prefix.
+    pub path: Option<String>,
+    /// Where to send them; each event's forward target when absent.
+    pub target: Option<String>,
+    /// Re-sign (default) or verbatim.
+    #[serde(default)]
+    pub mode: ReplayMode,
+    /// List what would be sent, send nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Events per second (default 10).
+    pub rate: Option<f64>,
+}
+
+/// Progress of a bulk replay, published as `replay.progress`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// The bulk job.
+    pub job: u64,
+    /// Replays finished so far.
+    pub done: usize,
+    /// Replays in the job.
+    pub total: usize,
+    /// The event just replayed.
+    pub event_id: i64,
+    /// The app's status for it, if it answered.
+    pub status: Option<u16>,
+    /// Why it could not be sent or failed.
+    pub error: Option<String>,
+}
+
+/// The events a bulk request covers, oldest first.
+pub async fn select(app: &App, req: &BulkRequest) -> Result<Vec<EventSummary>, StoreError> {
+    let filter = EventFilter {
+        verification: req.verification.clone(),
+        event_type: req.event_type.clone(),
+        path_prefix: req.path.clone(),
+        ..EventFilter::default()
+    };
+    let mut picked = Vec::new();
+    let mut before = None;
+    'pages: loop {
+        let page = app
+            .store
+            .list(ListQuery {
+                filter: filter.clone(),
+                limit: PAGE,
+                before,
+            })
+            .await?;
+        for e in page.events {
+            let Ok(at) = DateTime::parse_from_rfc3339(&e.received_at) else {
+                continue;
+            };
+            if at < req.since {
+                break 'pages;
+            }
+            let in_window = req.until.is_none_or(|u| at < u);
+            let failed = e
+                .last_attempt
+                .as_ref()
+                .is_some_and(|a| !a.status.is_some_and(|s| (200..300).contains(&s)));
+            if in_window && (!req.only_failed || failed) {
+                picked.push(e);
+            }
+        }
+        match page.next_before {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    picked.reverse();
+    Ok(picked)
+}
+
+/// Starts replaying `events` in the background; returns the job number.
+pub fn start(app: &App, events: Vec<EventSummary>, req: &BulkRequest) -> u64 {
+    let job = JOBS.fetch_add(1, Ordering::Relaxed);
+    let app = app.clone();
+    let pause =
+        Duration::from_secs_f64(1.0 / req.rate.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RATE));
+    let template = ReplayRequest {
+        target: req.target.clone(),
+        mode: req.mode,
+        ..ReplayRequest::default()
+    };
+    let stopped = app.stopped();
+    tokio::spawn(async move {
+        let run = async {
+            let total = events.len();
+            for (i, e) in events.iter().enumerate() {
+                if i > 0 {
+                    tokio::time::sleep(pause).await;
+                }
+                let (status, error) = match replay(&app, e.id, template.clone()).await {
+                    Ok(a) => (a.outcome.status, a.outcome.error),
+                    Err(err) => (None, Some(err.to_string())),
+                };
+                app.live.publish(LiveEvent::ReplayProgress(Progress {
+                    job,
+                    done: i + 1,
+                    total,
+                    event_id: e.id,
+                    status,
+                    error,
+                }));
+            }
+        };
+        tokio::select! {
+            _ = run => {}
+            _ = stopped => {}
+        }
+    });
+    job
+}

@@ -1,0 +1,263 @@
+//! Forward, replay and retry: every delivery of a stored webhook to the developer's app. Each try
+//! is an Attempt, stored and published; a failed delivery is a recorded result, not an error.
+//! `retry.rs` runs ack-mode deliveries on the schedule, `replay.rs` re-sends on request.
+
+pub mod bulk;
+pub mod replay;
+pub mod retry;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+use http_body_util::Full;
+use hyper::Request;
+
+use crate::app::App;
+use crate::client::{DELIVERY_TIMEOUT, Delivery};
+use crate::keys::route_matches;
+use crate::live::LiveEvent;
+use crate::store::StoreError;
+use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
+use crate::wire::{ATTEMPT_BODY_LIMIT, AttemptJson};
+
+/// Added to every forwarded request, so a hookpit that receives it does not forward it again.
+pub const FORWARDED_HEADER: &str = "Hookpit-Forwarded";
+/// Added to replays, so a hookpit capturing one records it as `source: "replay"`.
+pub const REPLAY_HEADER: &str = "Hookpit-Replay";
+
+/// Headers that belong to one connection and are never passed on (RFC 9110 §7.6.1), plus the
+/// ones the client sets itself for the new request.
+const HOP_BY_HOP: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
+
+/// A request about to be delivered.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// HTTP method.
+    pub method: String,
+    /// Full target URL.
+    pub url: String,
+    /// Headers to send (Host is set from the URL).
+    pub headers: Headers,
+    /// Exact body bytes.
+    pub body: Bytes,
+}
+
+/// Where a webhook captured at `path?query` is forwarded: the longest route with a `forward`
+/// (the rest of the path after the route prefix appended), else `--forward` (the whole path
+/// appended). `None` when there is no target.
+pub fn target_for(app: &App, path: &str, query: &str) -> Option<String> {
+    let route = app
+        .config
+        .routes
+        .iter()
+        .filter(|r| r.forward.is_some() && route_matches(&r.path, path))
+        .max_by_key(|r| r.path.len());
+    match route {
+        Some(r) => {
+            let rest = &path[r.path.trim_end_matches('/').len()..];
+            r.forward.as_deref().map(|base| join(base, rest, query))
+        }
+        None => app
+            .config
+            .forward
+            .as_deref()
+            .map(|base| join(base, path, query)),
+    }
+}
+
+/// Joins a base URL, a captured path (`/` or empty appends nothing) and a raw query.
+pub fn join(base: &str, path: &str, query: &str) -> String {
+    let (base, base_query) = base.split_once('?').unwrap_or((base, ""));
+    let mut url = base.to_string();
+    if !path.is_empty() && path != "/" {
+        url = format!("{}{path}", url.trim_end_matches('/'));
+    }
+    // A bare `http://host:port` needs a `/` path.
+    if url
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'))
+    {
+        url.push('/');
+    }
+    let queries: Vec<&str> = [base_query, query]
+        .into_iter()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !queries.is_empty() {
+        url.push('?');
+        url.push_str(&queries.join("&"));
+    }
+    url
+}
+
+/// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded: 1`.
+pub fn outgoing_headers(stored: &Headers) -> Headers {
+    let listed: Vec<String> = stored
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, v)| {
+            String::from_utf8_lossy(v)
+                .split(',')
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out: Headers = stored
+        .iter()
+        .filter(|(n, _)| {
+            let lower = n.to_ascii_lowercase();
+            lower != "host" && !HOP_BY_HOP.contains(&lower.as_str()) && !listed.contains(&lower)
+        })
+        .cloned()
+        .collect();
+    out.push((FORWARDED_HEADER.to_string(), b"1".to_vec()));
+    out
+}
+
+/// Whether a delivery counts as success: a 2xx, as Svix counts it (3xx is a failure).
+pub fn succeeded(d: &Delivery) -> bool {
+    d.status.is_some_and(|s| (200..300).contains(&s))
+}
+
+/// Delivers `out` once and records it as an Attempt (published when it starts and when it
+/// ends). `retry_in` is when to try again if this try fails. `keep` is how much of the answer
+/// the caller needs (a proxy passes it all on); the Attempt keeps the first 64 KiB.
+pub async fn attempt(
+    app: &App,
+    event_id: i64,
+    kind: AttemptKind,
+    mode: &str,
+    out: Outgoing,
+    retry_in: Option<Duration>,
+    keep: usize,
+) -> Result<(Attempt, Delivery), StoreError> {
+    let started = app
+        .store
+        .insert_attempt(NewAttempt {
+            event_id,
+            kind,
+            target: out.url.clone(),
+            mode: mode.to_string(),
+            started_at: chrono::Utc::now(),
+            request_headers: out.headers.clone(),
+        })
+        .await?;
+    app.live
+        .publish(LiveEvent::AttemptCreated(AttemptJson::from(&started)));
+    let delivery = match build_request(&out) {
+        Ok(req) => {
+            app.client
+                .deliver(req, DELIVERY_TIMEOUT, keep.max(ATTEMPT_BODY_LIMIT))
+                .await
+        }
+        Err(error) => Delivery {
+            error: Some(error),
+            ..Delivery::default()
+        },
+    };
+    let failed = !succeeded(&delivery);
+    let outcome = AttemptOutcome {
+        status: delivery.status,
+        response_headers: delivery.headers.clone(),
+        response_body: delivery
+            .body
+            .slice(..delivery.body.len().min(ATTEMPT_BODY_LIMIT)),
+        duration_ms: Some(delivery.duration.as_millis() as i64),
+        error: delivery.error.clone(),
+        next_retry_at: retry_in
+            .filter(|_| failed)
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| chrono::Utc::now() + d),
+    };
+    let finished = app.store.finish_attempt(started.id, outcome).await?;
+    app.live
+        .publish(LiveEvent::AttemptUpdated(AttemptJson::from(&finished)));
+    Ok((finished, delivery))
+}
+
+/// The hyper request for `out`; an error names what is wrong with it.
+fn build_request(out: &Outgoing) -> Result<Request<Full<Bytes>>, String> {
+    let uri: http::Uri = out
+        .url
+        .parse()
+        .map_err(|e| format!("bad target URL {:?}: {e}", out.url))?;
+    let host = uri
+        .authority()
+        .map(|a| a.to_string())
+        .ok_or_else(|| format!("target URL {:?} has no host", out.url))?;
+    let mut req = Request::builder()
+        .method(out.method.as_str())
+        .uri(uri)
+        .body(Full::new(out.body.clone()))
+        .map_err(|e| format!("cannot build the request: {e}"))?;
+    let headers = req.headers_mut();
+    for (name, value) in &out.headers {
+        // A header that HTTP cannot carry again (it arrived, so this is rare) is left out.
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    headers.insert(
+        http::header::HOST,
+        HeaderValue::from_str(&host).map_err(|e| format!("bad host {host:?}: {e}"))?,
+    );
+    Ok(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_appends_the_captured_path_and_query() {
+        assert_eq!(
+            join("http://localhost:3000/webhooks", "/cyberdesk", ""),
+            "http://localhost:3000/webhooks/cyberdesk"
+        );
+        assert_eq!(
+            join("http://localhost:3000/webhooks/", "/", ""),
+            "http://localhost:3000/webhooks/"
+        );
+        assert_eq!(
+            join("http://localhost:3000", "/", ""),
+            "http://localhost:3000/"
+        );
+        assert_eq!(
+            join("http://localhost:3000", "", "a=1"),
+            "http://localhost:3000/?a=1"
+        );
+        assert_eq!(join("http://h/x?k=v", "/y", "a=1"), "http://h/x/y?k=v&a=1");
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped_and_the_marker_added() {
+        let stored: Headers = vec![
+            ("Host".into(), b"a".to_vec()),
+            ("Connection".into(), b"keep-alive, X-Drop".to_vec()),
+            ("X-Drop".into(), b"1".to_vec()),
+            ("Content-Length".into(), b"2".to_vec()),
+            ("svix-id".into(), b"msg_1".to_vec()),
+            ("X-Keep".into(), b"2".to_vec()),
+        ];
+        let names: Vec<String> = outgoing_headers(&stored)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["svix-id", "X-Keep", FORWARDED_HEADER]);
+    }
+}

@@ -1,0 +1,93 @@
+//! API handlers for deliveries: replay one event, bulk recovery, and the timeline of one
+//! message id (the sender's retries, forwards and replays of one webhook).
+
+use http::StatusCode;
+use hyper::Request;
+use hyper::body::Incoming;
+use serde::Serialize;
+
+use super::api::read_json;
+use super::json_response;
+use super::routes::{ApiError, ApiResult};
+use crate::app::App;
+use crate::forward::bulk::{self, BulkRequest};
+use crate::forward::replay::{ReplayError, ReplayRequest, replay};
+use crate::store::model::{EventFilter, EventSummary, ListQuery};
+use crate::wire::AttemptJson;
+
+impl From<ReplayError> for ApiError {
+    fn from(e: ReplayError) -> ApiError {
+        match e {
+            ReplayError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            ReplayError::Store(s) => ApiError::Store(s),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+/// `POST /api/events/{id}/replay` → the Attempt.
+pub async fn replay_one(app: &App, id: i64, req: Request<Incoming>) -> ApiResult {
+    let body: ReplayRequest = super::api::read_json_or_default(req).await?;
+    let attempt = replay(app, id, body).await?;
+    Ok(json_response(StatusCode::OK, &AttemptJson::from(&attempt)))
+}
+
+/// `POST /api/replay`: a dry run lists the events; otherwise they are replayed in the
+/// background, oldest first, with `replay.progress` frames on the live stream.
+pub async fn replay_many(app: &App, req: Request<Incoming>) -> ApiResult {
+    let body: BulkRequest = read_json(req).await?;
+    let events = bulk::select(app, &body).await?;
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    if body.dry_run {
+        return Ok(json_response(
+            StatusCode::OK,
+            &serde_json::json!({ "dry_run": true, "total": ids.len(), "events": events }),
+        ));
+    }
+    let job = bulk::start(app, events, &body);
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &serde_json::json!({ "job": job, "total": ids.len(), "ids": ids }),
+    ))
+}
+
+/// One delivery of a message in its timeline.
+#[derive(Serialize)]
+struct Delivery {
+    #[serde(flatten)]
+    event: EventSummary,
+    attempts: Vec<AttemptJson>,
+}
+
+/// `GET /api/messages/{msg_id}`: every event with that message id, oldest first, each with its
+/// forwards and replays.
+pub async fn message_timeline(app: &App, msg_id: &str) -> ApiResult {
+    let page = app
+        .store
+        .list(ListQuery {
+            filter: EventFilter {
+                msg_id: Some(msg_id.to_string()),
+                ..EventFilter::default()
+            },
+            limit: 500,
+            before: None,
+        })
+        .await?;
+    if page.events.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no event with message id {msg_id:?}"
+        )));
+    }
+    let mut deliveries = Vec::new();
+    for event in page.events.into_iter().rev() {
+        let attempts = app.store.attempts(event.id).await?;
+        deliveries.push(Delivery {
+            event,
+            attempts: attempts.iter().map(AttemptJson::from).collect(),
+        });
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "msg_id": msg_id, "deliveries": deliveries }),
+    ))
+}

@@ -1,0 +1,353 @@
+//! Forward and replay against a real app stub: proxy, ack-mode retries, restarts, re-signed and
+//! verbatim replays, bulk recovery.
+
+mod common;
+
+use common::stub::{Stub, eventually};
+use common::*;
+
+const SECRET: &str = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn attempts(t: &TestApp, id: i64) -> Vec<serde_json::Value> {
+    get_json(t, &format!("/api/events/{id}")).await["attempts"]
+        .as_array()
+        .expect("attempts")
+        .clone()
+}
+
+/// Waits until event `id` has `n` finished attempts.
+async fn finished_attempts(t: &TestApp, id: i64, n: usize) -> Vec<serde_json::Value> {
+    eventually(&format!("{n} finished attempts of event {id}"), || async {
+        let all = attempts(t, id).await;
+        let done = all.iter().filter(|a| a["duration_ms"].is_number()).count();
+        (done >= n).then_some(all)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn proxy_mode_returns_the_apps_exact_answer() {
+    let stub = Stub::start(Some(SECRET), &[201]).await;
+    let target = stub.url("/webhooks");
+    let t = spawn_app(&["--secret", SECRET, "--forward", &target]).await;
+    let body = fixture("cyberdesk/run_complete.task_failed.json");
+    let headers = svix_headers(SECRET, "msg_proxy", now(), &body);
+    let mut head = format!(
+        "POST /cyberdesk?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in &headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    let r = raw(t.capture, head.as_bytes(), &body).await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.body, b"app says 201");
+    assert_eq!(r.header("x-app"), Some("stub"));
+    let id: i64 = r
+        .header("hookpit-event-id")
+        .expect("event id")
+        .parse()
+        .expect("id");
+
+    let hits = stub.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].path_and_query, "/webhooks/cyberdesk?x=1");
+    assert_eq!(hits[0].body, body);
+    assert_eq!(hits[0].header("hookpit-forwarded").as_deref(), Some("1"));
+    assert_eq!(
+        hits[0].verdict.status,
+        hookpit::verify::Status::Valid,
+        "{}",
+        hits[0].verdict.message
+    );
+
+    let a = attempts(&t, id).await;
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0]["kind"], "forward");
+    assert_eq!(a[0]["mode"], "proxy");
+    assert_eq!(a[0]["status"], 201);
+    assert_eq!(a[0]["response_body"]["data"], "app says 201");
+    assert_eq!(a[0]["target"], format!("{target}/cyberdesk?x=1"));
+    let summary = &get_json(&t, "/api/events").await["events"][0];
+    assert_eq!(summary["last_attempt"]["status"], 201);
+    assert_eq!(
+        get_json(&t, "/api/status").await["forward"]["mode"],
+        "proxy"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn proxy_mode_answers_502_when_the_app_is_down_and_keeps_the_event() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let t = spawn_app(&["--forward", &format!("http://{closed}/hooks")]).await;
+    let r = raw(
+        t.capture,
+        b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n",
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 502);
+    let json = r.json();
+    assert!(
+        json["error"].as_str().expect("reason").contains("connect"),
+        "{json}"
+    );
+    let id = json["id"].as_i64().expect("id");
+    let a = attempts(&t, id).await;
+    assert_eq!(a[0]["status"], serde_json::Value::Null);
+    assert!(a[0]["error"].as_str().expect("error").contains("connect"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn ack_mode_retries_on_the_schedule_and_stops_at_the_first_2xx() {
+    let stub = Stub::start(Some(SECRET), &[500, 302, 204]).await;
+    let t = spawn_app(&[
+        "--secret",
+        SECRET,
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,50ms,50ms,50ms,50ms",
+        "--respond-status",
+        "202",
+    ])
+    .await;
+    let body = fixture("cyberdesk/run_complete.success.json");
+    let headers = svix_headers(SECRET, "msg_ack", now(), &body);
+    let mut head = format!(
+        "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in &headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    let r = raw(t.capture, head.as_bytes(), &body).await;
+    assert_eq!(r.status, 202, "the sender gets hookpit's answer at once");
+    let id = r.json()["id"].as_i64().expect("id");
+
+    let a = finished_attempts(&t, id, 3).await;
+    let seen: Vec<(String, u64)> = a
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().expect("kind").to_string(),
+                a["status"].as_u64().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("forward".into(), 500),
+            ("retry".into(), 302),
+            ("retry".into(), 204)
+        ]
+    );
+    assert!(
+        a[0]["next_retry_at"].is_string(),
+        "a failure schedules the next try"
+    );
+    assert!(a[1]["next_retry_at"].is_string(), "3xx counts as a failure");
+    assert_eq!(
+        a[2]["next_retry_at"],
+        serde_json::Value::Null,
+        "success ends it"
+    );
+    let hits = stub.hits();
+    assert_eq!(hits.len(), 3);
+    // Every retry keeps the message id and is signed afresh, as Svix does.
+    for h in &hits {
+        assert_eq!(h.header("svix-id").as_deref(), Some("msg_ack"));
+        assert_eq!(h.verdict.status, hookpit::verify::Status::Valid);
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_pending_retry_resumes_after_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("h.db");
+    let db = db.to_str().expect("utf-8");
+    // Reserve a port for the app, but keep it closed for the first try.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = reserved.local_addr().expect("addr").port();
+    drop(reserved);
+    let forward = format!("http://127.0.0.1:{port}/app");
+    let flags = [
+        "--db",
+        db,
+        "--forward",
+        &forward,
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,1s",
+    ];
+
+    let t = spawn_app(&flags).await;
+    let id = capture_post(&t, "/x", &[], b"{}").await;
+    let first = finished_attempts(&t, id, 1).await;
+    assert!(first[0]["error"].is_string());
+    assert!(first[0]["next_retry_at"].is_string());
+    t.stop().await;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("rebind app port");
+    let stub = Stub::start_on(listener, None, &[]);
+    let t = spawn_app(&flags).await;
+    let a = finished_attempts(&t, id, 2).await;
+    assert_eq!(a[1]["kind"], "retry");
+    assert_eq!(a[1]["status"], 200);
+    assert_eq!(stub.hits().len(), 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_resigned_replay_of_an_hour_old_webhook_passes_and_verbatim_does_not() {
+    let stub = Stub::start(Some(SECRET), &[]).await;
+    let t = spawn_app(&["--secret", SECRET]).await;
+    let body = fixture("cyberdesk/run_complete.task_failed.json");
+    let headers = svix_headers(SECRET, "msg_hour", now() - 3600, &body);
+    let id = capture_post(&t, "/cyberdesk", &as_refs(&headers), &body).await;
+    assert_eq!(
+        get_json(&t, &format!("/api/events/{id}")).await["verification"]["reason"],
+        "timestamp_too_old"
+    );
+
+    let target = stub.url("/webhooks");
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({ "target": target }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let attempt = r.json();
+    assert_eq!(
+        (attempt["kind"].as_str(), attempt["mode"].as_str()),
+        (Some("replay"), Some("resign"))
+    );
+    assert_eq!(attempt["status"], 200);
+    let hit = &stub.hits()[0];
+    assert_eq!(
+        hit.verdict.status,
+        hookpit::verify::Status::Valid,
+        "{}",
+        hit.verdict.message
+    );
+    assert_eq!(hit.header("svix-id").as_deref(), Some("msg_hour"));
+    assert_eq!(hit.body, body);
+
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({ "target": target, "mode": "verbatim" }),
+    )
+    .await;
+    assert_eq!(
+        r.json()["status"],
+        401,
+        "the app rejects the stale original"
+    );
+    assert_eq!(
+        stub.hits()[1].verdict.reason,
+        Some(hookpit::verify::Reason::TimestampTooOld)
+    );
+
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({ "target": target, "new_id": true, "body": "{\"edited\":true}" }),
+    )
+    .await;
+    assert_eq!(r.json()["status"], 200);
+    let edited = &stub.hits()[2];
+    assert_eq!(edited.body, "{\"edited\":true}");
+    assert_ne!(edited.header("svix-id").as_deref(), Some("msg_hour"));
+    assert_eq!(edited.verdict.status, hookpit::verify::Status::Valid);
+
+    // The message's timeline shows the capture and its replays.
+    let timeline = get_json(&t, "/api/messages/msg_hour").await;
+    assert_eq!(
+        timeline["deliveries"][0]["attempts"]
+            .as_array()
+            .expect("attempts")
+            .len(),
+        3
+    );
+
+    // Without a target or a signing key, the reason is said.
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("reason")
+            .contains("--forward")
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn bulk_replay_sends_exactly_the_failed_ones_in_order() {
+    let stub = Stub::start(None, &[200, 500, 200, 503, 200]).await;
+    let t = spawn_app(&["--forward", &stub.url("/app")]).await;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let body = format!("{{\"n\":{i}}}");
+        let head = format!(
+            "POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        let r = raw(t.capture, head.as_bytes(), body.as_bytes()).await;
+        ids.push(
+            r.header("hookpit-event-id")
+                .expect("id")
+                .parse::<i64>()
+                .expect("id"),
+        );
+    }
+    let request =
+        serde_json::json!({ "since": since.to_rfc3339(), "only_failed": true, "dry_run": true });
+    let dry = post_json(&t, "/api/replay", &request).await.json();
+    let listed: Vec<i64> = dry["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(listed, vec![ids[1], ids[3]]);
+    assert_eq!(stub.hits().len(), 5, "a dry run sends nothing");
+
+    let request =
+        serde_json::json!({ "since": since.to_rfc3339(), "only_failed": true, "rate": 100.0 });
+    let r = post_json(&t, "/api/replay", &request).await;
+    assert_eq!(r.status, 202);
+    assert_eq!(r.json()["total"], 2);
+    let hits = eventually("two replays", || async {
+        let hits = stub.hits();
+        (hits.len() >= 7).then_some(hits)
+    })
+    .await;
+    let replayed: Vec<&[u8]> = hits[5..].iter().map(|h| h.body.as_ref()).collect();
+    assert_eq!(replayed, [b"{\"n\":1}".as_slice(), b"{\"n\":3}".as_slice()]);
+    t.stop().await;
+}
