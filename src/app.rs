@@ -13,6 +13,7 @@ use crate::client::HttpClient;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
+use crate::relay::agent::RelayState;
 use crate::store::{Retention, Store};
 use crate::verify::Key;
 
@@ -61,6 +62,8 @@ pub struct App {
     pub bound: Bound,
     /// The pooled client for forwards, replays and sends.
     pub client: HttpClient,
+    /// The relay connection's state, when `--relay` is set.
+    pub relay: RelayState,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping`.
@@ -106,6 +109,7 @@ impl App {
             keys,
             bound,
             client: HttpClient::default(),
+            relay: RelayState::default(),
             stopping,
             stop: Arc::new(stop),
         })
@@ -137,6 +141,7 @@ impl App {
             self.clone(),
         ));
         crate::forward::retry::resume(&self).await;
+        crate::relay::agent::spawn(&self);
         shutdown.await;
         tracing::info!("shutting down");
         self.stop.send_replace(true);

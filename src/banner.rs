@@ -30,6 +30,19 @@ pub fn banner(app: &App) -> String {
         );
     }
     let _ = writeln!(out, "  keys      {}", describe_keys(app));
+    if let Some(target) = &app.config.forward {
+        let _ = writeln!(
+            out,
+            "  forward   {target} ({:?} mode)",
+            app.config.forward_mode
+        );
+    }
+    if let Some(relay) = &app.config.relay {
+        let _ = writeln!(
+            out,
+            "  relay     {relay} (its public URL is printed once connected)"
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", test_curl(app, &capture));
     out

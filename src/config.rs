@@ -39,6 +39,9 @@ pub enum Command {
     Secret(crate::send::args::SecretArgs),
     /// Print the `svix-*` signature headers for a body read from stdin (or a curl command).
     Sign(crate::send::args::SignArgs),
+    /// Run the public side of the tunnel: store webhooks sent to channels' public URLs and hand
+    /// them to their agents.
+    Relay(crate::relay::args::RelayArgs),
 }
 
 /// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.
@@ -86,6 +89,12 @@ pub struct ServeArgs {
     /// non-loopback address and none is given.
     #[arg(long, env = "HOOKPIT_UI_TOKEN")]
     pub ui_token: Option<String>,
+    /// Connect to a hookpit relay and receive what arrives at its public URL.
+    #[arg(long, env = "HOOKPIT_RELAY")]
+    pub relay: Option<String>,
+    /// Token the relay accepts for creating this agent's channel.
+    #[arg(long, env = "HOOKPIT_RELAY_TOKEN")]
+    pub relay_token: Option<String>,
     /// Extra host name the UI answers to (besides its address and `localhost`); repeatable.
     #[arg(long = "allow-host", env = "HOOKPIT_ALLOW_HOST", value_delimiter = ',')]
     pub allow_hosts: Vec<String>,
@@ -201,6 +210,10 @@ pub struct Config {
     pub ui_token: Option<String>,
     /// Extra host names the UI answers to.
     pub allow_hosts: Vec<String>,
+    /// The relay to connect to, if any.
+    pub relay: Option<String>,
+    /// Token for creating a channel on the relay.
+    pub relay_token: Option<String>,
     /// Where the routes came from, for the banner.
     pub config_file: Option<PathBuf>,
 }
@@ -257,6 +270,16 @@ impl ServeArgs {
         if let Some(url) = &self.forward {
             check_target(url, "--forward")?;
         }
+        if let Some(url) = &self.relay {
+            let ok = url.parse::<http::Uri>().is_ok_and(|u| {
+                matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
+            });
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "--relay {url:?} must be the relay's http(s) URL, e.g. https://hooks.example.com"
+                )));
+            }
+        }
         let retry_schedule = RetrySchedule::parse(&self.retry_schedule)
             .map_err(|e| ConfigError::Invalid(format!("--retry-schedule: {e}")))?;
         let (routes, config_file) = load_routes(self.config.as_deref())?;
@@ -283,6 +306,8 @@ impl ServeArgs {
             max_age: self.max_age,
             ui_token,
             allow_hosts: self.allow_hosts,
+            relay: self.relay,
+            relay_token: self.relay_token,
             config_file,
         })
     }

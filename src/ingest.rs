@@ -58,6 +58,26 @@ impl Ingested {
 /// Verifies, stores durably and publishes one webhook. `Err` means it is not on disk and the
 /// sender must be told to retry.
 pub async fn ingest(app: &App, arrival: Arrival) -> Result<Ingested, StoreError> {
+    let (event, headers, body) = judge(app, arrival);
+    let summary = app.store.insert_event(event).await?;
+    Ok(publish(app, summary, headers, body))
+}
+
+/// Like [`ingest`] for a request a relay delivered as sequence `seq` of `channel`: `None` when
+/// that sequence is already stored (a redelivery after a lost ack).
+pub async fn ingest_relayed(
+    app: &App,
+    arrival: Arrival,
+    channel: &str,
+    seq: i64,
+) -> Result<Option<Ingested>, StoreError> {
+    let (event, headers, body) = judge(app, arrival);
+    let stored = app.store.insert_relayed(event, channel, seq).await?;
+    Ok(stored.map(|summary| publish(app, summary, headers, body)))
+}
+
+/// Verifies an arrival and reads its facts: the event to store, plus what forwarding needs.
+fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
     let keys = app.keys.for_path(&arrival.path);
     let verification = crate::verify::verify(
         &arrival.headers,
@@ -85,13 +105,16 @@ pub async fn ingest(app: &App, arrival: Arrival) -> Result<Ingested, StoreError>
         remote_addr: arrival.remote_addr,
         source: arrival.source,
     };
-    let summary = app.store.insert_event(event).await?;
+    (event, headers, body)
+}
+
+fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> Ingested {
     app.live.publish(LiveEvent::EventCreated(summary.clone()));
-    Ok(Ingested {
+    Ingested {
         summary,
         headers,
         body,
-    })
+    }
 }
 
 /// Hands a stored webhook to the app in the background (ack-style), when it has a forward

@@ -13,6 +13,7 @@
 //! - `extract`: event type and Cyberdesk run read from a JSON body.
 //! - `store`: SQLite with one group-committing writer thread; knows nothing of HTTP.
 //! - `live`: the broadcast hub behind the WebSocket.
+//! - `relay`: the tunnel: `hookpit relay` (public side) and the agent inside the inspector.
 //! - `wire`: JSON shapes shared by the API and the live stream.
 //! - `banner`: what hookpit prints at start.
 //! - `client`: the one outgoing HTTP client (forward, replay, send).
@@ -32,6 +33,7 @@ pub mod forward;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod relay;
 pub mod schedule;
 pub mod send;
 pub mod server;

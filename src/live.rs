@@ -40,6 +40,9 @@ pub enum LiveEvent {
     /// A bulk replay made progress.
     #[serde(rename = "replay.progress")]
     ReplayProgress(crate::forward::bulk::Progress),
+    /// The relay connection changed (state, heartbeat, backlog).
+    #[serde(rename = "relay.status")]
+    RelayStatus(crate::relay::agent::RelayStatus),
     /// The client missed frames and must refetch.
     #[serde(rename = "resync")]
     Resync,

@@ -18,6 +18,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Send(args)) => hookpit::cli_tools::send(args).await,
+        Some(Command::Secret(args)) => hookpit::cli_tools::secret(args),
+        Some(Command::Sign(args)) => hookpit::cli_tools::sign(args),
+        Some(Command::Relay(args)) => relay(args).await,
     }
 }
 
@@ -27,6 +31,21 @@ async fn serve(args: hookpit::config::ServeArgs) -> anyhow::Result<()> {
     let app = App::new(config, &listeners).await?;
     println!("{}", hookpit::banner::banner(&app));
     app.run(listeners, shutdown_signal()).await
+}
+
+async fn relay(args: hookpit::relay::args::RelayArgs) -> anyhow::Result<()> {
+    args.validate().map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    println!(
+        "hookpit relay {}\n  listening  http://{}\n  public     {}/c/<channel>/…\n  database   {}",
+        env!("CARGO_PKG_VERSION"),
+        listener.local_addr()?,
+        args.public_url.trim_end_matches('/'),
+        args.db_path()
+    );
+    hookpit::relay::run(args, listener, shutdown_signal()).await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

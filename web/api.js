@@ -1,30 +1,126 @@
 // @ts-check
-/** JSON API calls of the hookpit UI. */
+/** The JSON API of the UI listener (README "The JSON API and live stream"). */
 
-/**
- * GET a JSON resource.
- * @param {string} path
- * @returns {Promise<any>}
- */
-export async function getJson(path) {
-  const resp = await fetch(path, { headers: { accept: 'application/json' } });
-  if (!resp.ok) throw new Error(`${path}: ${resp.status}`);
-  return resp.json();
+/** An API answer that was not 2xx, with the server's reason. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 
-/** @returns {Promise<any>} the server status (version, URLs, counts). */
-export const status = () => getJson('/api/status');
+/**
+ * Sends one request and parses the JSON answer; throws an ApiError with the server's
+ * `{"error"}` message when it is not 2xx.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body] sent as JSON when given
+ * @returns {Promise<any>}
+ */
+async function request(method, path, body) {
+  /** @type {RequestInit} */
+  const init = { method, headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+  }
+  let resp;
+  try {
+    resp = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, `hookpit is not reachable (${e instanceof Error ? e.message : e})`);
+  }
+  const text = await resp.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!resp.ok) {
+    const reason = json && typeof json.error === 'string' ? json.error : text.slice(0, 200);
+    throw new ApiError(resp.status, reason || `${method} ${path}: ${resp.status}`);
+  }
+  return json;
+}
+
+/**
+ * `GET /api/status`: version, capture_url, ui_url, db_path, events, forward, relay.
+ * @returns {Promise<any>}
+ */
+export const getStatus = () => request('GET', '/api/status');
 
 /**
  * One page of events, newest first.
- * @param {number|null} before
- * @returns {Promise<{events: any[], next_before: number|null}>}
+ * @param {URLSearchParams} filter the list filters (q, verification, type, path, run_status)
+ * @param {number | null} before keyset cursor (`next_before` of the previous page)
+ * @param {number} limit page size (server caps at 500)
+ * @returns {Promise<{events: any[], next_before: number | null}>}
  */
-export const listEvents = (before = null) =>
-  getJson(`/api/events?limit=100${before ? `&before=${before}` : ''}`);
+export function listEvents(filter, before = null, limit = 100) {
+  const params = new URLSearchParams(filter);
+  params.set('limit', String(limit));
+  if (before !== null) params.set('before', String(before));
+  return request('GET', `/api/events?${params}`);
+}
 
 /**
- * One event with headers, body and verdict.
+ * One event with headers, body, full verdict and attempts.
  * @param {number} id
  */
-export const getEvent = (id) => getJson(`/api/events/${id}`);
+export const getEvent = (id) => request('GET', `/api/events/${id}`);
+
+/**
+ * Deletes one event.
+ * @param {number} id
+ */
+export const deleteEvent = (id) => request('DELETE', `/api/events/${id}`);
+
+/** Deletes every event. */
+export const deleteAll = () => request('DELETE', '/api/events');
+
+/**
+ * Replays one event; answers the Attempt.
+ * @param {number} id
+ * @param {{mode?: 'resign'|'verbatim', new_id?: boolean, target?: string, body?: string}} [opts]
+ */
+export const replay = (id, opts = {}) => request('POST', `/api/events/${id}/replay`, opts);
+
+/**
+ * A curl command that sends the event again.
+ * @param {number} id
+ * @param {'resign'|'verbatim'} mode
+ * @returns {Promise<{curl: string}>}
+ */
+export const curlFor = (id, mode) => request('POST', `/api/events/${id}/curl`, { mode });
+
+/**
+ * Re-verifies one event with the keys configured now.
+ * @param {number} id
+ */
+export const reverify = (id) => request('POST', `/api/events/${id}/verify`, {});
+
+/**
+ * Adds a key for a route; the server re-verifies the route's stored events.
+ * @param {string} secret
+ * @param {string} route path prefix
+ * @param {string} [label]
+ */
+export const addKey = (secret, route, label) =>
+  request('POST', '/api/keys', label ? { secret, route, label } : { secret, route });
+
+/**
+ * Sends a signed test event through the capture pipeline.
+ * @param {Record<string, unknown>} body `{template, status?, checks_fail?, path?, secret?}`
+ */
+export const sendTest = (body) => request('POST', '/api/send', body);
+
+/**
+ * Every delivery of one message id, oldest first.
+ * @param {string} msgId
+ */
+export const messageTimeline = (msgId) => request('GET', `/api/messages/${encodeURIComponent(msgId)}`);

@@ -1,108 +1,321 @@
 // @ts-check
 /**
- * hookpit's first page: events listed live, newest first, and the selected one's headers,
- * body and verdict. Every value from a webhook is set with textContent, never as HTML.
+ * hookpit's page: wires the filter bar, the live list, the detail pane, the live stream and the
+ * keyboard together. State that matters for sharing (filter, open event) lives in the URL.
+ * Every value from a webhook is rendered as text (see dom.js); there is no innerHTML.
  */
-import { status, listEvents, getEvent } from './api.js';
+import { byId } from './dom.js';
+import * as api from './api.js';
 import { connectLive } from './live.js';
+import { readUrl, writeUrl, toParams, isEmpty, matchLocally, bindFilterBar } from './filters.js';
+import { EventList } from './list.js';
+import { Detail } from './detail.js';
+import { renderEmpty } from './empty.js';
+import { setCapture, setRelay, setLiveState, bindTheme } from './topbar.js';
+import { installKeys } from './keys.js';
+import { toast } from './toast.js';
 
-const list = /** @type {HTMLOListElement} */ (document.getElementById('events'));
-const detail = /** @type {HTMLElement} */ (document.getElementById('detail'));
-const empty = /** @type {HTMLElement} */ (document.getElementById('empty'));
-/** @type {number|null} */
-let selected = null;
+/** Page size of the list. */
+const PAGE = 200;
+
+const initial = readUrl();
+let filter = initial.filter;
+/** @type {number | null} */
+let selected = initial.eventId;
+/** Server version at load; a different one after a reconnect reloads the page. @type {string | null} */
+let version = null;
+let captureUrl = `http://${location.hostname}:8700`;
+/** Whether the store holds any event at all (for the first-run screen). */
+let storeEmpty = false;
+/** Newest attempt id seen per event, so an older frame never overwrites a newer result. @type {Map<number, number>} */
+const lastAttemptId = new Map();
+let listSeq = 0;
+
+const list = new EventList({
+  scroller: byId('scroller'), rows: byId('rows'), pill: byId('new-pill'), foot: byId('list-foot'),
+}, {
+  onSelect: (id) => select(id, { reveal: false }),
+  onNeedMore: () => loadMore(),
+});
+
+const detail = new Detail(byId('detail'), {
+  toast,
+  openEvent: (id) => select(id, { reveal: true }),
+  deleted: (id) => {
+    const next = list.neighbour(1) === id ? list.neighbour(-1) : list.neighbour(1);
+    list.remove(id);
+    if (next !== null && next !== id) select(next, { reveal: true }); else unselect();
+  },
+});
+
+const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
+  filter = f;
+  writeUrl(filter, selected);
+  loadFirstPage();
+});
 
 /**
- * Creates an element with a class and text.
- * @param {string} tag
- * @param {string} [cls]
- * @param {string} [text]
+ * Opens an event.
+ * @param {number} id
+ * @param {{reveal?: boolean, defer?: boolean}} [opts] scroll the list to it; wait a moment (key repeat)
  */
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** @param {{status: string, reason: string|null}} v */
-function badge(v) {
-  const icon = { valid: '✓', invalid: '✗', unsigned: '–', unverified: '?' }[v.status] || '';
-  const words = v.reason ? `${v.status} · ${v.reason.replaceAll('_', ' ')}` : v.status;
-  return el('span', `badge ${v.status}`, `${icon} ${words}`);
-}
-
-/** @param {any} e an event summary */
-function row(e) {
-  const li = el('li', 'event');
-  li.dataset.id = String(e.id);
-  const first = el('div', 'line');
-  first.append(el('time', 'muted', new Date(e.received_at).toLocaleTimeString()),
-    el('span', 'method', e.method), el('span', 'path', e.path));
-  const second = el('div', 'line');
-  second.append(el('span', 'type', e.event_type || e.content_type || ''), badge(e.verification));
-  if (e.run && e.run.status) second.append(el('span', `run ${e.run.status}`, e.run.status));
-  if (e.duplicate_of) second.append(el('span', 'muted', `duplicate of #${e.duplicate_of}`));
-  li.append(first, second);
-  li.addEventListener('click', () => select(e.id));
-  if (e.id === selected) li.classList.add('selected');
-  return li;
-}
-
-/** @param {number} id */
-async function select(id) {
+function select(id, opts = {}) {
   selected = id;
-  for (const li of list.children) li.classList.toggle('selected', li instanceof HTMLElement && li.dataset.id === String(id));
-  const e = await getEvent(id);
-  detail.replaceChildren(
-    el('h2', 'mono', `${e.method} ${e.path}${e.query ? `?${e.query}` : ''}`),
-    el('p', 'muted', `#${e.id} · ${e.size} bytes · ${e.received_at} · ${e.source} · from ${e.remote_addr || '?'}`),
-    el('p', `verdict ${e.verification.status}`, e.verification.message),
-    el('h3', '', 'Headers'),
-  );
-  const table = el('table', 'headers');
-  for (const [name, value] of e.headers) {
-    const tr = el('tr');
-    tr.append(el('th', 'mono', name), el('td', 'mono', value));
-    table.append(tr);
-  }
-  detail.append(table, el('h3', '', `Body (${e.body.encoding})`), el('pre', 'body mono', pretty(e.body)));
+  list.select(id, !!opts.reveal);
+  writeUrl(filter, selected);
+  clearTimeout(openTimer);
+  if (opts.defer) openTimer = setTimeout(() => detail.open(id), 120);
+  else if (detail.id !== id || !detail.event) detail.open(id);
+}
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let openTimer;
+
+/** Closes the open event. */
+function unselect() {
+  selected = null;
+  list.select(null);
+  detail.close();
+  writeUrl(filter, null);
 }
 
-/** @param {{encoding: string, data: string}} body */
-function pretty(body) {
-  if (body.encoding !== 'utf8') return body.data;
-  try { return JSON.stringify(JSON.parse(body.data), null, 2); } catch { return body.data; }
-}
-
-/** Refetches the newest page and redraws the list. */
-async function refresh() {
-  const page = await listEvents();
-  list.replaceChildren(...page.events.map(row));
-  empty.hidden = page.events.length > 0;
-}
-
-/** @param {{type: string, data?: any}} msg */
-function onMessage(msg) {
-  if (msg.type === 'event.created') {
-    list.prepend(row(msg.data));
-    empty.hidden = true;
-  } else if (msg.type === 'event.updated') {
-    const old = list.querySelector(`[data-id="${msg.data.id}"]`);
-    if (old) old.replaceWith(row(msg.data));
-  } else if (msg.type === 'event.deleted') {
-    list.querySelector(`[data-id="${msg.data.id}"]`)?.remove();
-  } else if (msg.type === 'events.cleared') {
-    list.replaceChildren();
-    empty.hidden = false;
+/** Shows the first-run screen, the "nothing matches" note, or the list. */
+function updateEmpty() {
+  const first = storeEmpty && list.length === 0 && isEmpty(filter) && selected === null;
+  byId('empty').hidden = !first;
+  byId('main').hidden = first;
+  document.body.classList.toggle('first-run', first);
+  const none = byId('list-empty');
+  none.hidden = first || list.length > 0 || list.loading;
+  if (!none.hidden) {
+    none.replaceChildren();
+    const p = document.createElement('p');
+    p.textContent = isEmpty(filter) ? 'No events yet.' : 'No events match this filter.';
+    none.append(p);
+    if (!isEmpty(filter)) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'link-button';
+      b.textContent = 'clear the filter';
+      b.addEventListener('click', () => { filterBar.set({ q: '', verification: '', type: '', path: '', run_status: '' }); filter = { q: '', verification: '', type: '', path: '', run_status: '' }; writeUrl(filter, selected); loadFirstPage(); });
+      none.append(b);
+    }
   }
 }
 
-const state = /** @type {HTMLElement} */ (document.getElementById('live-state'));
-connectLive(onMessage, (s) => { state.textContent = s === 'live' ? '● live' : '○ reconnecting'; state.className = `state ${s}`; }, refresh);
-status().then((s) => {
-  /** @type {HTMLElement} */ (document.getElementById('capture-url')).textContent = s.capture_url;
-  /** @type {HTMLElement} */ (document.getElementById('empty-curl')).textContent =
-    `curl -X POST ${s.capture_url}/test -H 'content-type: application/json' -d '{"event_type":"ping"}'`;
+/** Loads the newest page for the current filter (a new filter, or a refetch after an outage). */
+async function loadFirstPage() {
+  const seq = ++listSeq;
+  list.loading = true;
+  try {
+    const page = await api.listEvents(toParams(filter), null, PAGE);
+    if (seq !== listSeq) return;
+    list.reset(page.events, page.next_before);
+    filterBar.addOptions(page.events);
+    if (isEmpty(filter)) storeEmpty = page.events.length === 0;
+    if (selected !== null) list.select(selected, true);
+  } catch (err) {
+    if (seq !== listSeq) return;
+    list.loading = false;
+    toast(`Could not load events: ${err instanceof Error ? err.message : err}`, 'error');
+  }
+  updateEmpty();
+}
+
+/** Loads the next older page. */
+async function loadMore() {
+  const seq = listSeq;
+  const before = list.nextBefore;
+  if (before === null) { list.loading = false; return; }
+  try {
+    const page = await api.listEvents(toParams(filter), before, PAGE);
+    if (seq !== listSeq) return;
+    list.appendPage(page.events, page.next_before);
+    filterBar.addOptions(page.events);
+  } catch {
+    if (seq !== listSeq) return;
+    // Try again on the next scroll.
+    setTimeout(() => { list.loading = false; }, 2000);
+  }
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let catchUpTimer;
+/**
+ * Asks the server which new events match a filter the page cannot judge alone (free words search
+ * bodies), at most a few times a second.
+ */
+function catchUpSoon() {
+  if (catchUpTimer) return;
+  catchUpTimer = setTimeout(async () => {
+    catchUpTimer = undefined;
+    const seq = listSeq;
+    try {
+      const page = await api.listEvents(toParams(filter), null, PAGE);
+      if (seq !== listSeq) return;
+      const newest = list.length ? list.at(0).id : 0;
+      list.insert(page.events.filter((e) => e.id > newest).reverse());
+      updateEmpty();
+    } catch {
+      // The next frame or reconnect tries again.
+    }
+  }, 400);
+}
+
+/**
+ * Applies a batch of live frames.
+ * @param {Array<{type: string, data?: any}>} frames
+ */
+function onFrames(frames) {
+  /** @type {any[]} */
+  const created = [];
+  let unknown = false;
+  for (const f of frames) {
+    const d = f.data;
+    switch (f.type) {
+      case 'event.created': {
+        storeEmpty = false;
+        const m = matchLocally(d, filter);
+        if (m === true) created.push(d);
+        else if (m === null) unknown = true;
+        break;
+      }
+      case 'event.updated':
+        if (created.length && created.some((c) => c.id === d.id)) {
+          created[created.findIndex((c) => c.id === d.id)] = d;
+        } else {
+          list.update(d);
+        }
+        if (detail.id === d.id) detail.refreshSoon();
+        break;
+      case 'event.deleted':
+        list.remove(d.id);
+        if (detail.id === d.id) detail.open(d.id);
+        break;
+      case 'events.cleared':
+        created.length = 0;
+        list.reset([], null);
+        storeEmpty = true;
+        if (selected !== null) unselect();
+        break;
+      case 'attempt.created':
+      case 'attempt.updated': {
+        const prev = lastAttemptId.get(d.event_id) ?? -1;
+        if (d.id >= prev) {
+          lastAttemptId.set(d.event_id, d.id);
+          const summary = { status: d.status, error: d.error, duration_ms: d.duration_ms, next_retry_at: d.next_retry_at };
+          const pending = created.find((c) => c.id === d.event_id);
+          if (pending) pending.last_attempt = summary; else list.setLastAttempt(d.event_id, summary);
+        }
+        detail.onAttempt(d);
+        break;
+      }
+      case 'replay.progress':
+        if (d && d.done === d.total) toast(`Bulk replay done: ${d.total} replayed`, 'good');
+        break;
+      case 'relay.status':
+        setRelay(d);
+        break;
+    }
+  }
+  if (created.length) {
+    list.insert(created);
+    filterBar.addOptions(created);
+  }
+  if (unknown) catchUpSoon();
+  updateEmpty();
+}
+
+/**
+ * Reads /api/status: capture URL, relay; reloads the page when the server was upgraded.
+ */
+async function loadStatus() {
+  try {
+    const s = await api.getStatus();
+    if (version !== null && s.version !== version) {
+      location.reload();
+      return;
+    }
+    version = s.version;
+    captureUrl = s.capture_url || captureUrl;
+    setCapture(captureUrl);
+    setRelay(s.relay);
+    if (typeof s.events === 'number' && isEmpty(filter)) storeEmpty = s.events === 0 && list.length === 0;
+    renderEmpty(byId('empty'), captureUrl, (id, note) => {
+      if (note) toast(note);
+      else toast('Test event sent', 'good');
+      if (id !== null) select(id, { reveal: true });
+    });
+    updateEmpty();
+  } catch {
+    // Unreachable: the live stream reconnects and calls this again.
+  }
+}
+
+connectLive({
+  onFrames,
+  onState: setLiveState,
+  onOpen: (first) => {
+    if (first) {
+      // Events may have arrived between the first page and the stream: merge them.
+      catchUpSoon();
+      return;
+    }
+    loadStatus();
+    loadFirstPage();
+    if (detail.id !== null) detail.refreshSoon();
+  },
+  onResync: () => {
+    loadFirstPage();
+    if (detail.id !== null) detail.refreshSoon();
+  },
 });
-refresh();
+
+installKeys({
+  move: (delta) => {
+    const id = list.neighbour(delta);
+    if (id !== null) select(id, { reveal: true, defer: true });
+  },
+  open: () => {
+    const id = selected ?? list.neighbour(1);
+    if (id !== null) { clearTimeout(openTimer); select(id, { reveal: true }); }
+  },
+  replay: () => { if (detail.event) detail.replay({}); },
+  copyCurl: () => { if (detail.event) detail.copyCurl('resign'); },
+  focusSearch: () => {
+    const q = /** @type {HTMLInputElement} */ (byId('q'));
+    q.focus();
+    q.select();
+  },
+  escape: () => {
+    const q = /** @type {HTMLInputElement} */ (byId('q'));
+    const active = document.activeElement;
+    if (active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement || active instanceof HTMLSelectElement) {
+      if (active === q && q.value) {
+        q.value = '';
+        q.dispatchEvent(new Event('input'));
+      } else {
+        active.blur();
+      }
+      return;
+    }
+    if (selected !== null) { unselect(); return; }
+    if (!isEmpty(filter)) {
+      filter = { q: '', verification: '', type: '', path: '', run_status: '' };
+      filterBar.set(filter);
+      writeUrl(filter, null);
+      loadFirstPage();
+    }
+  },
+  tab: (n) => {
+    const names = detail.tabNames();
+    if (names[n - 1]) detail.showTab(names[n - 1]);
+  },
+  newest: () => list.scrollToTop(),
+});
+
+byId('help-button').addEventListener('click', () => import('./keys.js').then((k) => k.showHelp()));
+bindTheme();
+setCapture(captureUrl);
+loadStatus();
+loadFirstPage();
+if (selected !== null) select(selected, { reveal: true });

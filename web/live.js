@@ -1,34 +1,120 @@
 // @ts-check
-/** The live stream: a WebSocket that reconnects with backoff and asks for a refetch after an outage. */
+/**
+ * The live stream: one WebSocket to /api/live that reconnects with backoff (and at once when the
+ * network or the tab comes back), batches frames so a burst of thousands per second costs one
+ * DOM update per animation frame, and asks the app to refetch after an outage or a `resync`.
+ */
+
+/** @typedef {'connecting'|'live'|'reconnecting'|'offline'} LiveState */
 
 /**
- * Connects to /api/live and keeps reconnecting.
- * @param {(msg: {type: string, data?: any}) => void} onMessage every frame
- * @param {(state: 'live'|'reconnecting') => void} onState connection state changes
- * @param {() => void} onResync called after a reconnect or a `resync`: refetch everything
+ * @typedef {Object} LiveHandlers
+ * @property {(frames: Array<{type: string, data?: any}>) => void} onFrames a batch of frames, in order
+ * @property {(state: LiveState, retryInMs?: number) => void} onState connection state changes
+ * @property {(first: boolean) => void} onOpen connected (again): refetch what may have been missed
+ * @property {() => void} onResync the server says frames were missed: refetch
  */
-export function connectLive(onMessage, onState, onResync) {
-  let delay = 500;
-  let opened = false;
+
+/** First reconnect delay and the cap of the backoff, in ms. */
+const BACKOFF_START = 500;
+const BACKOFF_MAX = 8000;
+/** Failed tries in a row after which the state says "offline" rather than "reconnecting". */
+const OFFLINE_AFTER = 4;
+/** Frames queued beyond this between two flushes are dropped for a refetch instead. */
+const MAX_QUEUE = 20000;
+
+/**
+ * Connects and keeps connecting until the page goes away.
+ * @param {LiveHandlers} h
+ * @returns {{reconnectNow: () => void}}
+ */
+export function connectLive(h) {
+  let delay = BACKOFF_START;
+  let failures = 0;
+  let everOpened = false;
+  /** @type {WebSocket | null} */
+  let ws = null;
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let retryTimer = null;
+  /** @type {Array<{type: string, data?: any}>} */
+  let queue = [];
+  let flushScheduled = false;
+  let overflowed = false;
+
+  const flush = () => {
+    flushScheduled = false;
+    if (overflowed) {
+      overflowed = false;
+      queue = [];
+      h.onResync();
+      return;
+    }
+    const batch = queue;
+    queue = [];
+    if (batch.length) h.onFrames(batch);
+  };
+
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // Animation frames do not run in a hidden tab; a timer still does, less often.
+    if (document.hidden) setTimeout(flush, 250);
+    else requestAnimationFrame(flush);
+  };
+
   const open = () => {
+    retryTimer = null;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/api/live`);
-    ws.onopen = () => {
-      delay = 500;
-      onState('live');
-      if (opened) onResync();
-      opened = true;
+    const socket = new WebSocket(`${scheme}://${location.host}/api/live`);
+    ws = socket;
+    socket.onopen = () => {
+      delay = BACKOFF_START;
+      failures = 0;
+      h.onState('live');
+      const first = !everOpened;
+      everOpened = true;
+      h.onOpen(first);
     };
-    ws.onmessage = (e) => {
-      const msg = JSON.parse(e.data);
-      if (msg.type === 'resync') onResync();
-      else onMessage(msg);
+    socket.onmessage = (e) => {
+      let msg;
+      try {
+        msg = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      if (msg.type === 'resync') {
+        overflowed = true;
+      } else if (queue.length >= MAX_QUEUE) {
+        overflowed = true;
+      } else {
+        queue.push(msg);
+      }
+      scheduleFlush();
     };
-    ws.onclose = () => {
-      onState('reconnecting');
-      setTimeout(open, delay);
-      delay = Math.min(delay * 2, 10000);
+    socket.onclose = () => {
+      if (ws !== socket) return;
+      ws = null;
+      failures += 1;
+      const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+      delay = Math.min(delay * 2, BACKOFF_MAX);
+      h.onState(failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting', wait);
+      retryTimer = setTimeout(open, wait);
     };
   };
+
+  const reconnectNow = () => {
+    if (ws || retryTimer === null) return;
+    clearTimeout(retryTimer);
+    delay = BACKOFF_START;
+    h.onState('reconnecting');
+    open();
+  };
+
+  window.addEventListener('online', reconnectNow);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) reconnectNow();
+  });
+  h.onState('connecting');
   open();
+  return { reconnectNow };
 }

@@ -309,7 +309,7 @@ pub async fn status(app: &App) -> ApiResult {
             "db_path": app.config.db_path,
             "events": events,
             "forward": forward_status(app),
-            "relay": null,
+            "relay": app.relay.get(),
         }),
     ))
 }

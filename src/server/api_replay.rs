@@ -91,3 +91,42 @@ pub async fn message_timeline(app: &App, msg_id: &str) -> ApiResult {
         &serde_json::json!({ "msg_id": msg_id, "deliveries": deliveries }),
     ))
 }
+
+/// `POST /api/events/{id}/curl` `{"mode"?, "new_id"?, "target"?}`: a curl command that sends
+/// the event again: re-signed now (valid for 5 minutes) or verbatim. Without a target it goes
+/// to the forward target, else back to the capture listener.
+pub async fn curl(app: &App, id: i64, req: Request<Incoming>) -> ApiResult {
+    let body: ReplayRequest = super::api::read_json_or_default(req).await?;
+    let event = app
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
+    let s = &event.summary;
+    let target = body
+        .target
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| crate::forward::target_for(app, &s.path, &s.query))
+        .unwrap_or_else(|| {
+            let q = if s.query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", s.query)
+            };
+            format!("http://{}{}{q}", app.bound.capture, s.path)
+        });
+    let out = crate::forward::replay::prepare(
+        app,
+        &event,
+        body.mode,
+        body.new_id,
+        body.body,
+        body.headers,
+        target,
+    )?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "curl": crate::forward::curl_command(&out), "mode": body.mode.as_str() }),
+    ))
+}

@@ -22,8 +22,11 @@ const OVERSIZE_DRAIN: u64 = 8 * 1024 * 1024;
 /// The name of the header carrying the stored event's id.
 pub const EVENT_ID_HEADER: &str = "hookpit-event-id";
 
-enum BodyError {
+/// Why a request body could not be taken.
+pub enum BodyError {
+    /// Over the limit.
     TooLarge,
+    /// The connection broke off.
     Broken(String),
 }
 
@@ -101,7 +104,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
 
 /// The answer for a stored webhook: the route's chaos first, then the app's own answer when
 /// proxying, else `--respond-status` (and delivery to the app in the background).
-async fn answer(app: &App, ingested: &Ingested) -> Response<Body> {
+pub async fn answer(app: &App, ingested: &Ingested) -> Response<Body> {
     let s = &ingested.summary;
     let route = app
         .config
@@ -186,7 +189,7 @@ async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
 
 /// Reads the body up to `max` bytes. Past it, reads on (discarding, up to `OVERSIZE_DRAIN`) so
 /// the 413 reaches the sender, and reports `TooLarge`.
-async fn read_limited(mut body: Incoming, max: u64) -> Result<Bytes, BodyError> {
+pub async fn read_limited(mut body: Incoming, max: u64) -> Result<Bytes, BodyError> {
     let mut buf = BytesMut::new();
     let mut seen: u64 = 0;
     while let Some(frame) = body.frame().await {
@@ -210,7 +213,7 @@ async fn read_limited(mut body: Incoming, max: u64) -> Result<Bytes, BodyError> 
 
 /// Headers as hyper parsed them: lower-case names, duplicates grouped. Used when the wire
 /// view is not available (HTTP/2, or the tap stepped aside).
-fn from_header_map(map: &HeaderMap) -> Headers {
+pub fn from_header_map(map: &HeaderMap) -> Headers {
     map.iter()
         .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
         .collect()

@@ -6,14 +6,17 @@ mod api;
 mod api_replay;
 mod api_send;
 mod assets;
-mod capture;
+pub mod capture;
 mod guard;
 mod head_tap;
 pub mod routes;
-mod ws;
+pub mod ws;
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -58,9 +61,31 @@ pub struct Conn {
     pub heads: HeadQueue,
 }
 
-/// Serves `listener` until the app starts stopping, then drains for up to `DRAIN_DEADLINE`.
+/// A request handler: what a listener does with each request.
+pub type Handler = Arc<
+    dyn Fn(Request<Incoming>, Conn) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Serves one of the app's listeners until the app starts stopping.
 pub async fn serve(listener: TcpListener, which: Listener, app: App) {
     let stopped = app.stopped();
+    let handler: Handler = Arc::new(move |req, conn| {
+        let app = app.clone();
+        Box::pin(async move { routes::dispatch(which, app, req, conn).await })
+    });
+    accept_loop(listener, which == Listener::Capture, stopped, handler).await;
+}
+
+/// Serves `listener` with `handler` until `stopped` completes, then drains for up to
+/// `DRAIN_DEADLINE`. `tap` reads request heads off the wire (for byte-exact capture).
+pub async fn accept_loop(
+    listener: TcpListener,
+    tap: bool,
+    stopped: impl Future<Output = ()>,
+    handler: Handler,
+) {
     tokio::pin!(stopped);
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -68,12 +93,13 @@ pub async fn serve(listener: TcpListener, which: Listener, app: App) {
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
+    let local = listener.local_addr().ok();
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
-                    tracing::warn!(listener = ?which, "accept failed: {e}");
+                    tracing::warn!(?local, "accept failed: {e}");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
@@ -82,19 +108,18 @@ pub async fn serve(listener: TcpListener, which: Listener, app: App) {
         };
         // Small responses should leave at once, not wait for Nagle.
         let _ = stream.set_nodelay(true);
-        let (io, heads) = head_tap::HeadTap::new(stream, which == Listener::Capture);
+        let (io, heads) = head_tap::HeadTap::new(stream, tap);
         let conn = Conn { remote, heads };
-        let app = app.clone();
+        let handler = Arc::clone(&handler);
         let service = service_fn(move |req: Request<Incoming>| {
-            let app = app.clone();
-            let conn = conn.clone();
-            async move { Ok::<_, Infallible>(routes::dispatch(which, app, req, conn).await) }
+            let fut = handler(req, conn.clone());
+            async move { Ok::<_, Infallible>(fut.await) }
         });
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(io), service)
             .into_owned();
         let watched = graceful.watch(connection);
-        let span = tracing::debug_span!("conn", listener = ?which, %remote);
+        let span = tracing::debug_span!("conn", ?local, %remote);
         tokio::spawn(
             async move {
                 if let Err(e) = watched.await {
@@ -108,7 +133,7 @@ pub async fn serve(listener: TcpListener, which: Listener, app: App) {
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(DRAIN_DEADLINE) => {
-            tracing::warn!(listener = ?which, "connections still open after {DRAIN_DEADLINE:?}; closing them");
+            tracing::warn!(?local, "connections still open after {DRAIN_DEADLINE:?}; closing them");
         }
     }
 }

@@ -130,6 +130,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::POST, ["api", "events", id, "replay"]) => {
             api_replay::replay_one(&app, parse_id(id)?, req).await
         }
+        (&Method::POST, ["api", "events", id, "curl"]) => {
+            api_replay::curl(&app, parse_id(id)?, req).await
+        }
         (&Method::POST, ["api", "replay"]) => api_replay::replay_many(&app, req).await,
         (&Method::GET, ["api", "messages", msg_id]) => {
             let msg_id = percent_decode(msg_id);

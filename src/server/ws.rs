@@ -24,8 +24,31 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// Largest message a client may send (clients only send control frames).
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
-/// Answers the upgrade and spawns the client's task.
+/// A server-side WebSocket over an upgraded hyper connection.
+pub type ServerSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// Answers the live stream's upgrade and spawns the client's task.
 pub fn upgrade(app: App, req: Request<Incoming>) -> Response<Body> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_CLIENT_MESSAGE))
+        .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+    accept(req, config, "this is hookpit's live stream", move |ws| {
+        client(app, ws)
+    })
+}
+
+/// Completes a WebSocket handshake: answers 101 and runs `then` on the socket once hyper hands
+/// the connection over; a request that is not a WebSocket upgrade gets 400 naming `what`.
+pub fn accept<F, Fut>(
+    req: Request<Incoming>,
+    config: WebSocketConfig,
+    what: &str,
+    then: F,
+) -> Response<Body>
+where
+    F: FnOnce(ServerSocket) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let headers = req.headers();
     let has_token = |name: header::HeaderName, token: &str| {
         headers
@@ -46,23 +69,20 @@ pub fn upgrade(app: App, req: Request<Incoming>) -> Response<Body> {
     }) else {
         return error_response(
             StatusCode::BAD_REQUEST,
-            "this is hookpit's live stream: connect with a WebSocket (version 13)",
+            format!("{what}: connect with a WebSocket (version 13)"),
         );
     };
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match hyper::upgrade::on(req).await {
             Ok(upgraded) => {
-                let config = WebSocketConfig::default()
-                    .max_message_size(Some(MAX_CLIENT_MESSAGE))
-                    .max_frame_size(Some(MAX_CLIENT_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
                     Some(config),
                 )
                 .await;
-                client(app, ws).await;
+                then(ws).await;
             }
             Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
         }

@@ -17,7 +17,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const APP_ID: i64 = 0x686f_6f6b;
 
 /// Schema migrations in order: `(user_version after it, SQL)`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_relay.sql")),
+];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.
 static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);

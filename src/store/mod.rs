@@ -8,6 +8,7 @@ mod codec;
 mod conn;
 mod ops;
 mod read;
+mod relay;
 mod rows;
 mod writer;
 
@@ -23,6 +24,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
+
+pub use relay::{Enqueued, RelayChannel};
 
 use crate::verify::Verdict;
 use model::{

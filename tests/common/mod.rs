@@ -238,3 +238,60 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
+
+/// A running `hookpit relay`.
+pub struct TestRelay {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestRelay {
+    /// Stops it and waits until it has closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("relay task").expect("relay ran cleanly");
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Boots a relay on `addr` (`127.0.0.1:0` for a fresh port) with `db` and `extra` flags; its
+/// token is `relay-token`.
+pub async fn spawn_relay(addr: &str, db: &str, extra: &[&str]) -> TestRelay {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        relay: hookpit::relay::args::RelayArgs,
+    }
+    let listener = TcpListener::bind(addr).await.expect("bind relay");
+    let bound = listener.local_addr().expect("relay addr");
+    let public = format!("http://{bound}");
+    let mut args = vec![
+        "relay",
+        "--public-url",
+        &public,
+        "--db",
+        db,
+        "--token",
+        "relay-token",
+    ];
+    args.extend_from_slice(extra);
+    let relay_args = Wrapper::try_parse_from(args).expect("relay flags").relay;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(hookpit::relay::run(relay_args, listener, async {
+        let _ = stopped.await;
+    }));
+    TestRelay {
+        addr: bound,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}

@@ -1,0 +1,211 @@
+//! The sender-side commands `hookpit secret`, `hookpit sign` and `hookpit send`: parse their
+//! flags into the sender's types, print for people (or JSON), and return an error — a non-zero
+//! exit — when a message is not delivered.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use chrono::Utc;
+
+use crate::client::HttpClient;
+use crate::schedule::RetrySchedule;
+use crate::send::args::{SecretArgs, SendArgs, SignArgs};
+use crate::send::{self, Event, Message, Payload, Signing, TryReport};
+use crate::verify::Key;
+use crate::verify::standard::{new_ed25519_pair, new_secret};
+
+/// How much of a response body `hookpit send` prints (the JSON report has all of it).
+const PRINTED_RESPONSE: usize = 2000;
+
+/// `hookpit secret`: a fresh `whsec_` key, or a `whsk_`/`whpk_` pair (one per line).
+pub fn secret(args: SecretArgs) -> anyhow::Result<()> {
+    if args.ed25519 {
+        let (signing, public) = new_ed25519_pair();
+        println!("{signing}");
+        println!("{public}");
+        if std::io::stderr().is_terminal() {
+            eprintln!("Sign with the whsk_ key (first line); verify with the whpk_ key.");
+        }
+    } else {
+        println!("{}", new_secret());
+    }
+    Ok(())
+}
+
+/// `hookpit sign`: the three `svix-*` headers for a body, or a complete curl command.
+pub fn sign(args: SignArgs) -> anyhow::Result<()> {
+    let body = read_body(args.file.as_deref())?;
+    let signing = Signing {
+        keys: parse_keys(&args.secrets)?,
+        msg_id: args.id,
+        timestamp: args.timestamp,
+        headers: Vec::new(),
+    };
+    let message = Message::new(body.clone(), &signing)?;
+    let timestamp = message.timestamp.unwrap_or(Utc::now().timestamp());
+    let headers = message.headers(timestamp);
+    let Some(url) = args.curl else {
+        for name in ["svix-id", "svix-timestamp", "svix-signature"] {
+            if let Some((n, v)) = headers.iter().find(|(n, _)| n == name) {
+                println!("{n}: {}", String::from_utf8_lossy(v));
+            }
+        }
+        return Ok(());
+    };
+    send::parse_target(&url)?;
+    let data = match args.file.as_deref() {
+        Some(path) if path != Path::new("-") => format!("@{}", path.display()),
+        _ => String::from_utf8(body.to_vec())
+            .context("the body is not UTF-8 text: give it with --file so curl reads the bytes")?,
+    };
+    let mut lines = vec![format!("curl -sS -X POST {}", quote(&url))];
+    for (name, value) in &headers {
+        lines.push(format!(
+            "-H {}",
+            quote(&format!("{name}: {}", String::from_utf8_lossy(value)))
+        ));
+    }
+    lines.push(format!("--data-binary {}", quote(&data)));
+    println!("{}", lines.join(" \\\n  "));
+    Ok(())
+}
+
+/// `hookpit send`: builds, signs and delivers `--repeat` messages, retrying on the schedule.
+pub async fn send(args: SendArgs) -> anyhow::Result<()> {
+    let target = send::parse_target(&args.to)?;
+    let payload = match args.file.as_deref() {
+        Some(path) => Payload::Raw(read_body(Some(path))?),
+        None => Payload::Event(Event::new(args.template, args.status, args.checks_fail)?),
+    };
+    let signing = Signing {
+        keys: parse_keys(&args.secrets)?,
+        msg_id: args.id,
+        timestamp: args.timestamp,
+        headers: args
+            .headers
+            .iter()
+            .map(|h| send::parse_header(h))
+            .collect::<Result<_, _>>()?,
+    };
+    let schedule = args.retry_schedule.unwrap_or_else(RetrySchedule::once);
+    let client = HttpClient::default();
+    let mut failures = Vec::new();
+    for n in 1..=args.repeat {
+        let message = Message::new(payload.render(Utc::now()), &signing)?;
+        if !args.json {
+            let count = if args.repeat > 1 {
+                format!("[{n}/{}] ", args.repeat)
+            } else {
+                String::new()
+            };
+            println!(
+                "{count}POST {target}  {}, {} bytes, svix-id {}",
+                describe(&payload, args.file.as_deref()),
+                message.body.len(),
+                message.msg_id
+            );
+        }
+        let report = send::send(&client, &target, &message, &schedule, |t| {
+            if !args.json {
+                print_try(t, schedule.tries());
+            }
+        })
+        .await;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string(&report).context("report to JSON")?
+            );
+        } else if report.ok {
+            println!("  delivered");
+        }
+        failures.extend(report.failure());
+    }
+    match failures.as_slice() {
+        [] => Ok(()),
+        [only] if args.repeat == 1 => bail!("{only}"),
+        [first, ..] => bail!(
+            "{} of {} messages were not delivered; first: {first}",
+            failures.len(),
+            args.repeat
+        ),
+    }
+}
+
+/// What is being sent, e.g. `run_complete (task_failed, failed check)`.
+fn describe(payload: &Payload, file: Option<&Path>) -> String {
+    match payload {
+        Payload::Event(e) if e.template == send::Template::RunComplete => format!(
+            "run_complete ({}{})",
+            e.status.as_str(),
+            if e.checks_fail { ", failed check" } else { "" }
+        ),
+        Payload::Event(e) => match e.template {
+            send::Template::DownedMachines => "downed_machines".to_string(),
+            _ => "ping".to_string(),
+        },
+        Payload::Raw(_) => format!(
+            "body of {}",
+            file.map_or("stdin".into(), |p| p.display().to_string())
+        ),
+    }
+}
+
+/// `  try 1/3: 200 OK in 3 ms` and the start of the response body.
+fn print_try(t: &TryReport, of: usize) {
+    println!("  {}", t.line(of));
+    let body = t.response_body.trim();
+    if !body.is_empty() {
+        let shown: String = body.chars().take(PRINTED_RESPONSE).collect();
+        let more = if shown.len() < body.len() || t.response_truncated {
+            " …"
+        } else {
+            ""
+        };
+        println!("    {}{more}", shown.replace('\n', "\n    "));
+    }
+}
+
+/// Parses `--secret` values; empty ones (e.g. from an empty env var) are skipped.
+fn parse_keys(secrets: &[String]) -> anyhow::Result<Vec<Key>> {
+    secrets
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Key::parse(None, s).context("--secret"))
+        .collect()
+}
+
+/// The body from a file, or stdin for `None` and `-`.
+fn read_body(file: Option<&Path>) -> anyhow::Result<Bytes> {
+    match file {
+        Some(path) if path != Path::new("-") => std::fs::read(path)
+            .map(Bytes::from)
+            .with_context(|| format!("cannot read {}", path.display())),
+        _ => {
+            let mut stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!("Reading the body from stdin; end it with Ctrl-D.");
+            }
+            let mut body = Vec::new();
+            stdin.read_to_end(&mut body).context("cannot read stdin")?;
+            Ok(Bytes::from(body))
+        }
+    }
+}
+
+/// Quotes `s` for a POSIX shell.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_single_quotes() {
+        assert_eq!(quote(r#"{"a":"it's"}"#), r#"'{"a":"it'\''s"}'"#);
+    }
+}

@@ -1,0 +1,339 @@
+//! The agent: an inspector started with `--relay URL` holds one WebSocket to the relay, stores
+//! every relayed webhook through the normal pipeline, acknowledges it after the commit and sends
+//! the answer back. It reconnects with backoff, says so loudly, and keeps its channel.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::BodyExt;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::protocol::{
+    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
+    SILENCE_LIMIT, VERSION, decode_bytes, decode_headers, encode_bytes, encode_headers,
+};
+use crate::app::App;
+use crate::ingest::{Arrival, ingest_relayed};
+use crate::live::LiveEvent;
+use crate::store::model::Source;
+
+/// What the UI shows about the relay (`relay` in `/api/status`, `relay.status` frames).
+#[derive(Debug, Clone, Serialize)]
+pub struct RelayStatus {
+    /// `connecting`, `connected`, `offline` or `refused`.
+    pub state: &'static str,
+    /// The relay's base URL.
+    pub relay: String,
+    /// Where senders post: `{public-url}/c/{channel}`.
+    pub public_url: Option<String>,
+    /// When the relay was last heard, RFC 3339.
+    pub last_heartbeat: Option<String>,
+    /// Requests the relay holds that this agent has not acknowledged.
+    pub backlog: u64,
+    /// Why it is offline or refused.
+    pub error: Option<String>,
+}
+
+/// Shared relay status (an `Arc<Mutex>`, never held across `.await`).
+#[derive(Clone, Default)]
+pub struct RelayState(Arc<Mutex<Option<RelayStatus>>>);
+
+impl RelayState {
+    /// The current status; `None` when no relay is configured.
+    pub fn get(&self) -> Option<RelayStatus> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn update(&self, app: &App, change: impl FnOnce(&mut RelayStatus)) {
+        let snapshot = {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let status = slot.get_or_insert_with(|| RelayStatus {
+                state: "connecting",
+                relay: app.config.relay.clone().unwrap_or_default(),
+                public_url: None,
+                last_heartbeat: None,
+                backlog: 0,
+                error: None,
+            });
+            change(status);
+            status.clone()
+        };
+        app.live.publish(LiveEvent::RelayStatus(snapshot));
+    }
+}
+
+/// How one connection ended.
+enum Ended {
+    /// hookpit is stopping.
+    Stopped,
+    /// The relay said no; the reason is for the user.
+    Refused(String),
+    /// The connection failed or went silent.
+    Lost(String),
+}
+
+/// Starts the agent when `--relay` is configured.
+pub fn spawn(app: &App) {
+    let Some(url) = app.config.relay.clone() else {
+        return;
+    };
+    let app = app.clone();
+    tokio::spawn(async move {
+        let stopped = app.stopped();
+        tokio::pin!(stopped);
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            app.relay.update(&app, |s| s.state = "connecting");
+            let (ended, was_connected) = connect(&app, &url).await;
+            match ended {
+                Ended::Stopped => return,
+                Ended::Refused(reason) => {
+                    tracing::error!("RELAY REFUSED this agent: {reason}");
+                    app.relay.update(&app, |s| {
+                        s.state = "refused";
+                        s.error = Some(reason);
+                    });
+                }
+                Ended::Lost(reason) => {
+                    tracing::warn!(
+                        "relay connection lost: {reason}; reconnecting in {} s",
+                        backoff.as_secs()
+                    );
+                    app.relay.update(&app, |s| {
+                        s.state = "offline";
+                        s.error = Some(reason);
+                    });
+                }
+            }
+            if was_connected {
+                backoff = Duration::from_secs(1);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = &mut stopped => return,
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    });
+}
+
+/// `http(s)://host/…` → `ws(s)://host/_hookpit/connect`.
+fn connect_url(relay: &str) -> String {
+    let base = relay.trim_end_matches('/');
+    let base = base
+        .strip_prefix("https://")
+        .map(|r| format!("wss://{r}"))
+        .or_else(|| base.strip_prefix("http://").map(|r| format!("ws://{r}")))
+        .unwrap_or_else(|| base.to_string());
+    format!("{base}{CONNECT_PATH}")
+}
+
+/// One connection, from hello to its end; also says whether it got as far as a welcome.
+async fn connect(app: &App, relay: &str) -> (Ended, bool) {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME))
+        .max_frame_size(Some(MAX_FRAME));
+    let ws =
+        tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true).await;
+    let mut ws = match ws {
+        Ok((ws, _)) => ws,
+        Err(e) => {
+            return (
+                Ended::Lost(format!("cannot connect to {relay}: {e}")),
+                false,
+            );
+        }
+    };
+    let (channel_key, secret_key) = (
+        format!("relay.channel.{relay}"),
+        format!("relay.key.{relay}"),
+    );
+    let channel = app.store.meta(&channel_key).await.ok().flatten();
+    let key = app.store.meta(&secret_key).await.ok().flatten();
+    let last_seq = match &channel {
+        Some(c) => app.store.relay_last_seq(c).await.unwrap_or(0),
+        None => 0,
+    };
+    let hello = AgentFrame::Hello {
+        version: VERSION,
+        token: app.config.relay_token.clone(),
+        channel: channel.clone().filter(|_| key.is_some()),
+        key,
+        last_seq,
+    };
+    if ws.send(frame(&hello)).await.is_err() {
+        return (Ended::Lost("the relay closed the connection".into()), false);
+    }
+    let welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+    let (channel, public_url, backlog) = match welcome {
+        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<RelayFrame>(&t) {
+            Ok(RelayFrame::Welcome {
+                channel,
+                key,
+                public_url,
+                backlog,
+            }) => {
+                if let Some(key) = key {
+                    let saved = app.store.set_meta(&channel_key, &channel).await;
+                    if let Err(e) = saved.and(app.store.set_meta(&secret_key, &key).await) {
+                        return (Ended::Lost(format!("cannot save the channel: {e}")), false);
+                    }
+                }
+                (channel, public_url, backlog)
+            }
+            Ok(RelayFrame::Refused { reason }) => return (Ended::Refused(reason), false),
+            _ => {
+                return (
+                    Ended::Lost("the relay did not welcome this agent".into()),
+                    false,
+                );
+            }
+        },
+        _ => {
+            return (
+                Ended::Lost("no welcome from the relay within 10 s".into()),
+                false,
+            );
+        }
+    };
+    tracing::info!(
+        "relay connected: webhooks sent to {public_url}/… arrive here ({backlog} waiting)"
+    );
+    app.relay.update(app, |s| {
+        s.state = "connected";
+        s.public_url = Some(public_url.clone());
+        s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
+        s.backlog = backlog;
+        s.error = None;
+    });
+    (session(app, ws, &channel).await, true)
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn frame(f: &AgentFrame) -> Message {
+    Message::text(serde_json::to_string(f).expect("frames serialize"))
+}
+
+async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
+    let (mut sink, mut stream) = ws.split();
+    let (out, mut outgoing) = mpsc::channel::<AgentFrame>(1024);
+    let writer = tokio::spawn(async move {
+        while let Some(f) = outgoing.recv().await {
+            if sink.send(frame(&f)).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let mut heard = Instant::now();
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let ended = loop {
+        tokio::select! {
+            msg = stream.next() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None => break Ended::Lost("the relay closed the connection".into()),
+                    Some(Err(e)) => break Ended::Lost(format!("connection error: {e}")),
+                    Some(Ok(_)) => continue,
+                };
+                heard = Instant::now();
+                match serde_json::from_str::<RelayFrame>(&text) {
+                    Ok(RelayFrame::Request(r)) => {
+                        if let Err(reason) = receive(app, channel, r, &out).await {
+                            break Ended::Lost(reason);
+                        }
+                    }
+                    Ok(RelayFrame::Heartbeat { backlog }) => app.relay.update(app, |s| {
+                        s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
+                        s.backlog = backlog;
+                    }),
+                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(reason),
+                    Ok(RelayFrame::Welcome { .. }) | Err(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
+                }
+            }
+            _ = beat.tick() => {
+                if heard.elapsed() > SILENCE_LIMIT {
+                    break Ended::Lost(format!("the relay was silent for {} s", SILENCE_LIMIT.as_secs()));
+                }
+                if out.send(AgentFrame::Heartbeat).await.is_err() {
+                    break Ended::Lost("the connection's writer stopped".into());
+                }
+            }
+            _ = &mut stopped => break Ended::Stopped,
+        }
+    };
+    drop(out);
+    let _ = writer.await;
+    ended
+}
+
+/// Stores one relayed request, acknowledges it, and answers its sender in the background.
+async fn receive(
+    app: &App,
+    channel: &str,
+    r: RelayedRequest,
+    out: &mpsc::Sender<AgentFrame>,
+) -> Result<(), String> {
+    let seq = r.seq;
+    let (Ok(headers), Ok(body)) = (decode_headers(&r.headers), decode_bytes(&r.body)) else {
+        return Err(format!("request {seq} is not valid base64"));
+    };
+    let arrival = Arrival {
+        received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
+            .unwrap_or_else(chrono::Utc::now),
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        headers,
+        body: body.into(),
+        remote_addr: r.remote_addr,
+        source: Source::Relay,
+    };
+    // Not acknowledged when it cannot be stored: the relay keeps it and sends it again.
+    let stored = ingest_relayed(app, arrival, channel, seq)
+        .await
+        .map_err(|e| format!("cannot store request {seq}: {e}"))?;
+    out.send(AgentFrame::Ack { seq })
+        .await
+        .map_err(|_| "the connection's writer stopped".to_string())?;
+    let Some(ingested) = stored else {
+        return Ok(());
+    };
+    let (app, out) = (app.clone(), out.clone());
+    tokio::spawn(async move {
+        let mut resp = crate::server::capture::answer(&app, &ingested).await;
+        resp.headers_mut().insert(
+            crate::server::capture::EVENT_ID_HEADER,
+            http::HeaderValue::from(ingested.summary.id),
+        );
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+            .collect();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let _ = out
+            .send(AgentFrame::Response {
+                seq,
+                status,
+                headers: encode_headers(&headers),
+                body: encode_bytes(&body),
+            })
+            .await;
+    });
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The tunnel: `hookpit relay` on a public host stores every webhook sent to a channel's public
+//! URL and hands it to that channel's agent (a hookpit inspector started with `--relay`), which
+//! acknowledges each one after its own commit. Nothing is lost while the agent is away.
+//! `protocol.rs` holds the frames, `server.rs` and `session.rs` the relay, `agent.rs` the agent.
+
+pub mod agent;
+pub mod args;
+pub mod protocol;
+pub mod server;
+mod session;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::store::{Retention, Store};
+use args::RelayArgs;
+use server::Relay;
+
+/// How often acknowledged requests past `--retention` are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs a relay on `listener` until `shutdown` completes.
+pub async fn run(
+    args: RelayArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    args.validate().map_err(anyhow::Error::msg)?;
+    let path = args.db_path();
+    let retention = Retention {
+        max_events: 0,
+        max_age: None,
+    };
+    let open = path.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&open, retention))
+        .await
+        .context("store open task failed")?
+        .with_context(|| format!("cannot open the relay database {path}"))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let relay = Relay {
+        store,
+        args: Arc::new(args),
+        agents: Arc::default(),
+        stopping: stop_rx,
+    };
+    let pruner = tokio::spawn(prune(relay.clone()));
+    let stopped = relay.stopped();
+    let handler_relay = relay.clone();
+    let handler: crate::server::Handler = Arc::new(move |req, conn| {
+        let relay = handler_relay.clone();
+        Box::pin(server::handle(relay, req, conn))
+    });
+    let serving = tokio::spawn(crate::server::accept_loop(listener, true, stopped, handler));
+    shutdown.await;
+    tracing::info!("relay shutting down");
+    stop_tx.send_replace(true);
+    pruner.abort();
+    serving.await.context("relay listener task")?;
+    Ok(())
+}
+
+async fn prune(relay: Relay) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tick.tick().await;
+        let keep =
+            chrono::Duration::from_std(relay.args.retention).unwrap_or(chrono::Duration::days(7));
+        let before = (chrono::Utc::now() - keep).timestamp_millis();
+        match relay.store.relay_prune(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("pruned {n} acknowledged requests"),
+            Err(e) => tracing::error!("cannot prune the relay queue: {e}"),
+        }
+    }
+}

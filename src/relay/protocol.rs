@@ -1,0 +1,185 @@
+//! The relay protocol: the frames an agent and a relay exchange over one WebSocket, as serde
+//! enums sent as JSON text, with the named limits and timings both sides obey. Bytes (header
+//! values, bodies) travel as base64 so nothing is re-encoded on the way.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+
+use crate::store::model::Headers;
+
+/// Protocol version in `Hello`; a relay refuses versions it does not speak.
+pub const VERSION: u32 = 1;
+/// Path of the agents' WebSocket on the relay.
+pub const CONNECT_PATH: &str = "/_hookpit/connect";
+/// Heartbeat interval, both ways.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Silence after which either side gives the connection up.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// Longest wait between the agent's reconnect tries.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Largest frame either side accepts (a 25 MiB body grows by a third in base64).
+pub const MAX_FRAME: usize = 40 * 1024 * 1024;
+/// Requests the relay sends per backlog read.
+pub const BACKLOG_BATCH: u32 = 200;
+/// Longest channel id or key a relay accepts in `Hello`.
+pub const MAX_ID_LEN: usize = 128;
+
+/// Frames from the agent to the relay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFrame {
+    /// First frame: claim a stored channel with its key, or ask for a new one with a token.
+    Hello {
+        /// Must equal [`VERSION`].
+        version: u32,
+        /// Token allowed to create channels (needed when `channel` is absent).
+        token: Option<String>,
+        /// The channel to reclaim.
+        channel: Option<String>,
+        /// The channel's key.
+        key: Option<String>,
+        /// The last sequence the agent has stored; the relay sends what follows.
+        last_seq: i64,
+    },
+    /// Everything up to `seq` is committed on the agent's side.
+    Ack {
+        /// Sequence number.
+        seq: i64,
+    },
+    /// The answer for the sender of request `seq` (the app's, when proxying).
+    Response {
+        /// Sequence number.
+        seq: i64,
+        /// HTTP status.
+        status: u16,
+        /// Response headers.
+        headers: Vec<(String, String)>,
+        /// Body, base64.
+        body: String,
+    },
+    /// I am alive.
+    Heartbeat,
+}
+
+/// Frames from the relay to the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RelayFrame {
+    /// The agent is in: its channel, key (only when just created) and public URL.
+    Welcome {
+        /// Channel id.
+        channel: String,
+        /// The channel key, sent once, when the channel is created.
+        key: Option<String>,
+        /// `{public-url}/c/{channel}`.
+        public_url: String,
+        /// Requests not yet acknowledged.
+        backlog: u64,
+    },
+    /// The agent is not let in; the connection closes.
+    Refused {
+        /// Why, in plain words.
+        reason: String,
+    },
+    /// A request received on the public URL.
+    Request(RelayedRequest),
+    /// I am alive; `backlog` is what the agent has not acknowledged yet.
+    Heartbeat {
+        /// Unacknowledged requests.
+        backlog: u64,
+    },
+}
+
+/// A webhook as the relay received it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayedRequest {
+    /// Per-channel sequence number.
+    pub seq: i64,
+    /// Receive time at the relay, unix milliseconds.
+    pub received_at_ms: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Path after `/c/{channel}` (at least `/`).
+    pub path: String,
+    /// Raw query.
+    pub query: String,
+    /// Headers in wire order and case, values base64.
+    pub headers: Vec<(String, String)>,
+    /// The sender's address as the relay saw it.
+    pub remote_addr: Option<String>,
+    /// Body, base64.
+    pub body: String,
+}
+
+/// Header pairs with base64 values.
+pub fn encode_headers(headers: &Headers) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.clone(), BASE64.encode(v)))
+        .collect()
+}
+
+/// Back from [`encode_headers`]; a value that is not base64 is an error.
+pub fn decode_headers(pairs: &[(String, String)]) -> Result<Headers, base64::DecodeError> {
+    pairs
+        .iter()
+        .map(|(n, v)| Ok((n.clone(), BASE64.decode(v)?)))
+        .collect()
+}
+
+/// Base64 of bytes.
+pub fn encode_bytes(bytes: &[u8]) -> String {
+    BASE64.encode(bytes)
+}
+
+/// Bytes from base64.
+pub fn decode_bytes(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    BASE64.decode(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_as_tagged_json() {
+        let hello = AgentFrame::Hello {
+            version: VERSION,
+            token: Some("t".into()),
+            channel: None,
+            key: None,
+            last_seq: 7,
+        };
+        let text = serde_json::to_string(&hello).expect("serializes");
+        assert!(text.starts_with(r#"{"type":"hello""#), "{text}");
+        assert_eq!(
+            serde_json::from_str::<AgentFrame>(&text).expect("parses"),
+            hello
+        );
+        let headers: Headers = vec![
+            ("X-Bin".into(), vec![0xff, 0x00]),
+            ("A".into(), b"b".to_vec()),
+        ];
+        let req = RelayFrame::Request(RelayedRequest {
+            seq: 3,
+            received_at_ms: 1,
+            method: "POST".into(),
+            path: "/x".into(),
+            query: "a=1".into(),
+            headers: encode_headers(&headers),
+            remote_addr: None,
+            body: encode_bytes(b"\x00\x01body"),
+        });
+        let text = serde_json::to_string(&req).expect("serializes");
+        let RelayFrame::Request(back) = serde_json::from_str(&text).expect("parses") else {
+            panic!("wrong frame");
+        };
+        assert_eq!(decode_headers(&back.headers).expect("base64"), headers);
+        assert_eq!(decode_bytes(&back.body).expect("base64"), b"\x00\x01body");
+        assert!(serde_json::from_str::<AgentFrame>(r#"{"type":"nope"}"#).is_err());
+        assert!(serde_json::from_str::<RelayFrame>("not json").is_err());
+    }
+}

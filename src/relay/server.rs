@@ -1,0 +1,215 @@
+//! `hookpit relay`: the public side. Every request to `/c/{channel}/…` is stored with a sequence
+//! number before anything is answered; a connected agent gets it at once and its answer goes
+//! back to the sender, otherwise the sender gets `--offline-status` and the request waits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, oneshot};
+
+use super::args::RelayArgs;
+use super::protocol::{CONNECT_PATH, RelayFrame, RelayedRequest, encode_bytes, encode_headers};
+use crate::server::capture::{BodyError, from_header_map, read_limited};
+use crate::server::{Body, Conn, error_response, json_response};
+use crate::store::{Enqueued, Store};
+
+/// The sender's side of one proxied answer.
+pub type Answer = (u16, Vec<(String, Vec<u8>)>, Bytes);
+
+/// Senders waiting for the agent's answer, by sequence number.
+pub type Waiters = Arc<Mutex<HashMap<i64, oneshot::Sender<Answer>>>>;
+
+/// A connected agent: how to wake it and who waits for its answers.
+pub struct AgentSlot {
+    /// Which connection holds the slot (a reconnect replaces it).
+    pub conn_id: u64,
+    /// Woken whenever a request is queued for the channel.
+    pub notify: Arc<Notify>,
+    /// Senders waiting for the answer to a sequence number.
+    pub waiters: Waiters,
+}
+
+/// The relay's shared state (a `Clone` handle around an `Arc`).
+#[derive(Clone)]
+pub struct Relay {
+    /// Queued requests and channels.
+    pub store: Store,
+    /// The checked flags.
+    pub args: Arc<RelayArgs>,
+    /// Connected agents by channel.
+    pub agents: Arc<Mutex<HashMap<String, AgentSlot>>>,
+    /// Turns `true` when the relay stops.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+/// sha256 hex, how keys and tokens are kept.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+impl Relay {
+    /// Completes when the relay starts stopping.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.stopping.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+
+    /// The public URL of a channel.
+    pub fn public_url(&self, channel: &str) -> String {
+        format!("{}/c/{channel}", self.args.public_url.trim_end_matches('/'))
+    }
+
+    /// The agent slot's wake-up and waiters for `channel`, if an agent is connected.
+    pub(crate) fn slot(&self, channel: &str) -> Option<(Arc<Notify>, Waiters)> {
+        let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        agents
+            .get(channel)
+            .map(|s| (Arc::clone(&s.notify), Arc::clone(&s.waiters)))
+    }
+}
+
+/// Handles one request to the relay.
+pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    if path == CONNECT_PATH && req.method() == Method::GET {
+        return super::session::accept(relay, req);
+    }
+    let Some(rest) = path.strip_prefix("/c/") else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "this is a hookpit relay: webhooks go to /c/<channel>/…; the inspector runs on the developer's machine",
+        );
+    };
+    let (channel, sub_path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let channel = channel.to_string();
+    match relay.store.relay_channel(&channel).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return error_response(StatusCode::NOT_FOUND, "no such channel"),
+        Err(e) => return unavailable(e),
+    }
+    public(relay, req, conn, channel, sub_path.to_string()).await
+}
+
+/// A webhook on a public URL: store, then hand to the agent or keep.
+async fn public(
+    relay: Relay,
+    req: Request<Incoming>,
+    conn: Conn,
+    channel: String,
+    sub_path: String,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = match read_limited(body, relay.args.max_body).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "body is larger than the relay's --max-body ({} bytes)",
+                    relay.args.max_body
+                ),
+            );
+        }
+        Err(BodyError::Broken(e)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read ({e})"),
+            );
+        }
+    };
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let headers = conn
+        .heads
+        .take(parts.method.as_str(), target, &parts.uri.to_string())
+        .unwrap_or_else(|| from_header_map(&parts.headers));
+    let request = RelayedRequest {
+        seq: 0,
+        received_at_ms: chrono::Utc::now().timestamp_millis(),
+        method: parts.method.to_string(),
+        path: sub_path,
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: encode_headers(&headers),
+        remote_addr: Some(conn.remote.to_string()),
+        body: encode_bytes(&body),
+    };
+    let size = body.len()
+        + headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len())
+            .sum::<usize>();
+    let slot = relay.slot(&channel);
+    let frame = move |seq| {
+        let mut r = request;
+        r.seq = seq;
+        serde_json::to_string(&RelayFrame::Request(r)).expect("frames serialize")
+    };
+    let queued = relay
+        .store
+        .relay_enqueue(&channel, size, relay.args.max_queued as i64, frame)
+        .await;
+    let seq = match queued {
+        Ok(Enqueued::Stored(seq)) => seq,
+        Ok(Enqueued::Full(bytes)) => {
+            return error_response(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "this channel already holds {bytes} bytes its agent has not collected; retry later"
+                ),
+            );
+        }
+        Err(e) => return unavailable(e),
+    };
+    let offline = StatusCode::from_u16(relay.args.offline_status).unwrap_or(StatusCode::ACCEPTED);
+    let queued_answer =
+        || json_response(offline, &serde_json::json!({ "queued": true, "seq": seq }));
+    let Some((notify, waiters)) = slot else {
+        return queued_answer();
+    };
+    let (tx, rx) = oneshot::channel();
+    waiters
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(seq, tx);
+    notify.notify_one();
+    match tokio::time::timeout(relay.args.wait, rx).await {
+        Ok(Ok((status, headers, body))) => {
+            let mut resp = Response::new(Full::new(body));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            for (n, v) in headers {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(n.as_bytes()),
+                    HeaderValue::from_bytes(&v),
+                ) {
+                    resp.headers_mut().append(n, v);
+                }
+            }
+            resp
+        }
+        _ => {
+            waiters
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&seq);
+            queued_answer()
+        }
+    }
+}
+
+fn unavailable(e: crate::store::StoreError) -> Response<Body> {
+    tracing::error!("relay storage error: {e}");
+    error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the relay could not store this ({e}); please retry"),
+    )
+}

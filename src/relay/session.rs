@@ -1,0 +1,403 @@
+//! One agent's WebSocket on the relay: the hello (claim a channel with its key, or create one
+//! with a token), then the backlog in order followed by live requests, acks, answers and
+//! heartbeats, until the agent leaves or falls silent.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::protocol::{
+    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT,
+    VERSION, decode_bytes, decode_headers,
+};
+use super::server::{AgentSlot, Relay, Waiters, hash};
+use crate::server::Body;
+use crate::server::ws::accept as accept_ws;
+use crate::store::RelayChannel;
+use tokio_tungstenite::WebSocketStream;
+
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
+
+/// What a session can run over: an upgraded TCP connection, or a `duplex` in tests.
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// Answers the agent's upgrade.
+pub fn accept(relay: Relay, req: Request<Incoming>) -> Response<Body> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME))
+        .max_frame_size(Some(MAX_FRAME));
+    accept_ws(
+        req,
+        config,
+        "this is the hookpit relay's agent endpoint",
+        move |ws| session(relay, ws),
+    )
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+fn text(frame: &RelayFrame) -> Message {
+    Message::text(serde_json::to_string(frame).expect("frames serialize"))
+}
+
+async fn refuse<S: Io>(ws: &mut WebSocketStream<S>, reason: &str) {
+    tracing::warn!("agent refused: {reason}");
+    let _ = ws
+        .send(text(&RelayFrame::Refused {
+            reason: reason.to_string(),
+        }))
+        .await;
+    let _ = ws.close(None).await;
+}
+
+/// Reads the hello and decides which channel the agent gets (with its key when new).
+async fn hello<S: Io>(
+    relay: &Relay,
+    ws: &mut WebSocketStream<S>,
+) -> Result<(String, Option<String>, i64), String> {
+    let first = tokio::time::timeout(HELLO_TIMEOUT, ws.next())
+        .await
+        .map_err(|_| "no hello within 10 s".to_string())?;
+    let Some(Ok(Message::Text(t))) = first else {
+        return Err("expected a hello frame".into());
+    };
+    let AgentFrame::Hello {
+        version,
+        token,
+        channel,
+        key,
+        last_seq,
+    } = serde_json::from_str(&t).map_err(|e| format!("bad hello: {e}"))?
+    else {
+        return Err("expected a hello frame".into());
+    };
+    if version != VERSION {
+        return Err(format!(
+            "protocol version {version} is not supported (this relay speaks {VERSION})"
+        ));
+    }
+    if let (Some(channel), Some(key)) = (channel, key) {
+        if channel.len() > MAX_ID_LEN || key.len() > MAX_ID_LEN {
+            return Err("channel or key too long".into());
+        }
+        let stored = relay
+            .store
+            .relay_channel(&channel)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ok =
+            stored.is_some_and(|c| bool::from(hash(&key).as_bytes().ct_eq(c.key_hash.as_bytes())));
+        return if ok {
+            Ok((channel, None, last_seq))
+        } else {
+            Err("wrong channel or key".into())
+        };
+    }
+    let token = token.unwrap_or_default();
+    let allowed = relay.args.tokens.iter().fold(false, |hit, t| {
+        hit | bool::from(t.as_bytes().ct_eq(token.as_bytes()))
+    });
+    if token.is_empty() || !allowed {
+        return Err("this relay token may not create channels".into());
+    }
+    let token_hash = hash(&token);
+    let owned = relay
+        .store
+        .relay_channels_of(&token_hash)
+        .await
+        .map_err(|e| e.to_string())?;
+    if owned >= relay.args.max_channels {
+        return Err(format!(
+            "this token already has {owned} channels (the relay's --max-channels)"
+        ));
+    }
+    let (channel, key) = (random_hex(16), random_hex(32));
+    relay
+        .store
+        .relay_create_channel(RelayChannel {
+            id: channel.clone(),
+            key_hash: hash(&key),
+            token_hash,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((channel, Some(key), 0))
+}
+
+/// Runs one agent's connection to its end.
+pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
+    let (channel, new_key, last_seq) = match hello(&relay, &mut ws).await {
+        Ok(v) => v,
+        Err(reason) => return refuse(&mut ws, &reason).await,
+    };
+    let conn_id = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+    let notify = Arc::new(Notify::new());
+    let waiters: Waiters = Arc::default();
+    let claimed = {
+        let mut agents = relay.agents.lock().unwrap_or_else(|p| p.into_inner());
+        let free = !agents.contains_key(&channel);
+        if free {
+            agents.insert(
+                channel.clone(),
+                AgentSlot {
+                    conn_id,
+                    notify: Arc::clone(&notify),
+                    waiters: Arc::clone(&waiters),
+                },
+            );
+        }
+        free
+    };
+    if !claimed {
+        return refuse(
+            &mut ws,
+            "another agent is connected to this channel; stop it first",
+        )
+        .await;
+    }
+    tracing::info!(%channel, "agent connected");
+    let backlog = relay.store.relay_backlog(&channel).await.unwrap_or(0);
+    let welcome = RelayFrame::Welcome {
+        channel: channel.clone(),
+        key: new_key,
+        public_url: relay.public_url(&channel),
+        backlog,
+    };
+    if ws.send(text(&welcome)).await.is_ok() {
+        serve(&relay, &mut ws, &channel, last_seq, &notify, &waiters).await;
+    }
+    {
+        let mut agents = relay.agents.lock().unwrap_or_else(|p| p.into_inner());
+        if agents.get(&channel).is_some_and(|s| s.conn_id == conn_id) {
+            agents.remove(&channel);
+        }
+    }
+    tracing::info!(%channel, "agent disconnected");
+}
+
+async fn serve<S: Io>(
+    relay: &Relay,
+    ws: &mut WebSocketStream<S>,
+    channel: &str,
+    mut cursor: i64,
+    notify: &Notify,
+    waiters: &Waiters,
+) {
+    let mut heard = Instant::now();
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let stopped = relay.stopped();
+    tokio::pin!(stopped);
+    // Send the backlog first: the notify permit makes the first turn read the store.
+    notify.notify_one();
+    loop {
+        tokio::select! {
+            _ = notify.notified() => loop {
+                let batch = match relay.store.relay_after(channel, cursor, BACKLOG_BATCH).await {
+                    Ok(b) => b,
+                    Err(e) => { tracing::error!("relay cannot read its queue: {e}"); return; }
+                };
+                let full = batch.len() == BACKLOG_BATCH as usize;
+                for (seq, frame) in batch {
+                    if ws.send(Message::text(frame)).await.is_err() {
+                        return;
+                    }
+                    cursor = seq;
+                }
+                if !full { break; }
+            },
+            msg = ws.next() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => continue,
+                };
+                heard = Instant::now();
+                match serde_json::from_str::<AgentFrame>(&text) {
+                    Ok(AgentFrame::Ack { seq }) => {
+                        if let Err(e) = relay.store.relay_ack(channel, seq).await {
+                            tracing::error!("relay cannot record an ack: {e}");
+                        }
+                    }
+                    Ok(AgentFrame::Response { seq, status, headers, body }) => {
+                        let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
+                        if let (Some(tx), Ok(h), Ok(b)) = (waiter, decode_headers(&headers), decode_bytes(&body)) {
+                            let _ = tx.send((status, h, b.into()));
+                        }
+                    }
+                    Ok(AgentFrame::Heartbeat) => {}
+                    Ok(AgentFrame::Hello { .. }) | Err(_) => {
+                        tracing::warn!(%channel, "unexpected frame from agent; closing");
+                        return;
+                    }
+                }
+            }
+            _ = &mut stopped => {
+                let _ = ws.close(None).await;
+                return;
+            }
+            _ = beat.tick() => {
+                if heard.elapsed() > SILENCE_LIMIT {
+                    tracing::warn!(%channel, "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
+                    return;
+                }
+                let backlog = relay.store.relay_backlog(channel).await.unwrap_or(0);
+                if ws.send(text(&RelayFrame::Heartbeat { backlog })).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::protocol::{AgentFrame, RelayFrame};
+    use crate::store::{Retention, Store};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    async fn relay() -> Relay {
+        let store = Store::open(
+            ":memory:",
+            Retention {
+                max_events: 0,
+                max_age: None,
+            },
+        )
+        .expect("store");
+        let args = crate::relay::args::RelayArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            public_url: "https://hooks.example".into(),
+            db: None,
+            tokens: vec!["tok".into()],
+            wait: std::time::Duration::from_secs(1),
+            offline_status: 202,
+            retention: std::time::Duration::from_secs(60),
+            max_body: 1024,
+            max_queued: 1 << 20,
+            max_channels: 1,
+        };
+        let (_tx, stopping) = tokio::sync::watch::channel(false);
+        // Keep the sender alive for the test's duration.
+        std::mem::forget(_tx);
+        Relay {
+            store,
+            args: Arc::new(args),
+            agents: Arc::default(),
+            stopping,
+        }
+    }
+
+    async fn pair(relay: &Relay) -> WebSocketStream<tokio::io::DuplexStream> {
+        let (a, b) = tokio::io::duplex(1 << 16);
+        let server = WebSocketStream::from_raw_socket(a, Role::Server, None).await;
+        tokio::spawn(session(relay.clone(), server));
+        WebSocketStream::from_raw_socket(b, Role::Client, None).await
+    }
+
+    async fn next(ws: &mut WebSocketStream<tokio::io::DuplexStream>) -> RelayFrame {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => serde_json::from_str(&t).expect("relay frame"),
+            other => panic!("no frame: {other:?}"),
+        }
+    }
+
+    fn send(f: &AgentFrame) -> Message {
+        Message::text(serde_json::to_string(f).expect("json"))
+    }
+
+    #[tokio::test]
+    async fn hello_creates_a_channel_then_the_backlog_arrives_and_acks_clear_it() {
+        let relay = relay().await;
+        let mut ws = pair(&relay).await;
+        let hello = AgentFrame::Hello {
+            version: VERSION,
+            token: Some("tok".into()),
+            channel: None,
+            key: None,
+            last_seq: 0,
+        };
+        ws.send(send(&hello)).await.expect("hello");
+        let RelayFrame::Welcome {
+            channel,
+            key: Some(key),
+            public_url,
+            backlog: 0,
+        } = next(&mut ws).await
+        else {
+            panic!("expected a welcome with a key");
+        };
+        assert_eq!(public_url, format!("https://hooks.example/c/{channel}"));
+        assert!(channel.len() >= 32 && key.len() >= 64, "long random ids");
+        // A second channel for the same token is over --max-channels.
+        let mut other = pair(&relay).await;
+        other.send(send(&hello)).await.expect("hello");
+        assert!(
+            matches!(next(&mut other).await, RelayFrame::Refused { reason } if reason.contains("--max-channels"))
+        );
+
+        let queued = relay
+            .store
+            .relay_enqueue(&channel, 2, 1 << 20, |seq| {
+                serde_json::to_string(&RelayFrame::Request(
+                    crate::relay::protocol::RelayedRequest {
+                        seq,
+                        received_at_ms: 0,
+                        method: "POST".into(),
+                        path: "/".into(),
+                        query: String::new(),
+                        headers: vec![],
+                        remote_addr: None,
+                        body: "e30=".into(),
+                    },
+                ))
+                .expect("json")
+            })
+            .await
+            .expect("queued");
+        assert_eq!(queued, crate::store::Enqueued::Stored(1));
+        relay
+            .slot(&channel)
+            .expect("agent registered")
+            .0
+            .notify_one();
+        let RelayFrame::Request(r) = next(&mut ws).await else {
+            panic!("expected the request")
+        };
+        assert_eq!(r.seq, 1);
+        assert_eq!(
+            relay.store.relay_backlog(&channel).await.expect("backlog"),
+            1
+        );
+        ws.send(send(&AgentFrame::Ack { seq: 1 }))
+            .await
+            .expect("ack");
+        // The ack is applied by the session task: wait for it, bounded.
+        let mut cleared = false;
+        for _ in 0..1000 {
+            if relay.store.relay_backlog(&channel).await.expect("backlog") == 0 {
+                cleared = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(cleared, "the ack did not clear the backlog");
+    }
+}

@@ -1,0 +1,92 @@
+//! Flags of `hookpit send`, `hookpit secret` and `hookpit sign` (clap); the commands themselves
+//! are in `cli_tools`. Keys also come from `HOOKPIT_SECRET`, as for `hookpit serve`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{RunStatus, Template};
+use crate::schedule::RetrySchedule;
+
+/// Flags of `hookpit send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Event to send (ignored with --file).
+    #[arg(value_enum, default_value = "run_complete", conflicts_with = "file")]
+    pub template: Template,
+    /// Where to POST it (http:// only).
+    #[arg(long, env = "HOOKPIT_TO")]
+    pub to: String,
+    /// Key to sign with (`whsec_…`, `whsk_…`); repeat it to sign with several, as during a
+    /// secret rotation.
+    #[arg(
+        long = "secret",
+        env = "HOOKPIT_SECRET",
+        hide_env_values = true,
+        value_delimiter = ',',
+        required = true
+    )]
+    pub secrets: Vec<String>,
+    /// `run.status` of a run_complete event [default: success].
+    #[arg(long, value_enum, conflicts_with = "file")]
+    pub status: Option<RunStatus>,
+    /// Include a failed post-run check (run_complete).
+    #[arg(long, conflicts_with = "file")]
+    pub checks_fail: bool,
+    /// Send this file's bytes as the body instead of a template (`-` reads stdin).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Extra header `Name: value`; replaces a default header of the same name. Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// Fixed `svix-id` (default: a fresh `msg_…` per message; fix it to test duplicate handling).
+    #[arg(long, value_name = "MSG_ID")]
+    pub id: Option<String>,
+    /// Fixed `svix-timestamp` in unix seconds (default: the time of each try).
+    #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
+    pub timestamp: Option<i64>,
+    /// Retry failed tries on this schedule: `svix` (0s,5s,5m,30m,2h,5h,10h,10h), `fast`
+    /// (0s,1s,2s,5s,10s,30s) or a list like `0s,2s,1m` [default: one try].
+    #[arg(long, value_name = "SCHEDULE", value_parser = RetrySchedule::parse)]
+    pub retry_schedule: Option<RetrySchedule>,
+    /// Send this many messages, one after another, each with fresh ids.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// Print one JSON report per message (one per line) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of `hookpit secret`.
+#[derive(Debug, Clone, Args)]
+pub struct SecretArgs {
+    /// Print an ed25519 pair instead: the `whsk_` signing key, then the `whpk_` public key.
+    #[arg(long)]
+    pub ed25519: bool,
+}
+
+/// Flags of `hookpit sign`: the body is read from stdin (or --file).
+#[derive(Debug, Clone, Args)]
+pub struct SignArgs {
+    /// Key to sign with (`whsec_…`, `whsk_…`); repeatable.
+    #[arg(
+        long = "secret",
+        env = "HOOKPIT_SECRET",
+        hide_env_values = true,
+        value_delimiter = ',',
+        required = true
+    )]
+    pub secrets: Vec<String>,
+    /// Fixed `svix-id` [default: a fresh `msg_…`].
+    #[arg(long, value_name = "MSG_ID")]
+    pub id: Option<String>,
+    /// Fixed `svix-timestamp` in unix seconds [default: now].
+    #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
+    pub timestamp: Option<i64>,
+    /// Read the body from this file instead of stdin.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Print a complete curl command that POSTs the body to this URL instead of the headers.
+    #[arg(long, value_name = "URL")]
+    pub curl: Option<String>,
+}

@@ -1,0 +1,279 @@
+//! The relay's tables: channels and the requests received on their public URLs, each with a
+//! per-channel sequence number, kept until acknowledged. Also the agent's side: storing a relayed
+//! event and its sequence in one transaction, so a redelivery is recognised, not stored twice.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::model::{EventSummary, NewEvent};
+use super::{Store, StoreError, ops};
+
+/// A channel as the relay stores it (hashes only, never the key or token).
+#[derive(Debug, Clone)]
+pub struct RelayChannel {
+    /// The channel id (part of the public URL).
+    pub id: String,
+    /// sha256 hex of the channel key.
+    pub key_hash: String,
+    /// sha256 hex of the token that created it.
+    pub token_hash: String,
+}
+
+/// Outcome of queueing a request on a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    /// Stored with this sequence number.
+    Stored(i64),
+    /// The channel's unacknowledged requests already hold this many bytes; refused.
+    Full(i64),
+}
+
+/// The meta key holding the last sequence an agent stored for `channel`.
+fn seq_key(channel: &str) -> String {
+    format!("relay.last_seq.{channel}")
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Creates a channel.
+    pub async fn relay_create_channel(&self, c: RelayChannel) -> Result<(), StoreError> {
+        self.write(0, move |ctx| {
+            ctx.conn.execute(
+                "INSERT INTO relay_channels (id, key_hash, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![c.id, c.key_hash, c.token_hash, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A channel by id.
+    pub async fn relay_channel(&self, id: &str) -> Result<Option<RelayChannel>, StoreError> {
+        let id = id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT id, key_hash, token_hash FROM relay_channels WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(RelayChannel {
+                        id: r.get(0)?,
+                        key_hash: r.get(1)?,
+                        token_hash: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// How many channels a token has created.
+    pub async fn relay_channels_of(&self, token_hash: &str) -> Result<u64, StoreError> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM relay_channels WHERE token_hash = ?1",
+                [token_hash],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    /// Stores a request on `channel` with the next sequence number, unless the channel's
+    /// unacknowledged requests already hold `max_queued` bytes. `frame` builds the stored text
+    /// from the sequence number. Answers once committed.
+    pub async fn relay_enqueue<F>(
+        &self,
+        channel: &str,
+        size: usize,
+        max_queued: i64,
+        frame: F,
+    ) -> Result<Enqueued, StoreError>
+    where
+        F: FnOnce(i64) -> String + Send + 'static,
+    {
+        let channel = channel.to_string();
+        self.write(size, move |ctx| {
+            let (queued, last): (i64, i64) = ctx.conn.query_row(
+                "SELECT COALESCE(SUM(CASE WHEN acked_at IS NULL THEN size END), 0), COALESCE(MAX(seq), 0) \
+                 FROM relay_requests WHERE channel = ?1",
+                [&channel],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if queued + size as i64 > max_queued {
+                return Ok(Enqueued::Full(queued));
+            }
+            let seq = last + 1;
+            ctx.conn.execute(
+                "INSERT INTO relay_requests (channel, seq, received_at, frame, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![channel, seq, now_ms(), frame(seq), size as i64],
+            )?;
+            Ok(Enqueued::Stored(seq))
+        })
+        .await
+    }
+
+    /// Up to `limit` stored requests of `channel` after sequence `after`, in order.
+    pub async fn relay_after(
+        &self,
+        channel: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let channel = channel.to_string();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, frame FROM relay_requests WHERE channel = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![channel, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Marks every request of `channel` up to `seq` acknowledged.
+    pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
+        let channel = channel.to_string();
+        self.write(0, move |ctx| {
+            ctx.conn.execute(
+                "UPDATE relay_requests SET acked_at = ?3 WHERE channel = ?1 AND seq <= ?2 AND acked_at IS NULL",
+                params![channel, seq, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Unacknowledged requests of `channel`.
+    pub async fn relay_backlog(&self, channel: &str) -> Result<u64, StoreError> {
+        let channel = channel.to_string();
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM relay_requests WHERE channel = ?1 AND acked_at IS NULL",
+                [channel],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    /// Deletes acknowledged requests acknowledged before `before_ms`; returns how many.
+    pub async fn relay_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.write(0, move |ctx| {
+            Ok(ctx.conn.execute(
+                "DELETE FROM relay_requests WHERE acked_at IS NOT NULL AND acked_at < ?1",
+                [before_ms],
+            )?)
+        })
+        .await
+    }
+
+    /// The agent's side: stores a relayed event unless sequence `seq` of `channel` is already
+    /// stored; the event and the new last sequence commit together. `None` for a redelivery.
+    pub async fn insert_relayed(
+        &self,
+        e: NewEvent,
+        channel: &str,
+        seq: i64,
+    ) -> Result<Option<EventSummary>, StoreError> {
+        let key = seq_key(channel);
+        let weight = e.body.len();
+        self.write(weight, move |ctx| {
+            let last: Option<String> = ctx
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if last
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|last| last >= seq)
+            {
+                return Ok(None);
+            }
+            let summary = ops::insert_event(ctx, e)?;
+            ops::set_meta(ctx, &key, &seq.to_string())?;
+            Ok(Some(summary))
+        })
+        .await
+    }
+
+    /// The last sequence of `channel` this agent has stored (0 when none).
+    pub async fn relay_last_seq(&self, channel: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .meta(&seq_key(channel))
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Retention;
+
+    fn store() -> Store {
+        Store::open(
+            ":memory:",
+            Retention {
+                max_events: 0,
+                max_age: None,
+            },
+        )
+        .expect("store")
+    }
+
+    #[tokio::test]
+    async fn sequences_count_per_channel_and_acks_shrink_the_backlog() {
+        let s = store();
+        for ch in ["a", "b"] {
+            s.relay_create_channel(RelayChannel {
+                id: ch.into(),
+                key_hash: "k".into(),
+                token_hash: "t".into(),
+            })
+            .await
+            .expect("channel");
+        }
+        assert_eq!(s.relay_channels_of("t").await.expect("count"), 2);
+        assert_eq!(
+            s.relay_enqueue("a", 10, 1000, |n| format!("a{n}"))
+                .await
+                .expect("q"),
+            Enqueued::Stored(1)
+        );
+        assert_eq!(
+            s.relay_enqueue("a", 10, 1000, |n| format!("a{n}"))
+                .await
+                .expect("q"),
+            Enqueued::Stored(2)
+        );
+        assert_eq!(
+            s.relay_enqueue("b", 10, 1000, |n| format!("b{n}"))
+                .await
+                .expect("q"),
+            Enqueued::Stored(1)
+        );
+        let after = s.relay_after("a", 0, 10).await.expect("after");
+        assert_eq!(after, vec![(1, "a1".to_string()), (2, "a2".to_string())]);
+        s.relay_ack("a", 1).await.expect("ack");
+        assert_eq!(s.relay_backlog("a").await.expect("backlog"), 1);
+        assert_eq!(s.relay_backlog("b").await.expect("backlog"), 1);
+        assert_eq!(
+            s.relay_enqueue("a", 995, 1000, |n| format!("a{n}"))
+                .await
+                .expect("q"),
+            Enqueued::Full(10)
+        );
+        assert_eq!(s.relay_prune(i64::MAX).await.expect("prune"), 1);
+        assert_eq!(s.relay_after("a", 0, 10).await.expect("after").len(), 1);
+    }
+}

@@ -1,0 +1,156 @@
+// @ts-check
+/**
+ * The Attempts tab: every forward and replay of the event, newest first — kind, mode, the app's
+ * status (2xx green; 3xx, 4xx, 5xx red; pending amber), latency, error, and the response headers
+ * and body — updated live. Below, the timeline of the message id: every delivery of the same
+ * webhook (the sender's retries) with its own attempts.
+ */
+import { el, span, button, copyButton } from './dom.js';
+import { fmtDuration, fmtWhen, fmtRelative, fmtBytes } from './format.js';
+import { statusChip, verdictBadge, attemptChip } from './badges.js';
+import { fromBase64, hexDump } from './body.js';
+import { parseJson, jsonTree } from './json.js';
+import * as api from './api.js';
+
+/** Response bodies longer than this are cut, with "show all". */
+const BODY_CUT = 16 * 1024;
+
+/**
+ * @typedef {Object} AttemptsContext
+ * @property {(id: number) => void} openEvent select another event (from the timeline)
+ * @property {() => void} replay replay with the default
+ */
+
+/**
+ * A headers table.
+ * @param {Array<[string, string]>} headers
+ */
+function headerTable(headers) {
+  if (!headers.length) return el('p', { class: 'muted', text: 'none' });
+  const table = el('table', 'headers mono');
+  for (const [n, v] of headers) table.append(el('tr', null, el('th', { text: n }), el('td', { text: v })));
+  return table;
+}
+
+/**
+ * A response body: JSON as a small tree, text as text, binary as hex.
+ * @param {{encoding: string, data: string}} body
+ */
+function responseBody(body) {
+  if (!body || !body.data) return el('p', { class: 'muted', text: 'empty' });
+  if (body.encoding !== 'utf8') {
+    const bytes = fromBase64(body.data);
+    return el('pre', { class: 'hex mono', text: hexDump(bytes, 0, Math.min(bytes.length, 4096)) });
+  }
+  const text = body.data;
+  if (/^\s*[[{]/.test(text)) {
+    const p = parseJson(text);
+    if (p.ok) return jsonTree(p.value, { open: 2, budget: 100 });
+  }
+  const pre = el('pre', { class: 'raw mono', text: text.length > BODY_CUT ? text.slice(0, BODY_CUT) : text });
+  if (text.length <= BODY_CUT) return pre;
+  const more = button(`show all ${fmtBytes(text.length)}`, () => { pre.textContent = text; more.remove(); }, 'link-button more');
+  return el('div', null, pre, more);
+}
+
+/**
+ * One attempt as a card.
+ * @param {any} a Attempt
+ * @param {boolean} open whether its response is shown
+ */
+function card(a, open) {
+  const head = el('div', 'attempt-head',
+    statusChip(a),
+    span('kind', a.kind),
+    span('mode', a.mode),
+    typeof a.duration_ms === 'number' ? span('latency', fmtDuration(a.duration_ms)) : span('latency muted', a.status === null && !a.error ? 'in flight…' : ''),
+    span('when muted', fmtWhen(a.started_at), a.started_at),
+    span('target mono', a.target, a.target));
+  const c = el('article', { class: `attempt tone-${typeof a.status === 'number' ? (a.status >= 200 && a.status < 300 ? 'good' : 'bad') : a.error ? 'bad' : 'pending'}`, data: { id: String(a.id) } }, head);
+  if (a.error) c.append(el('p', { class: 'error-text', text: a.error }));
+  if (a.next_retry_at) {
+    c.append(el('p', { class: 'pending-text', text: `… next retry ${fmtWhen(a.next_retry_at)} (${fmtRelative(Date.parse(a.next_retry_at))})` }));
+  }
+  const resp = el('details', 'attempt-part', el('summary', { text: `Response${typeof a.status === 'number' ? ` ${a.status}` : ''} · ${a.response_headers.length} headers` }),
+    el('h4', { text: 'Headers' }), headerTable(a.response_headers),
+    el('h4', { text: 'Body' }), responseBody(a.response_body));
+  resp.open = open && (typeof a.status === 'number');
+  const req = el('details', 'attempt-part', el('summary', { text: `Request headers sent · ${a.request_headers.length}` }),
+    headerTable(a.request_headers));
+  c.append(resp, req);
+  return c;
+}
+
+/**
+ * The Attempts tab; `upsert` adds or replaces an attempt that arrived live.
+ * @param {any} e the event detail
+ * @param {AttemptsContext} ctx
+ * @returns {{root: HTMLElement, upsert: (a: any) => void}}
+ */
+export function renderAttempts(e, ctx) {
+  const root = el('div', 'attempts-tab');
+  const list = el('div', 'attempt-list');
+  const empty = el('div', 'muted empty-note',
+    el('p', { text: 'No forward or replay yet.' }),
+    el('p', null, 'Start hookpit with ', span('mono', '--forward URL'), ' to pass webhooks on to your app, or replay this one: ', button('Replay', () => ctx.replay(), 'btn small')));
+  /** @type {Map<number, any>} */
+  const attempts = new Map();
+  for (const a of e.attempts || []) attempts.set(a.id, a);
+  const draw = () => {
+    const sorted = [...attempts.values()].sort((x, y) => y.id - x.id);
+    list.replaceChildren(...sorted.map((a, i) => card(a, i === 0)));
+    empty.hidden = sorted.length > 0;
+  };
+  draw();
+  root.append(empty, list);
+  if (e.msg_id) root.append(timeline(e, ctx));
+  return {
+    root,
+    upsert: (a) => {
+      const had = attempts.has(a.id);
+      attempts.set(a.id, a);
+      empty.hidden = true;
+      const old = list.querySelector(`:scope > [data-id="${Number(a.id)}"]`);
+      const newest = Math.max(...attempts.keys()) === a.id;
+      if (had && old) {
+        const wasOpen = /** @type {HTMLDetailsElement | null} */ (old.querySelector('details'))?.open;
+        old.replaceWith(card(a, newest || !!wasOpen));
+      } else if (newest) {
+        list.prepend(card(a, true));
+      } else {
+        draw();
+      }
+    },
+  };
+}
+
+/**
+ * The message id's timeline, fetched when shown.
+ * @param {any} e
+ * @param {AttemptsContext} ctx
+ */
+function timeline(e, ctx) {
+  const box = el('section', 'timeline',
+    el('h3', null, 'Deliveries of ', span('mono', e.msg_id), ' ', copyButton(() => e.msg_id)),
+    el('p', { class: 'muted', text: 'Loading…' }));
+  api.messageTimeline(e.msg_id).then((t) => {
+    const rows = el('ol', 'timeline-list');
+    for (const d of t.deliveries || []) {
+      const last = d.attempts && d.attempts.length ? d.attempts[d.attempts.length - 1] : null;
+      const li = el('li', { class: d.id === e.id ? 'current' : '' },
+        span('when mono', fmtWhen(d.received_at), d.received_at),
+        button(`#${d.id}`, () => ctx.openEvent(d.id), 'link-button mono', 'Open this delivery'),
+        span('muted', d.source),
+        verdictBadge(d.verification),
+        d.duplicate_of ? span('chip dup', `dup of #${d.duplicate_of}`) : span('chip first', 'first'),
+        span('muted', `${(d.attempts || []).length} ${(d.attempts || []).length === 1 ? 'try' : 'tries'}`),
+        last ? attemptChip(last) : null,
+        d.id === e.id ? span('muted', '← this one') : null);
+      rows.append(li);
+    }
+    box.replaceChildren(box.firstChild || '', rows);
+  }).catch((err) => {
+    box.replaceChildren(box.firstChild || '', el('p', { class: 'muted', text: `Timeline unavailable: ${err instanceof Error ? err.message : err}` }));
+  });
+  return box;
+}

@@ -1,0 +1,91 @@
+// @ts-check
+/**
+ * Keyboard shortcuts: j/k or ↑/↓ move, Enter opens, r replays, c copies curl, / searches,
+ * Esc clears, ? shows help, 1–5 pick a tab, n goes to the newest.
+ */
+import { el, span } from './dom.js';
+import { openDialog, dialogOpen } from './dialog.js';
+import { closeMenus } from './menu.js';
+
+/**
+ * @typedef {Object} KeyActions
+ * @property {(delta: number) => void} move
+ * @property {() => void} open
+ * @property {() => void} replay
+ * @property {() => void} copyCurl
+ * @property {() => void} focusSearch
+ * @property {() => void} escape
+ * @property {(n: number) => void} tab
+ * @property {() => void} newest
+ */
+
+/** The shortcuts, for the help dialog. */
+const HELP = [
+  [['j', '↓'], 'next (older) event'],
+  [['k', '↑'], 'previous (newer) event'],
+  [['Enter'], 'open the event'],
+  [['n'], 'go to the newest events'],
+  [['1', '…', '5'], 'switch tab'],
+  [['r'], 'replay (re-signed, to the forward target)'],
+  [['c'], 'copy as curl (re-signed)'],
+  [['/'], 'search'],
+  [['Esc'], 'clear: close, leave the search, unselect, then drop the filters'],
+  [['?'], 'this help'],
+];
+
+/** Shows the shortcuts. */
+export function showHelp() {
+  if (dialogOpen()) return;
+  const table = el('table', 'help');
+  for (const [keys, what] of HELP) {
+    const cell = el('td', 'keys');
+    /** @type {string[]} */ (keys).forEach((k, i) => {
+      if (i) cell.append(' ');
+      cell.append(k === '…' ? span('muted', '…') : span('kbd', k));
+    });
+    table.append(el('tr', null, cell, el('td', { text: /** @type {string} */ (what) })));
+  }
+  openDialog({ title: 'Keyboard', body: [table] });
+}
+
+/**
+ * Whether a key event happens in a text field.
+ * @param {EventTarget | null} t
+ */
+function inField(t) {
+  if (!(t instanceof HTMLElement)) return false;
+  return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName);
+}
+
+/**
+ * Installs the shortcuts on the document.
+ * @param {KeyActions} a
+ */
+export function installKeys(a) {
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if (dialogOpen()) return;
+    if (e.key === 'Escape') {
+      if (closeMenus()) { e.preventDefault(); return; }
+      a.escape();
+      return;
+    }
+    if (inField(e.target)) return;
+    switch (e.key) {
+      case 'j': case 'ArrowDown': a.move(1); break;
+      case 'k': case 'ArrowUp': a.move(-1); break;
+      case 'Enter':
+        if (e.target instanceof HTMLButtonElement || e.target instanceof HTMLAnchorElement) return;
+        a.open();
+        break;
+      case 'r': a.replay(); break;
+      case 'c': a.copyCurl(); break;
+      case 'n': a.newest(); break;
+      case '/': a.focusSearch(); break;
+      case '?': showHelp(); break;
+      case '1': case '2': case '3': case '4': case '5': a.tab(Number(e.key)); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+}
