@@ -57,7 +57,12 @@ pub struct ServeArgs {
     #[arg(long, env = "HOOKPIT_DB")]
     pub db: Option<String>,
     /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable.
-    #[arg(long = "secret", env = "HOOKPIT_SECRET", value_delimiter = ',')]
+    #[arg(
+        long = "secret",
+        env = "HOOKPIT_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub secrets: Vec<String>,
     /// Forward each captured webhook to this URL (the captured path is appended).
     #[arg(long, env = "HOOKPIT_FORWARD")]
@@ -87,13 +92,13 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// Token the UI requires (Bearer, `?token=` or cookie); generated when the UI binds a
     /// non-loopback address and none is given.
-    #[arg(long, env = "HOOKPIT_UI_TOKEN")]
+    #[arg(long, env = "HOOKPIT_UI_TOKEN", hide_env_values = true)]
     pub ui_token: Option<String>,
     /// Connect to a hookpit relay and receive what arrives at its public URL.
     #[arg(long, env = "HOOKPIT_RELAY")]
     pub relay: Option<String>,
     /// Token the relay accepts for creating this agent's channel.
-    #[arg(long, env = "HOOKPIT_RELAY_TOKEN")]
+    #[arg(long, env = "HOOKPIT_RELAY_TOKEN", hide_env_values = true)]
     pub relay_token: Option<String>,
     /// Extra host name the UI answers to (besides its address and `localhost`); repeatable.
     #[arg(long = "allow-host", env = "HOOKPIT_ALLOW_HOST", value_delimiter = ',')]

@@ -215,3 +215,52 @@ async fn wrong_keys_bad_tokens_and_second_agents_are_refused() {
     t.stop().await;
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn the_relay_serves_https_with_the_given_certificate() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).expect("write cert");
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write key");
+    let relay = spawn_relay(
+        "127.0.0.1:0",
+        ":memory:",
+        &[
+            "--tls-cert",
+            cert_path.to_str().expect("utf-8"),
+            "--tls-key",
+            key_path.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+
+    hookpit::server::tls::install_crypto();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(cert.cert.der().clone())
+        .expect("trust the test cert");
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(relay.addr)
+        .await
+        .expect("connect");
+    let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
+    let mut tls = connector
+        .connect(name, tcp)
+        .await
+        .expect("TLS handshake with the relay");
+    tls.write_all(b"POST /c/none/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    tls.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains("no such channel"));
+    relay.stop().await;
+}

@@ -75,6 +75,9 @@ function card(a, open) {
     el('h4', { text: 'Headers' }), headerTable(a.response_headers),
     el('h4', { text: 'Body' }), responseBody(a.response_body));
   resp.open = open && (typeof a.status === 'number');
+  if (resp.open) resp.dataset.auto = '1';
+  resp.addEventListener('toggle', () => { if (resp.dataset.auto && !resp.open) delete resp.dataset.auto; });
+  resp.querySelector('summary')?.addEventListener('click', () => { delete resp.dataset.auto; });
   const req = el('details', 'attempt-part', el('summary', { text: `Request headers sent · ${a.request_headers.length}` }),
     headerTable(a.request_headers));
   c.append(resp, req);
@@ -116,6 +119,8 @@ export function renderAttempts(e, ctx) {
         const wasOpen = /** @type {HTMLDetailsElement | null} */ (old.querySelector('details'))?.open;
         old.replaceWith(card(a, newest || !!wasOpen));
       } else if (newest) {
+        // The newest shows its response; ones opened only because they were newest close.
+        for (const d of list.querySelectorAll('details[data-auto]')) /** @type {HTMLDetailsElement} */ (d).open = false;
         list.prepend(card(a, true));
       } else {
         draw();

@@ -118,7 +118,7 @@ export function attemptChip(a) {
   if (typeof a.duration_ms === 'number' && tone !== 'pending') parts.push(fmtDuration(a.duration_ms));
   let title = `Last delivery to the app: ${typeof a.status === 'number' ? `HTTP ${a.status}` : a.error || 'in flight'}`;
   if (a.next_retry_at) title += `; next retry ${fmtWhen(a.next_retry_at)}`;
-  return el('span', { class: `chip attempt tone-${tone}`, title },
+  return el('span', { class: `chip last-try tone-${tone}`, title },
     el('span', { class: 'icon', text: `→${icon}` }), parts.join(' · '));
 }
 

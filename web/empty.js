@@ -14,7 +14,7 @@ const TEST_EVENT = { template: 'run_complete', status: 'task_failed', checks_fai
  * @param {string} captureUrl
  */
 export function curlExample(captureUrl) {
-  return `curl -sS ${captureUrl}/cyberdesk -H 'content-type: application/json' \\\n  -d '{"event_type":"run_complete","run":{"id":"r1","status":"task_failed"}}'`;
+  return `curl -sS ${captureUrl}/cyberdesk \\\n  -H 'content-type: application/json' \\\n  -d '{"event_type":"run_complete","run":{"id":"r1","status":"task_failed"}}'`;
 }
 
 /** A fresh random `whsec_` key, for a test event when hookpit has none to sign with. */

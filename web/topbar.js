@@ -39,7 +39,9 @@ export function setRelay(relay) {
   box.replaceChildren(span('label', 'relay'), span(`relay-state tone-${tone}`, `${icon} ${state}`, title));
   if (relay.public_url) {
     const url = String(relay.public_url);
-    box.append(el('code', { class: 'url', text: url }), copyButton(() => url, 'copy', 'Copy the public URL'));
+    box.append(el('code', { class: 'url', text: url, title: 'Public URL: senders post here' }), copyButton(() => url, 'copy', 'Copy the public URL'));
+  } else if (relay.relay) {
+    box.append(span('muted', String(relay.relay)));
   }
   if (typeof relay.backlog === 'number' && relay.backlog > 0) box.append(span('muted', `${relay.backlog} queued`));
   box.hidden = false;

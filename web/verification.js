@@ -56,7 +56,10 @@ export function renderVerification(e, ctx) {
   /** @type {Node | null} */
   let tsOk = null;
   if (v.timestamp_ok === true) tsOk = span('ok', '✓ within the 5 min tolerance');
-  else if (v.timestamp_ok === false) tsOk = span('bad', `✗ outside the 5 min tolerance${v.reason ? ` (${reasonWords(v.reason)})` : ''}`);
+  else if (v.timestamp_ok === false) {
+    const age = typeof v.skew_s === 'number' ? `${fmtAge(v.skew_s)} ${v.skew_s >= 0 ? 'old' : 'in the future'}: ` : '';
+    tsOk = span('bad', `✗ ${age}outside the 5 min tolerance`);
+  }
   else if (v.reason === 'bad_timestamp') tsOk = span('bad', '✗ not a whole number of unix seconds');
 
   /** @type {string | null} */

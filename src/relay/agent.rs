@@ -81,6 +81,7 @@ pub fn spawn(app: &App) {
     let Some(url) = app.config.relay.clone() else {
         return;
     };
+    crate::server::tls::install_crypto();
     let app = app.clone();
     tokio::spawn(async move {
         let stopped = app.stopped();

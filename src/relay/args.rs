@@ -20,7 +20,12 @@ pub struct RelayArgs {
     #[arg(long, env = "HOOKPIT_RELAY_DB")]
     pub db: Option<String>,
     /// Token that may create channels; repeatable. At least one is required.
-    #[arg(long = "token", env = "HOOKPIT_RELAY_TOKEN", value_delimiter = ',')]
+    #[arg(
+        long = "token",
+        env = "HOOKPIT_RELAY_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub tokens: Vec<String>,
     /// How long a sender waits for the agent's answer before getting --offline-status.
     #[arg(long, env = "HOOKPIT_RELAY_WAIT", default_value = "10s", value_parser = parse_duration)]
@@ -37,6 +42,12 @@ pub struct RelayArgs {
     /// Most bytes of unacknowledged requests one channel may hold; past it senders get 507.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_QUEUED", default_value_t = 268_435_456)]
     pub max_queued: u64,
+    /// PEM certificate chain to serve HTTPS with (else put the relay behind a TLS proxy).
+    #[arg(long, env = "HOOKPIT_RELAY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "HOOKPIT_RELAY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Most channels one token may create.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_CHANNELS", default_value_t = 100)]
     pub max_channels: u64,

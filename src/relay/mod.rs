@@ -55,7 +55,14 @@ pub async fn run(
         let relay = handler_relay.clone();
         Box::pin(server::handle(relay, req, conn))
     });
-    let serving = tokio::spawn(crate::server::accept_loop(listener, true, stopped, handler));
+    let tls = match (&relay.args.tls_cert, &relay.args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::server::tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    let serving = tokio::spawn(crate::server::accept_loop(
+        listener, true, tls, stopped, handler,
+    ));
     shutdown.await;
     tracing::info!("relay shutting down");
     stop_tx.send_replace(true);

@@ -293,6 +293,8 @@ mod tests {
             max_body: 1024,
             max_queued: 1 << 20,
             max_channels: 1,
+            tls_cert: None,
+            tls_key: None,
         };
         let (_tx, stopping) = tokio::sync::watch::channel(false);
         // Keep the sender alive for the test's duration.

@@ -10,6 +10,7 @@ pub mod capture;
 mod guard;
 mod head_tap;
 pub mod routes;
+pub mod tls;
 pub mod ws;
 
 use std::convert::Infallible;
@@ -75,14 +76,16 @@ pub async fn serve(listener: TcpListener, which: Listener, app: App) {
         let app = app.clone();
         Box::pin(async move { routes::dispatch(which, app, req, conn).await })
     });
-    accept_loop(listener, which == Listener::Capture, stopped, handler).await;
+    accept_loop(listener, which == Listener::Capture, None, stopped, handler).await;
 }
 
 /// Serves `listener` with `handler` until `stopped` completes, then drains for up to
-/// `DRAIN_DEADLINE`. `tap` reads request heads off the wire (for byte-exact capture).
+/// `DRAIN_DEADLINE`. `tap` reads request heads off the wire (for byte-exact capture); `tls`
+/// serves HTTPS.
 pub async fn accept_loop(
     listener: TcpListener,
     tap: bool,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     stopped: impl Future<Output = ()>,
     handler: Handler,
 ) {
@@ -108,21 +111,33 @@ pub async fn accept_loop(
         };
         // Small responses should leave at once, not wait for Nagle.
         let _ = stream.set_nodelay(true);
-        let (io, heads) = head_tap::HeadTap::new(stream, tap);
-        let conn = Conn { remote, heads };
         let handler = Arc::clone(&handler);
-        let service = service_fn(move |req: Request<Incoming>| {
-            let fut = handler(req, conn.clone());
-            async move { Ok::<_, Infallible>(fut.await) }
-        });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(io), service)
-            .into_owned();
-        let watched = graceful.watch(connection);
+        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
         let span = tracing::debug_span!("conn", ?local, %remote);
         tokio::spawn(
             async move {
-                if let Err(e) = watched.await {
+                let stream = match tls {
+                    None => tls::Stream::Plain(stream),
+                    Some(acceptor) => {
+                        match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream))
+                            .await
+                        {
+                            Ok(Ok(s)) => tls::Stream::Tls(Box::new(s)),
+                            Ok(Err(e)) => return tracing::debug!("TLS handshake failed: {e}"),
+                            Err(_) => return tracing::debug!("TLS handshake timed out"),
+                        }
+                    }
+                };
+                let (io, heads) = head_tap::HeadTap::new(stream, tap);
+                let conn = Conn { remote, heads };
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let fut = handler(req, conn.clone());
+                    async move { Ok::<_, Infallible>(fut.await) }
+                });
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(io), service)
+                    .into_owned();
+                if let Err(e) = watcher.watch(connection).await {
                     tracing::debug!("connection ended with an error: {e}");
                 }
             }

@@ -295,3 +295,62 @@ pub async fn spawn_relay(addr: &str, db: &str, extra: &[&str]) -> TestRelay {
         task: Some(task),
     }
 }
+
+/// Boots hookpit like `spawn_app`, but with the UI listener bound to `ui`: a restart on the
+/// same UI address, as a browser tab that stays open sees it.
+pub async fn spawn_app_on(ui: SocketAddr, flags: &[&str]) -> TestApp {
+    let mut all: Vec<String> = vec![
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--ui".into(),
+        ui.to_string(),
+    ];
+    if !flags.contains(&"--db") {
+        all.extend(["--db".into(), ":memory:".into()]);
+    }
+    all.extend(flags.iter().map(|s| s.to_string()));
+    let config = ServeArgs::from_flags(all)
+        .expect("test flags parse")
+        .validate()
+        .expect("test config is valid");
+    // The old listener may take a moment to let go of the port.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let ui_listener = loop {
+        match TcpListener::bind(config.ui).await {
+            Ok(l) => break l,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                tracing_free_note(&e);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("bind ui {}: {e}", config.ui),
+        }
+    };
+    let listeners = Listeners {
+        capture: TcpListener::bind(config.listen)
+            .await
+            .expect("bind capture"),
+        ui: ui_listener,
+    };
+    let app = App::new(config, &listeners).await.expect("app starts");
+    let (capture, ui) = (app.bound.capture, app.bound.ui);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let runner = app.clone();
+    let task = tokio::spawn(async move {
+        runner
+            .run(listeners, async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    TestApp {
+        capture,
+        ui,
+        app,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+fn tracing_free_note(e: &std::io::Error) {
+    let _ = e;
+}
