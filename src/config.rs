@@ -42,6 +42,8 @@ pub enum Command {
     /// Run the public side of the tunnel: store webhooks sent to channels' public URLs and hand
     /// them to their agents.
     Relay(crate::relay::args::RelayArgs),
+    /// Ask a running hookpit to replay a stored event (re-signed unless --verbatim).
+    Replay(crate::cli_replay::ReplayArgs),
 }
 
 /// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.

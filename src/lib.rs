@@ -7,6 +7,7 @@
 //! - `server`: the accept loop; `routes` (the one route table), `capture`, `api`, `ws`,
 //!   `assets`, `guard` (who may use the UI) and `head_tap` (headers as they were on the wire).
 //! - `ingest`: the pipeline every webhook goes through.
+//! - `cli_replay`: `hookpit replay ID`, which asks a running hookpit to replay an event.
 //! - `forward`: forward, replay (re-signed or verbatim), ack-mode retries and bulk recovery.
 //! - `verify`: signature schemes as pure functions (Standard Webhooks, Stripe, GitHub).
 //! - `keys`: which keys verify which path.
@@ -25,6 +26,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
 pub mod config;

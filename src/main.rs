@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Secret(args)) => hookpit::cli_tools::secret(args),
         Some(Command::Sign(args)) => hookpit::cli_tools::sign(args),
         Some(Command::Relay(args)) => relay(args).await,
+        Some(Command::Replay(args)) => hookpit::cli_replay::replay(args).await,
     }
 }
 

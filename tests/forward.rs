@@ -351,3 +351,74 @@ async fn bulk_replay_sends_exactly_the_failed_ones_in_order() {
     assert_eq!(replayed, [b"{\"n\":1}".as_slice(), b"{\"n\":3}".as_slice()]);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_replay_command_asks_a_running_hookpit() {
+    let stub = Stub::start(Some(SECRET), &[]).await;
+    let t = spawn_app(&["--secret", SECRET]).await;
+    let body = b"{\"event_type\":\"ping\"}";
+    let headers = svix_headers(SECRET, "msg_cli", now() - 3600, body);
+    let id = capture_post(&t, "/p", &as_refs(&headers), body).await;
+    let run = |extra: &[&str]| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"));
+        cmd.args([
+            "replay",
+            &id.to_string(),
+            "--ui",
+            &t.ui_origin(),
+            "--to",
+            &stub.url("/in"),
+        ]);
+        cmd.args(extra);
+        cmd.output()
+    };
+    let ok = run(&[]).await.expect("runs");
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(out.contains("→ 200"), "{out}");
+    let stale = run(&["--verbatim"]).await.expect("runs");
+    assert!(!stale.status.success(), "the app's 401 is a failure");
+    assert!(String::from_utf8_lossy(&stale.stderr).contains("401"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn route_chaos_fails_on_purpose_and_forwarded_requests_are_not_forwarded_again() {
+    let stub = Stub::start(None, &[]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("hookpit.toml");
+    std::fs::write(&config, "[[route]]\npath = \"/flaky\"\nfail_rate = 1.0\n")
+        .expect("write config");
+    let t = spawn_app(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--forward",
+        &stub.url("/app"),
+    ])
+    .await;
+
+    let r = raw(
+        t.capture,
+        b"POST /flaky HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n",
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 500, "failed on purpose");
+    let id = r.json()["id"].as_i64().expect("still stored");
+    assert_eq!(get_json(&t, &format!("/api/events/{id}")).await["id"], id);
+
+    // A request another hookpit forwarded is stored, answered, and not sent on (no loops).
+    let r = raw(
+        t.capture,
+        b"POST /loop HTTP/1.1\r\nHost: x\r\nHookpit-Forwarded: 1\r\nContent-Length: 2\r\n",
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(stub.hits().is_empty(), "neither was forwarded");
+    t.stop().await;
+}

@@ -237,3 +237,68 @@ async fn svix_signatures_are_valid_in_hookpit() {
     assert_eq!((valid, invalid), (N, N));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_resigned_replay_of_an_hour_old_webhook_passes_svix_verify() {
+    if !svix_available() {
+        return;
+    }
+    let secret = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
+    let app = common::stub::Stub::start(None, &[]).await;
+    let t = spawn_app(&["--secret", secret]).await;
+    let body = String::from_utf8(
+        Event::new(Template::RunComplete, Some(RunStatus::TaskFailed), true)
+            .expect("options")
+            .body(chrono::Utc::now())
+            .to_vec(),
+    )
+    .expect("UTF-8");
+    let hour_ago = chrono::Utc::now().timestamp() - 3600;
+    let headers = common::svix_headers(secret, "msg_interop_replay", hour_ago, body.as_bytes());
+    let id = capture_post(
+        &t,
+        "/cyberdesk",
+        &common::as_refs(&headers),
+        body.as_bytes(),
+    )
+    .await;
+    for mode in ["resign", "verbatim"] {
+        let r = common::post_json(
+            &t,
+            &format!("/api/events/{id}/replay"),
+            &json!({ "target": app.url("/webhooks"), "mode": mode }),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let cases: Vec<Value> = app
+        .hits()
+        .iter()
+        .zip(["valid", "invalid"])
+        .map(|(hit, expect)| {
+            let headers: serde_json::Map<String, Value> = hit
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), Value::String(String::from_utf8_lossy(v).into_owned())))
+                .collect();
+            json!({ "name": expect, "body": String::from_utf8_lossy(&hit.body), "headers": headers, "expect": expect })
+        })
+        .collect();
+    assert_eq!(cases.len(), 2);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("replays.json");
+    std::fs::write(&path, serde_json::to_vec(&cases).expect("json")).expect("write cases");
+    let out = run(
+        "python3",
+        &[SCRIPT, "verify", path.to_str().expect("utf-8"), secret],
+        b"",
+    )
+    .await;
+    let result: Value = serde_json::from_str(out.trim()).expect("script prints JSON");
+    assert_eq!(result["wrong"], json!([]), "svix disagreed: {result}");
+    assert_eq!(
+        (result["verified"].as_u64(), result["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    t.stop().await;
+}

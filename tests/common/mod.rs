@@ -318,8 +318,7 @@ pub async fn spawn_app_on(ui: SocketAddr, flags: &[&str]) -> TestApp {
     let ui_listener = loop {
         match TcpListener::bind(config.ui).await {
             Ok(l) => break l,
-            Err(e) if tokio::time::Instant::now() < deadline => {
-                tracing_free_note(&e);
+            Err(_) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(e) => panic!("bind ui {}: {e}", config.ui),
@@ -349,8 +348,4 @@ pub async fn spawn_app_on(ui: SocketAddr, flags: &[&str]) -> TestApp {
         stop: Some(stop),
         task: Some(task),
     }
-}
-
-fn tracing_free_note(e: &std::io::Error) {
-    let _ = e;
 }
