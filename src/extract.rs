@@ -1,18 +1,29 @@
 //! Facts read from a JSON body at capture: the event type and id, and Cyberdesk's run. Unknown
-//! keys are skipped without building a tree, so a 25 MiB body costs one pass.
+//! keys are skipped without building a tree, so a large body costs about one pass.
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::store::model::Extracted;
 
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     event_type: Option<Value>,
     #[serde(rename = "type")]
     kind: Option<Value>,
     event_id: Option<Value>,
-    run: Option<Value>,
+    /// Kept raw: only four of its keys are read, and it may not even be an object.
+    #[serde(borrow)]
+    run: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+struct RunPart {
+    id: Option<Value>,
+    status: Option<Value>,
+    workflow_id: Option<Value>,
+    session_id: Option<Value>,
 }
 
 /// A JSON scalar as text (strings as they are, numbers printed); `None` for anything else.
@@ -36,17 +47,17 @@ pub fn extract(body: &[u8]) -> Extracted {
     let Ok(env) = serde_json::from_slice::<Envelope>(body) else {
         return Extracted::default();
     };
-    let mut run = match env.run {
-        Some(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
+    let run: RunPart = env
+        .run
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
     Extracted {
         event_type: scalar(env.event_type).or_else(|| scalar(env.kind)),
         event_id: scalar(env.event_id),
-        run_id: scalar(run.remove("id")),
-        run_status: scalar(run.remove("status")),
-        run_workflow_id: scalar(run.remove("workflow_id")),
-        run_session_id: scalar(run.remove("session_id")),
+        run_id: scalar(run.id),
+        run_status: scalar(run.status),
+        run_workflow_id: scalar(run.workflow_id),
+        run_session_id: scalar(run.session_id),
     }
 }
 

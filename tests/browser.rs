@@ -167,6 +167,12 @@ impl Browser {
         }
     }
 
+    /// Waits until an element matches a CSS selector.
+    async fn wait_css(&self, what: &str, css: &str) {
+        self.wait_for(what, &format!("document.querySelector({})", js(css)))
+            .await;
+    }
+
     /// Clicks the first element matching a CSS selector (waiting for it to exist).
     async fn click(&self, css: &str) {
         let el = self
@@ -214,6 +220,23 @@ const LIVE: &str = "document.querySelector('#live-state').classList.contains('li
 /// The condition "the list shows event `id`".
 fn row(id: i64) -> String {
     format!("document.querySelector('#rows .row[data-id=\"{id}\"]')")
+}
+
+/// POSTs to the capture listener and returns the stored id from `Hookpit-Event-Id` (the body
+/// is the app's own answer when hookpit proxies).
+async fn capture_id(t: &TestApp, path: &str, headers: &[(&str, &str)], body: &[u8]) -> i64 {
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+        t.capture,
+        body.len()
+    );
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    let resp = raw(t.capture, head.as_bytes(), body).await;
+    resp.header("hookpit-event-id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Hookpit-Event-Id (status {})", resp.status))
 }
 
 #[tokio::test]
@@ -299,7 +322,7 @@ async fn a_signed_cyberdesk_failure_opens_on_its_run_with_the_failed_check() {
     assert!(row_text.contains("task_failed"), "{row_text}");
     b.click(&format!("#rows .row[data-id=\"{id}\"]")).await;
 
-    b.wait_for("the verdict sentence", ".d-verdict .sentence")
+    b.wait_css("the verdict sentence", ".d-verdict .sentence")
         .await;
     b.wait_for(
         "the verdict sentence of the API",
@@ -314,7 +337,7 @@ async fn a_signed_cyberdesk_failure_opens_on_its_run_with_the_failed_check() {
         "document.querySelector('.tab.on') && document.querySelector('.tab.on').dataset.tab === 'run'",
     )
     .await;
-    b.wait_for("a failed check", ".check.tone-bad").await;
+    b.wait_css("a failed check", ".check.tone-bad").await;
     let failed = b.text(".check.tone-bad").await;
     assert!(failed.contains("Confirmation PDF saved"), "{failed}");
     assert!(
@@ -407,21 +430,21 @@ async fn webhook_content_is_shown_as_text_and_runs_nothing() {
 
     // Every tab of the JSON one: run, body (tree and raw), headers.
     b.click(&format!("#rows .row[data-id=\"{json_id}\"]")).await;
-    b.wait_for("the Run tab", ".run-tab").await;
+    b.wait_css("the Run tab", ".run-tab").await;
     let run = b.text(".run-tab").await;
     assert!(run.contains(XSS_SCRIPT) && run.contains(XSS_IMG), "{run}");
     b.click(".tab[data-tab=\"body\"]").await;
-    b.wait_for("the JSON tree", ".jtree").await;
+    b.wait_css("the JSON tree", ".jtree").await;
     let tree = b.text(".jtree").await;
     assert!(
         tree.contains(XSS_SCRIPT) && tree.contains(XSS_LINK),
         "{tree}"
     );
     b.click(".seg[data-mode=\"Raw\"]").await;
-    b.wait_for("the raw body", ".body-view pre.raw").await;
+    b.wait_css("the raw body", ".body-view pre.raw").await;
     assert!(b.text(".body-view pre.raw").await.contains(XSS_SCRIPT));
     b.click(".tab[data-tab=\"headers\"]").await;
-    b.wait_for("the headers", ".headers-tab").await;
+    b.wait_css("the headers", ".headers-tab").await;
     assert!(b.text(".headers-tab").await.contains(&header_value));
     b.click(".tab[data-tab=\"verification\"]").await;
     b.click(".tab[data-tab=\"attempts\"]").await;
@@ -437,7 +460,7 @@ async fn webhook_content_is_shown_as_text_and_runs_nothing() {
     )
     .await;
     b.click(".tab[data-tab=\"headers\"]").await;
-    b.wait_for("the headers", ".headers-tab").await;
+    b.wait_css("the headers", ".headers-tab").await;
     assert!(b.text(".headers-tab").await.contains(XSS_LINK));
 
     // The type filter lists the event type as an option's text, too.
@@ -479,7 +502,7 @@ async fn a_replay_appears_live_in_the_attempts_tab() {
         chrono::Utc::now().timestamp(),
         &body,
     );
-    let id = capture_post(&t, "/cyberdesk", &as_refs(&headers), &body).await;
+    let id = capture_id(&t, "/cyberdesk", &as_refs(&headers), &body).await;
 
     b.goto(&format!("{}/?event={id}", t.ui_origin())).await;
     b.wait_for("the live stream", LIVE).await;
@@ -579,6 +602,93 @@ async fn the_page_recovers_after_hookpit_restarts() {
         json!(7),
         "no reload: same version"
     );
+    b.close().await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn keyboard_and_a_filter_that_survives_a_reload() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let t = spawn_app(&[]).await;
+    let paid = capture_post(&t, "/billing", &[], br#"{"type":"invoice.paid"}"#).await;
+    let failed = capture_post(&t, "/billing", &[], br#"{"type":"invoice.failed"}"#).await;
+    let push = capture_post(&t, "/github", &[], br#"{"type":"push"}"#).await;
+    b.goto(&t.ui_origin()).await;
+    b.wait_for("the rows", &row(paid)).await;
+
+    let body = b.client.find(Locator::Css("body")).await.expect("body");
+    // j opens the newest, j again the next one.
+    body.send_keys("j").await.expect("type j");
+    b.wait_for(
+        "the newest event opened",
+        &format!("document.querySelector('.d-title') && document.querySelector('.d-title').textContent.includes('#{push}')"),
+    )
+    .await;
+    body.send_keys("j").await.expect("type j");
+    b.wait_for(
+        "the next event opened",
+        &format!("document.querySelector('.d-title') && document.querySelector('.d-title').textContent.includes('#{failed}')"),
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.querySelector('.row.selected').dataset.id")
+            .await,
+        json!(failed.to_string())
+    );
+    // ? shows the help, Escape closes it.
+    body.send_keys("?").await.expect("type ?");
+    b.wait_css("the help", "dialog[open] .help").await;
+    b.client
+        .active_element()
+        .await
+        .expect("focus")
+        .send_keys("\u{e00c}")
+        .await
+        .expect("Escape");
+    b.wait_for("the help closed", "!document.querySelector('dialog[open]')")
+        .await;
+
+    // / focuses the search; the filter goes into the URL.
+    body.send_keys("/").await.expect("type /");
+    b.wait_for("the search focused", "document.activeElement.id === 'q'")
+        .await;
+    b.client
+        .active_element()
+        .await
+        .expect("search box")
+        .send_keys("type:invoice.paid\u{e007}")
+        .await
+        .expect("type a search");
+    b.wait_for(
+        "the filtered list",
+        &format!("{} && !{} && !{}", row(paid), row(failed), row(push)),
+    )
+    .await;
+    let url = b.client.current_url().await.expect("url");
+    assert!(
+        url.query()
+            .unwrap_or_default()
+            .contains("q=type%3Ainvoice.paid"),
+        "{url}"
+    );
+
+    // A reload keeps the view.
+    b.client.refresh().await.expect("reload");
+    b.wait_for(
+        "the filtered list after a reload",
+        &format!("{} && !{}", row(paid), row(push)),
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.getElementById('q').value").await,
+        json!("type:invoice.paid")
+    );
+    // A live event that does not match stays out; one that matches comes in.
+    let other = capture_post(&t, "/github", &[], br#"{"type":"push"}"#).await;
+    let paid2 = capture_post(&t, "/billing", &[], br#"{"type":"invoice.paid"}"#).await;
+    b.wait_for("the matching live event", &row(paid2)).await;
+    assert_eq!(b.eval(&format!("!!{}", row(other))).await, json!(false));
     b.close().await;
     t.stop().await;
 }

@@ -114,12 +114,13 @@ export function attemptChip(a) {
   if (typeof a.status === 'number') words = String(a.status);
   else if (a.error) words = shortError(a.error);
   else words = 'pending';
-  const parts = [`app ${words}`];
-  if (typeof a.duration_ms === 'number' && tone !== 'pending') parts.push(fmtDuration(a.duration_ms));
   let title = `Last delivery to the app: ${typeof a.status === 'number' ? `HTTP ${a.status}` : a.error || 'in flight'}`;
   if (a.next_retry_at) title += `; next retry ${fmtWhen(a.next_retry_at)}`;
   return el('span', { class: `chip last-try tone-${tone}`, title },
-    el('span', { class: 'icon', text: `→${icon}` }), parts.join(' · '));
+    el('span', { class: 'icon', text: `→${icon}` }),
+    el('span', { class: 'lt-app', text: 'app' }), words,
+    typeof a.duration_ms === 'number' && tone !== 'pending'
+      ? el('span', { class: 'lt-ms', text: `· ${fmtDuration(a.duration_ms)}` }) : null);
 }
 
 /**

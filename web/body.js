@@ -183,7 +183,7 @@ function decompressed(bytes) {
   const holder = el('div', null, el('p', { class: 'muted', text: 'Decompressing…' }));
   (async () => {
     try {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      const stream = new Blob([/** @type {any} */ (bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
       const text = await new Response(stream).text();
       const p = /^\s*[[{]/.test(text) ? parseJson(text) : null;
       holder.replaceChildren(

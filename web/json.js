@@ -36,6 +36,7 @@ const HAS_SOURCE = (() => {
 export function parseJson(text) {
   try {
     const value = HAS_SOURCE
+      // @ts-ignore: the reviver's third argument (source text access) is new
       ? JSON.parse(text, (_k, v, /** @type {any} */ ctx) =>
         typeof v === 'number' && ctx && ctx.source !== String(v) ? new RawNumber(ctx.source) : v)
       : JSON.parse(text);

@@ -54,6 +54,15 @@ export class EventList {
     this.loading = false;
     this.rowH = 48;
     this.renderQueued = false;
+    /**
+     * Rows are placed relative to the newest page event (tail[0]) inside this wrapper, which
+     * is moved down by the live arrivals above it: an arrival moves one wrapper, not every row.
+     */
+    this.shift = el('div', 'shift');
+    this.rows.append(this.shift);
+    /** @type {number} */
+    this.shiftRows = -1;
+    this.shiftH = 0;
     this.measure();
 
     this.scroller.addEventListener('scroll', () => {
@@ -207,7 +216,8 @@ export class EventList {
     this.rows.style.height = `${this.length * this.rowH}px`;
     if (hold) {
       this.scroller.scrollTop += added * this.rowH;
-      this.unseen += added;
+      // Only rows that ended up above the view are unseen (a short list shows them all).
+      this.unseen = Math.min(this.unseen + added, Math.round(this.scroller.scrollTop / this.rowH));
       this.updatePill();
     }
     this.render();
@@ -343,6 +353,11 @@ export class EventList {
     this.rows.style.height = `${n * this.rowH}px`;
     const first = Math.max(0, Math.floor(s.scrollTop / this.rowH) - OVERSCAN);
     const last = Math.min(n - 1, Math.ceil((s.scrollTop + s.clientHeight) / this.rowH) + OVERSCAN);
+    if (this.shiftRows !== this.head.length || this.shiftH !== this.rowH) {
+      this.shiftRows = this.head.length;
+      this.shiftH = this.rowH;
+      this.shift.style.transform = `translateY(${this.head.length * this.rowH}px)`;
+    }
     const keep = new Set();
     const now = Date.now();
     for (let i = first; i <= last; i++) {
@@ -355,10 +370,10 @@ export class EventList {
         const arrived = this.fresh.get(e.id);
         if (arrived && now - arrived < FRESH_MS) node.classList.add('fresh');
         this.nodes.set(e.id, node);
-        this.rows.append(node);
+        this.shift.append(node);
       }
       if (node.__ev !== e) this.fill(node, e, now);
-      const y = `translateY(${i * this.rowH}px)`;
+      const y = `translateY(${(i - this.head.length) * this.rowH}px)`;
       if (node.style.transform !== y) node.style.transform = y;
       const sel = e.id === this.selected;
       if (node.classList.contains('selected') !== sel) {
@@ -397,7 +412,7 @@ export class EventList {
       e.event_type ? span('etype', e.event_type, e.event_type) : span('etype none', e.content_type || 'no type'),
       verdictBadge(e.verification));
     if (e.run && e.run.status) l2.append(runChip(e.run.status));
-    if (e.duplicate_of) l2.append(span('chip dup', `⧉ dup #${e.duplicate_of}`, `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}`));
+    if (e.duplicate_of) l2.append(span('chip dup', `dup of #${e.duplicate_of}`, `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}`));
     if (e.source === 'replay' || e.source === 'send' || e.source === 'relay') l2.append(span('src', e.source));
     l2.append(span('grow', ''));
     if (e.last_attempt) l2.append(attemptChip(e.last_attempt));

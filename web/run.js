@@ -116,13 +116,13 @@ function renderRunComplete(body) {
   if (errors.length) {
     root.append(el('div', { class: 'run-error', attrs: { role: 'alert' } },
       span('icon', '✗'),
-      el('div', null, ...errors.map((m) => el('div', { text: typeof m === 'string' ? m : JSON.stringify(m) })))));
+      el('div', null, ...errors.map((/** @type {unknown} */ m) => el('div', { text: typeof m === 'string' ? m : JSON.stringify(m) })))));
   }
 
   // Post-run checks, failures highlighted.
   const checks = Array.isArray(run.post_run_checks) ? run.post_run_checks : null;
   if (checks) {
-    const failed = checks.filter((c) => c && runTone(c.status) === 'bad').length;
+    const failed = checks.filter((/** @type {any} */ c) => c && runTone(c.status) === 'bad').length;
     const table = el('table', 'checks');
     table.append(el('thead', null, el('tr', null,
       el('th', { text: 'Status' }), el('th', { text: 'Check' }), el('th', { text: 'Type' }), el('th', { text: 'Result' }))));
@@ -134,7 +134,7 @@ function renderRunComplete(body) {
       if (c.error_message) result.append(el('div', { class: 'check-error', text: String(c.error_message) }));
       for (const m of Array.isArray(c.messages) ? c.messages : []) result.append(el('div', { text: String(m) }));
       const files = Array.isArray(c.matched_filenames) ? c.matched_filenames : [];
-      if (files.length) result.append(el('div', 'muted', 'matched: ', ...files.map((f) => span('mono file', String(f)))));
+      if (files.length) result.append(el('div', 'muted', 'matched: ', ...files.map((/** @type {unknown} */ f) => span('mono file', String(f)))));
       const name = el('td', 'check-name', el('div', { text: String(c.name ?? '(unnamed)') }));
       if (c.description) name.append(el('div', { class: 'muted small', text: String(c.description) }));
       tbody.append(el('tr', { class: `check tone-${tone}` },
@@ -172,7 +172,7 @@ function renderRunComplete(body) {
   const outIds = Array.isArray(run.output_attachment_ids) ? run.output_attachment_ids : null;
   if (outIds) {
     root.append(section(`Output attachments (${outIds.length})`, outIds.length
-      ? el('ul', 'ids', ...outIds.map((id) => el('li', null, idWithCopy(id))))
+      ? el('ul', 'ids', ...outIds.map((/** @type {unknown} */ id) => el('li', null, idWithCopy(id))))
       : el('p', { class: 'muted', text: 'none' })));
   }
 

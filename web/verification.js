@@ -27,7 +27,7 @@ export function guessRoute(path) {
 /**
  * @typedef {Object} VerifyContext
  * @property {() => void} refresh reload the event after a key was added or it was re-verified
- * @property {(text: string, kind?: string) => void} toast
+ * @property {(text: string, kind?: 'info'|'error'|'good') => void} toast
  */
 
 /**

@@ -198,9 +198,12 @@ impl Writer {
             };
             for job in batch.iter_mut() {
                 // A savepoint per job: one failing job is undone alone, the others commit.
-                conn.execute_batch("SAVEPOINT job")?;
+                // Cached statements: these run once per job, so they are not parsed each time.
+                conn.prepare_cached("SAVEPOINT job")?.execute([])?;
                 match job.run(&mut ctx) {
-                    None => conn.execute_batch("RELEASE job")?,
+                    None => {
+                        conn.prepare_cached("RELEASE job")?.execute([])?;
+                    }
                     // SQLite rolled the whole transaction back (disk full, I/O error).
                     Some(e) if conn.is_autocommit() => return Err(e),
                     Some(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,

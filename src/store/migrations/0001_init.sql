@@ -33,7 +33,6 @@ CREATE TABLE events (
 CREATE INDEX events_msg_id ON events (msg_id, id) WHERE msg_id IS NOT NULL;
 CREATE INDEX events_event_type ON events (event_type, id);
 CREATE INDEX events_verify_status ON events (verify_status, id);
-CREATE INDEX events_path ON events (path);
 CREATE INDEX events_received_at ON events (received_at);
 
 -- Bodies apart from the summaries, so listing never reads them.
