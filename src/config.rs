@@ -44,6 +44,8 @@ pub enum Command {
     Relay(crate::relay::args::RelayArgs),
     /// Ask a running hookpit to replay a stored event (re-signed unless --verbatim).
     Replay(crate::cli_replay::ReplayArgs),
+    /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
+    Doctor(crate::doctor::cli::DoctorArgs),
 }
 
 /// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.

@@ -63,17 +63,26 @@ pub async fn ingest(app: &App, arrival: Arrival) -> Result<Ingested, StoreError>
     Ok(publish(app, summary, headers, body))
 }
 
-/// Like [`ingest`] for a request a relay delivered as sequence `seq` of `channel`: `None` when
-/// that sequence is already stored (a redelivery after a lost ack).
+/// Like [`ingest`] for requests a relay delivered as sequence numbers of `channel`, in one
+/// commit: `None` for a sequence already stored (a redelivery after a lost ack).
 pub async fn ingest_relayed(
     app: &App,
-    arrival: Arrival,
+    arrivals: Vec<(Arrival, i64)>,
     channel: &str,
-    seq: i64,
-) -> Result<Option<Ingested>, StoreError> {
-    let (event, headers, body) = judge(app, arrival);
-    let stored = app.store.insert_relayed(event, channel, seq).await?;
-    Ok(stored.map(|summary| publish(app, summary, headers, body)))
+) -> Result<Vec<Option<Ingested>>, StoreError> {
+    let mut kept = Vec::with_capacity(arrivals.len());
+    let mut items = Vec::with_capacity(arrivals.len());
+    for (arrival, seq) in arrivals {
+        let (event, headers, body) = judge(app, arrival);
+        items.push((event, seq));
+        kept.push((headers, body));
+    }
+    let stored = app.store.insert_relayed(items, channel).await?;
+    Ok(stored
+        .into_iter()
+        .zip(kept)
+        .map(|(summary, (headers, body))| summary.map(|s| publish(app, s, headers, body)))
+        .collect())
 }
 
 /// Verifies an arrival and reads its facts: the event to store, plus what forwarding needs.

@@ -21,6 +21,7 @@
 //! - `schedule`: retry schedules (svix, fast, or a list).
 //! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
 //! - `cli_tools`: the `secret`, `sign` and `send` commands.
+//! - `doctor`: `hookpit doctor` and `POST /api/doctor`: Svix-like deliveries that test an app.
 
 #![forbid(unsafe_code)]
 
@@ -30,6 +31,7 @@ pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
 pub mod config;
+pub mod doctor;
 pub mod extract;
 pub mod forward;
 pub mod ingest;

@@ -40,6 +40,9 @@ pub enum LiveEvent {
     /// A bulk replay made progress.
     #[serde(rename = "replay.progress")]
     ReplayProgress(crate::forward::bulk::Progress),
+    /// A doctor run made progress (started, a scenario running or ended, finished).
+    #[serde(rename = "doctor.progress")]
+    DoctorProgress(crate::doctor::wire::Frame),
     /// The relay connection changed (state, heartbeat, backlog).
     #[serde(rename = "relay.status")]
     RelayStatus(crate::relay::agent::RelayStatus),

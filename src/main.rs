@@ -23,6 +23,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Sign(args)) => hookpit::cli_tools::sign(args),
         Some(Command::Relay(args)) => relay(args).await,
         Some(Command::Replay(args)) => hookpit::cli_replay::replay(args).await,
+        Some(Command::Doctor(args)) => hookpit::doctor::cli::doctor(args).await,
     }
 }
 

@@ -9,6 +9,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -27,6 +28,8 @@ const WAIT: Duration = Duration::from_secs(15);
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A chromedriver child process, killed when dropped.
+/// chromedriver runs in a process group of its own, and Chromium with it, so that dropping
+/// the driver ends the browser too, even when a failing test never closed its session.
 struct Driver {
     child: Child,
     port: u16,
@@ -34,6 +37,11 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group (chromedriver, Chromium and its helpers), by the group id we made.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -42,8 +50,27 @@ impl Drop for Driver {
 /// A browser session plus what it needs to stay alive.
 struct Browser {
     client: Client,
-    _driver: Driver,
+    session: Option<String>,
+    driver: Driver,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    /// Ends the WebDriver session (chromedriver then quits Chromium) before the driver goes:
+    /// a panicking test must not leave a browser running. Blocking, since Drop cannot await.
+    fn drop(&mut self) {
+        let Some(id) = &self.session else { return };
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.driver.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!(
+                "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.driver.port
+            );
+            if std::io::Write::write_all(&mut s, request.as_bytes()).is_ok() {
+                let _ = std::io::Read::read_to_end(&mut s, &mut Vec::new());
+            }
+        }
+    }
 }
 
 /// The chromedriver executable, when chromium and chromedriver are both installed.
@@ -66,11 +93,16 @@ async fn browser() -> Option<Browser> {
                 "chromium/chromedriver not installed, and CI=true: browser tests must run on CI"
             );
         }
-        eprintln!("\n\n*** SKIPPED: chromium/chromedriver not installed ***\n");
+        // Straight to stderr, past the test harness's capture, so it is seen.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n*** SKIPPED: chromium/chromedriver not installed (browser tests did not run) ***\n",
+        );
         return None;
     };
     let mut child = Command::new(chromedriver)
         .arg("--port=0")
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -132,9 +164,11 @@ async fn browser() -> Option<Browser> {
             Err(e) => panic!("could not start a Chromium session: {e}"),
         }
     };
+    let session = client.session_id().await.ok().flatten();
     Some(Browser {
         client,
-        _driver: driver,
+        session,
+        driver,
         _profile: profile,
     })
 }
@@ -204,8 +238,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
-    async fn close(self) {
-        let _ = self.client.close().await;
+    async fn close(mut self) {
+        if self.client.clone().close().await.is_ok() {
+            self.session = None;
+        }
     }
 }
 
@@ -420,6 +456,8 @@ async fn webhook_content_is_shown_as_text_and_runs_nothing() {
     .await;
 
     b.goto(&t.ui_origin()).await;
+    // Anything the page does against its Content-Security-Policy from here on is recorded.
+    b.eval("(window.__csp = [], document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI)), 1)").await;
     b.wait_for(
         "both rows",
         &format!("{} && {}", row(json_id), row(html_id)),
@@ -474,6 +512,11 @@ async fn webhook_content_is_shown_as_text_and_runs_nothing() {
         "{options}"
     );
 
+    assert_eq!(
+        b.eval("window.__csp").await,
+        json!([]),
+        "the UI broke its own Content-Security-Policy"
+    );
     assert_eq!(
         b.eval("typeof window.__pwned").await,
         json!("undefined"),
@@ -689,6 +732,58 @@ async fn keyboard_and_a_filter_that_survives_a_reload() {
     let paid2 = capture_post(&t, "/billing", &[], br#"{"type":"invoice.paid"}"#).await;
     b.wait_for("the matching live event", &row(paid2)).await;
     assert_eq!(b.eval(&format!("!!{}", row(other))).await, json!(false));
+    b.close().await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn pasting_a_key_verifies_the_routes_events() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let t = spawn_app(&[]).await;
+    let body = br#"{"type":"payment.succeeded"}"#;
+    let now = chrono::Utc::now().timestamp();
+    let first = svix_headers(SECRET, "msg_browser_key_1", now, body);
+    let second = svix_headers(SECRET, "msg_browser_key_2", now, body);
+    let id = capture_post(&t, "/partner/hooks", &as_refs(&first), body).await;
+    let other = capture_post(&t, "/partner/other", &as_refs(&second), body).await;
+
+    b.goto(&format!("{}/?event={id}", t.ui_origin())).await;
+    b.wait_css(
+        "the key form",
+        ".verify-tab .key-form input[name=\"secret\"]",
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.querySelector('.tab.on').dataset.tab")
+            .await,
+        json!("verification"),
+        "an unverified webhook opens on Verification"
+    );
+    let row_text = b.text(&format!("#rows .row[data-id=\"{other}\"]")).await;
+    assert!(row_text.contains("add a key"), "{row_text}");
+    assert_eq!(
+        b.eval("document.querySelector('.key-form input[name=\"route\"]').value")
+            .await,
+        json!("/partner"),
+        "the route is guessed from the path"
+    );
+    b.client
+        .find(Locator::Css(".key-form input[name=\"secret\"]"))
+        .await
+        .expect("secret field")
+        .send_keys(SECRET)
+        .await
+        .expect("paste the key");
+    b.click(".key-form button[type=\"submit\"]").await;
+    b.wait_css("the new verdict", ".d-verdict.verdict-valid")
+        .await;
+    // Every stored event under the route was verified again, and the list says so live.
+    b.wait_for(
+        "the other event's row updated",
+        &format!("document.querySelector('#rows .row[data-id=\"{other}\"] .verdict-valid')"),
+    )
+    .await;
     b.close().await;
     t.stop().await;
 }

@@ -7,12 +7,12 @@
 import { byId } from './dom.js';
 import * as api from './api.js';
 import { connectLive } from './live.js';
-import { readUrl, writeUrl, toParams, isEmpty, matchLocally, bindFilterBar } from './filters.js';
+import { readUrl, writeUrl, toParams, isEmpty, matchLocally, bindFilterBar, emptyFilter } from './filters.js';
 import { EventList } from './list.js';
 import { Detail } from './detail.js';
 import { renderEmpty } from './empty.js';
 import { setCapture, setRelay, setLiveState, bindTheme } from './topbar.js';
-import { installKeys } from './keys.js';
+import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 
 /** Page size of the list. */
@@ -30,9 +30,17 @@ let storeEmpty = false;
 /** Newest attempt id seen per event, so an older frame never overwrites a newer result. @type {Map<number, number>} */
 const lastAttemptId = new Map();
 let listSeq = 0;
+/** Events that arrived while the tab was in the background, shown in its title. */
+let unseenWhileHidden = 0;
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) {
+    unseenWhileHidden = 0;
+    document.title = 'hookpit';
+  }
+});
 
 const list = new EventList({
-  scroller: byId('scroller'), rows: byId('rows'), pill: byId('new-pill'), foot: byId('list-foot'),
+  scroller: byId('scroller'), rows: byId('rows'), pill: byId('new-pill'), foot: byId('list-count'),
 }, {
   onSelect: (id) => select(id, { reveal: false }),
   onNeedMore: () => loadMore(),
@@ -78,6 +86,14 @@ function unselect() {
   writeUrl(filter, null);
 }
 
+/** Drops every filter. */
+function clearFilter() {
+  filter = emptyFilter();
+  filterBar.set(filter);
+  writeUrl(filter, selected);
+  loadFirstPage();
+}
+
 /** Shows the first-run screen, the "nothing matches" note, or the list. */
 function updateEmpty() {
   const first = storeEmpty && list.length === 0 && isEmpty(filter) && selected === null;
@@ -96,7 +112,7 @@ function updateEmpty() {
       b.type = 'button';
       b.className = 'link-button';
       b.textContent = 'clear the filter';
-      b.addEventListener('click', () => { filterBar.set({ q: '', verification: '', type: '', path: '', run_status: '' }); filter = { q: '', verification: '', type: '', path: '', run_status: '' }; writeUrl(filter, selected); loadFirstPage(); });
+      b.addEventListener('click', clearFilter);
       none.append(b);
     }
   }
@@ -182,6 +198,8 @@ function onFrames(frames) {
       case 'event.updated':
         if (created.length && created.some((c) => c.id === d.id)) {
           created[created.findIndex((c) => c.id === d.id)] = d;
+        } else if (matchLocally(d, filter) === false) {
+          list.remove(d.id); // no longer matches the filter (e.g. verified after a key was added)
         } else {
           list.update(d);
         }
@@ -220,6 +238,10 @@ function onFrames(frames) {
   if (created.length) {
     list.insert(created);
     filterBar.addOptions(created);
+    if (document.hidden) {
+      unseenWhileHidden += created.length;
+      document.title = `(${unseenWhileHidden.toLocaleString('en-US')}) hookpit`;
+    }
   }
   if (unknown) catchUpSoon();
   updateEmpty();
@@ -299,12 +321,7 @@ installKeys({
       return;
     }
     if (selected !== null) { unselect(); return; }
-    if (!isEmpty(filter)) {
-      filter = { q: '', verification: '', type: '', path: '', run_status: '' };
-      filterBar.set(filter);
-      writeUrl(filter, null);
-      loadFirstPage();
-    }
+    if (!isEmpty(filter)) clearFilter();
   },
   tab: (n) => {
     const names = detail.tabNames();
@@ -313,7 +330,34 @@ installKeys({
   newest: () => list.scrollToTop(),
 });
 
-byId('help-button').addEventListener('click', () => import('./keys.js').then((k) => k.showHelp()));
+byId('help-button').addEventListener('click', showHelp);
+bindClearAll(/** @type {HTMLButtonElement} */ (byId('clear-all')));
+
+/**
+ * "clear all" deletes every stored event, on a second click within a few seconds.
+ * @param {HTMLButtonElement} b
+ */
+function bindClearAll(b) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let disarm;
+  b.addEventListener('click', async () => {
+    if (!b.classList.contains('armed')) {
+      b.classList.add('armed');
+      b.textContent = 'click again to delete every event';
+      disarm = setTimeout(() => { b.classList.remove('armed'); b.textContent = 'clear all'; }, 3000);
+      return;
+    }
+    clearTimeout(disarm);
+    b.classList.remove('armed');
+    b.textContent = 'clear all';
+    try {
+      const r = await api.deleteAll();
+      toast(`Deleted ${r && typeof r.deleted === 'number' ? r.deleted.toLocaleString('en-US') : 'all'} events`);
+    } catch (err) {
+      toast(`Could not delete: ${err instanceof Error ? err.message : err}`, 'error');
+    }
+  });
+}
 bindTheme();
 setCapture(captureUrl);
 loadStatus();

@@ -70,6 +70,6 @@ export function renderEmpty(root, captureUrl, onSent) {
     el('div', 'capture-box', el('code', { class: 'mono', text: captureUrl, attrs: { id: 'empty-capture' } }), copyButton(() => captureUrl)),
     el('div', 'send-row', send, span('muted', 'a signed Cyberdesk run_complete whose post-run check failed')),
     error,
-    el('p', { class: 'muted or', text: 'or from a terminal:' }),
-    el('div', 'curl-box', el('pre', { class: 'mono', text: curl }), copyButton(() => curl.replace(/\\\n\s*/g, '')))));
+    el('div', 'or', span('muted', 'or from a terminal:'), copyButton(() => curl.replace(/\\\n\s*/g, ''), 'copy', 'Copy the curl command')),
+    el('pre', { class: 'mono curl-box', text: curl })));
 }

@@ -66,8 +66,10 @@ export class EventList {
     this.measure();
 
     this.scroller.addEventListener('scroll', () => {
-      if (this.scroller.scrollTop < this.rowH / 2 && this.unseen) {
-        this.unseen = 0;
+      // New rows scrolled into view are no longer unseen.
+      const above = Math.floor(this.scroller.scrollTop / this.rowH + 0.5);
+      if (this.unseen > above) {
+        this.unseen = above;
         this.updatePill();
       }
       this.queueRender();
@@ -207,7 +209,8 @@ export class EventList {
         h.splice(i, 0, e);
       }
       this.byId.set(e.id, e);
-      this.fresh.set(e.id, now);
+      // Highlight arrivals one by one; in a burst the highlight would only cost paint.
+      if (events.length <= 5) this.fresh.set(e.id, now);
       added++;
     }
     if (!added) return;
@@ -309,7 +312,7 @@ export class EventList {
   neighbour(delta) {
     if (!this.length) return null;
     const i = this.selected === null ? -1 : this.indexOf(this.selected);
-    const j = i < 0 ? (delta > 0 ? 0 : 0) : Math.max(0, Math.min(this.length - 1, i + delta));
+    const j = i < 0 ? 0 : Math.max(0, Math.min(this.length - 1, i + delta));
     return this.at(j).id;
   }
 
@@ -412,12 +415,14 @@ export class EventList {
       e.event_type ? span('etype', e.event_type, e.event_type) : span('etype none', e.content_type || 'no type'),
       verdictBadge(e.verification));
     if (e.run && e.run.status) l2.append(runChip(e.run.status));
-    if (e.duplicate_of) l2.append(span('chip dup', `dup of #${e.duplicate_of}`, `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}`));
+    if (e.duplicate_of) {
+      l2.append(el('span', { class: 'chip dup', title: `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}` },
+        'dup', span('dup-of', `of #${e.duplicate_of}`)));
+    }
     if (e.source === 'replay' || e.source === 'send' || e.source === 'relay') l2.append(span('src', e.source));
     l2.append(span('grow', ''));
     if (e.last_attempt) l2.append(attemptChip(e.last_attempt));
     node.replaceChildren(l1, l2);
-    node.title = '';
   }
 
   /** Updates the relative times of the rows in view. */

@@ -22,6 +22,12 @@ const BACKOFF_MAX = 8000;
 const OFFLINE_AFTER = 4;
 /** Frames queued beyond this between two flushes are dropped for a refetch instead. */
 const MAX_QUEUE = 20000;
+/**
+ * During a burst (a flush carried at least BURST_BATCH frames) the page is updated at most every
+ * BURST_INTERVAL ms: no one reads a thousand rows a second, and the tab stays responsive.
+ */
+const BURST_BATCH = 10;
+const BURST_INTERVAL = 100;
 
 /**
  * Connects and keeps connecting until the page goes away.
@@ -40,9 +46,13 @@ export function connectLive(h) {
   let queue = [];
   let flushScheduled = false;
   let overflowed = false;
+  let lastFlush = 0;
+  let lastBatch = 0;
 
   const flush = () => {
     flushScheduled = false;
+    lastFlush = performance.now();
+    lastBatch = queue.length;
     if (overflowed) {
       overflowed = false;
       queue = [];
@@ -58,7 +68,12 @@ export function connectLive(h) {
     if (flushScheduled) return;
     flushScheduled = true;
     // Animation frames do not run in a hidden tab; a timer still does, less often.
-    if (document.hidden) setTimeout(flush, 250);
+    if (document.hidden) {
+      setTimeout(flush, 250);
+      return;
+    }
+    const wait = lastBatch >= BURST_BATCH ? lastFlush + BURST_INTERVAL - performance.now() : 0;
+    if (wait > 0) setTimeout(() => requestAnimationFrame(flush), wait);
     else requestAnimationFrame(flush);
   };
 

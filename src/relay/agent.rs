@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -20,6 +20,9 @@ use crate::app::App;
 use crate::ingest::{Arrival, ingest_relayed};
 use crate::live::LiveEvent;
 use crate::store::model::Source;
+
+/// Most relayed requests stored in one commit.
+const MAX_BATCH: usize = 256;
 
 /// What the UI shows about the relay (`relay` in `/api/status`, `relay.status` frames).
 #[derive(Debug, Clone, Serialize)]
@@ -201,9 +204,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
             );
         }
     };
-    tracing::info!(
-        "relay connected: webhooks sent to {public_url}/… arrive here ({backlog} waiting)"
-    );
+    tracing::info!("relay connected ({backlog} waiting)");
+    println!("relay: webhooks sent to {public_url}/… arrive here");
     app.relay.update(app, |s| {
         s.state = "connected";
         s.public_url = Some(public_url.clone());
@@ -248,8 +250,29 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                 heard = Instant::now();
                 match serde_json::from_str::<RelayFrame>(&text) {
                     Ok(RelayFrame::Request(r)) => {
-                        if let Err(reason) = receive(app, channel, r, &out).await {
+                        // Requests already waiting are stored with this one, in one commit.
+                        let mut batch = vec![r];
+                        let mut after = None;
+                        while batch.len() < MAX_BATCH {
+                            let Some(Some(Ok(Message::Text(t)))) = stream.next().now_or_never() else {
+                                break;
+                            };
+                            match serde_json::from_str::<RelayFrame>(&t) {
+                                Ok(RelayFrame::Request(r)) => batch.push(r),
+                                other => {
+                                    after = Some(other);
+                                    break;
+                                }
+                            }
+                        }
+                        if let Err(reason) = receive(app, channel, batch, &out).await {
                             break Ended::Lost(reason);
+                        }
+                        match after {
+                            Some(Ok(RelayFrame::Heartbeat { backlog })) => app.relay.update(app, |s| s.backlog = backlog),
+                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(reason),
+                            Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
+                            None => {}
                         }
                     }
                     Ok(RelayFrame::Heartbeat { backlog }) => app.relay.update(app, |s| {
@@ -276,65 +299,76 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     ended
 }
 
-/// Stores one relayed request, acknowledges it, and answers its sender in the background.
+/// Stores relayed requests (one commit), acknowledges them, and answers their senders in the
+/// background.
 async fn receive(
     app: &App,
     channel: &str,
-    r: RelayedRequest,
+    batch: Vec<RelayedRequest>,
     out: &mpsc::Sender<AgentFrame>,
 ) -> Result<(), String> {
-    let seq = r.seq;
-    let (Ok(headers), Ok(body)) = (decode_headers(&r.headers), decode_bytes(&r.body)) else {
-        return Err(format!("request {seq} is not valid base64"));
-    };
-    let arrival = Arrival {
-        received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
-            .unwrap_or_else(chrono::Utc::now),
-        method: r.method,
-        path: r.path,
-        query: r.query,
-        headers,
-        body: body.into(),
-        remote_addr: r.remote_addr,
-        source: Source::Relay,
-    };
-    // Not acknowledged when it cannot be stored: the relay keeps it and sends it again.
-    let stored = ingest_relayed(app, arrival, channel, seq)
-        .await
-        .map_err(|e| format!("cannot store request {seq}: {e}"))?;
-    out.send(AgentFrame::Ack { seq })
-        .await
-        .map_err(|_| "the connection's writer stopped".to_string())?;
-    let Some(ingested) = stored else {
+    let mut arrivals = Vec::with_capacity(batch.len());
+    for r in batch {
+        let seq = r.seq;
+        let (Ok(headers), Ok(body)) = (decode_headers(&r.headers), decode_bytes(&r.body)) else {
+            return Err(format!("request {seq} is not valid base64"));
+        };
+        let arrival = Arrival {
+            received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
+                .unwrap_or_else(chrono::Utc::now),
+            method: r.method,
+            path: r.path,
+            query: r.query,
+            headers,
+            body: body.into(),
+            remote_addr: r.remote_addr,
+            source: Source::Relay,
+        };
+        arrivals.push((arrival, seq));
+    }
+    let Some(last) = arrivals.last().map(|(_, seq)| *seq) else {
         return Ok(());
     };
-    let (app, out) = (app.clone(), out.clone());
-    tokio::spawn(async move {
-        let mut resp = crate::server::capture::answer(&app, &ingested).await;
-        resp.headers_mut().insert(
-            crate::server::capture::EVENT_ID_HEADER,
-            http::HeaderValue::from(ingested.summary.id),
-        );
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        let _ = out
-            .send(AgentFrame::Response {
-                seq,
-                status,
-                headers: encode_headers(&headers),
-                body: encode_bytes(&body),
-            })
-            .await;
-    });
+    let seqs: Vec<i64> = arrivals.iter().map(|(_, seq)| *seq).collect();
+    // Not acknowledged when they cannot be stored: the relay keeps them and sends them again.
+    let stored = ingest_relayed(app, arrivals, channel)
+        .await
+        .map_err(|e| format!("cannot store requests up to {last}: {e}"))?;
+    out.send(AgentFrame::Ack { seq: last })
+        .await
+        .map_err(|_| "the connection's writer stopped".to_string())?;
+    for (seq, ingested) in seqs.into_iter().zip(stored) {
+        let Some(ingested) = ingested else {
+            continue;
+        };
+        let (app, out) = (app.clone(), out.clone());
+        tokio::spawn(async move {
+            let mut resp = crate::server::capture::answer(&app, &ingested).await;
+            resp.headers_mut().insert(
+                crate::server::capture::EVENT_ID_HEADER,
+                http::HeaderValue::from(ingested.summary.id),
+            );
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                .collect();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            let _ = out
+                .send(AgentFrame::Response {
+                    seq,
+                    status,
+                    headers: encode_headers(&headers),
+                    body: encode_bytes(&body),
+                })
+                .await;
+        });
+    }
     Ok(())
 }

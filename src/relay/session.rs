@@ -231,9 +231,15 @@ async fn serve<S: Io>(
                 heard = Instant::now();
                 match serde_json::from_str::<AgentFrame>(&text) {
                     Ok(AgentFrame::Ack { seq }) => {
-                        if let Err(e) = relay.store.relay_ack(channel, seq).await {
-                            tracing::error!("relay cannot record an ack: {e}");
-                        }
+                        // Recorded off the loop, so answers keep flowing while it commits; an
+                        // ack covers every sequence up to it, so the order of these writes
+                        // does not matter.
+                        let (store, channel) = (relay.store.clone(), channel.to_string());
+                        tokio::spawn(async move {
+                            if let Err(e) = store.relay_ack(&channel, seq).await {
+                                tracing::error!("relay cannot record an ack: {e}");
+                            }
+                        });
                     }
                     Ok(AgentFrame::Response { seq, status, headers, body }) => {
                         let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);

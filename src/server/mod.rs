@@ -3,6 +3,7 @@
 //! drain on shutdown. What each request does is decided in `routes.rs`.
 
 mod api;
+mod api_doctor;
 mod api_replay;
 mod api_send;
 mod assets;

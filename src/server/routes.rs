@@ -146,6 +146,12 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "status"]) => api::status(&app).await,
         (&Method::GET, ["api", "live"]) => Ok(ws::upgrade(app, req)),
         (&Method::POST, ["api", "send"]) => super::api_send::send(&app, req).await,
+        (&Method::POST, ["api", "doctor"]) => super::api_doctor::start(&app, req).await,
+        (&Method::GET, ["api", "doctor", "runs"]) => super::api_doctor::list(&app).await,
+        (&Method::GET, ["api", "doctor", "runs", id]) => super::api_doctor::get(&app, id).await,
+        (&Method::GET, ["api", "doctor", "runs", id, "requests", n]) => {
+            super::api_doctor::request_body(&app, id, n).await
+        }
         (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
         (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())
             .ok_or_else(|| ApiError::NotFound(format!("no page at {path}"))),

@@ -20,6 +20,7 @@ const APP_ID: i64 = 0x686f_6f6b;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_relay.sql")),
+    (3, include_str!("migrations/0003_doctor.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

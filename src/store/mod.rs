@@ -6,6 +6,7 @@ pub mod model;
 
 mod codec;
 mod conn;
+pub mod doctor;
 mod ops;
 mod read;
 mod relay;

@@ -98,20 +98,24 @@ impl Store {
     {
         let channel = channel.to_string();
         self.write(size, move |ctx| {
-            let (queued, last): (i64, i64) = ctx.conn.query_row(
-                "SELECT COALESCE(SUM(CASE WHEN acked_at IS NULL THEN size END), 0), COALESCE(MAX(seq), 0) \
-                 FROM relay_requests WHERE channel = ?1",
-                [&channel],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (queued, last): (i64, i64) = ctx.conn.prepare_cached(
+                "SELECT queued_bytes, last_seq FROM relay_channels WHERE id = ?1",
+            )?
+            .query_row([&channel], |r| Ok((r.get(0)?, r.get(1)?)))?;
             if queued + size as i64 > max_queued {
                 return Ok(Enqueued::Full(queued));
             }
             let seq = last + 1;
-            ctx.conn.execute(
-                "INSERT INTO relay_requests (channel, seq, received_at, frame, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![channel, seq, now_ms(), frame(seq), size as i64],
-            )?;
+            ctx.conn
+                .prepare_cached(
+                    "INSERT INTO relay_requests (channel, seq, received_at, frame, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![channel, seq, now_ms(), frame(seq), size as i64])?;
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE relay_channels SET last_seq = ?2, queued_bytes = queued_bytes + ?3 WHERE id = ?1",
+                )?
+                .execute(params![channel, seq, size as i64])?;
             Ok(Enqueued::Stored(seq))
         })
         .await
@@ -141,10 +145,29 @@ impl Store {
     pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
         let channel = channel.to_string();
         self.write(0, move |ctx| {
-            ctx.conn.execute(
-                "UPDATE relay_requests SET acked_at = ?3 WHERE channel = ?1 AND seq <= ?2 AND acked_at IS NULL",
-                params![channel, seq, now_ms()],
-            )?;
+            let acked: i64 = ctx
+                .conn
+                .prepare_cached("SELECT acked_seq FROM relay_channels WHERE id = ?1")?
+                .query_row([&channel], |r| r.get(0))?;
+            if seq <= acked {
+                return Ok(());
+            }
+            let freed: i64 = ctx
+                .conn
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(size), 0) FROM relay_requests WHERE channel = ?1 AND seq > ?2 AND seq <= ?3",
+                )?
+                .query_row(params![channel, acked, seq], |r| r.get(0))?;
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE relay_requests SET acked_at = ?4 WHERE channel = ?1 AND seq > ?2 AND seq <= ?3",
+                )?
+                .execute(params![channel, acked, seq, now_ms()])?;
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE relay_channels SET acked_seq = ?2, queued_bytes = queued_bytes - ?3 WHERE id = ?1",
+                )?
+                .execute(params![channel, seq, freed])?;
             Ok(())
         })
         .await
@@ -154,12 +177,15 @@ impl Store {
     pub async fn relay_backlog(&self, channel: &str) -> Result<u64, StoreError> {
         let channel = channel.to_string();
         self.read(move |c| {
-            let n: i64 = c.query_row(
-                "SELECT COUNT(*) FROM relay_requests WHERE channel = ?1 AND acked_at IS NULL",
-                [channel],
-                |r| r.get(0),
-            )?;
-            Ok(n as u64)
+            let n: i64 = c
+                .query_row(
+                    "SELECT last_seq - acked_seq FROM relay_channels WHERE id = ?1",
+                    [channel],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            Ok(n.max(0) as u64)
         })
         .await
     }
@@ -175,32 +201,35 @@ impl Store {
         .await
     }
 
-    /// The agent's side: stores a relayed event unless sequence `seq` of `channel` is already
-    /// stored; the event and the new last sequence commit together. `None` for a redelivery.
+    /// The agent's side: stores relayed events in one transaction, skipping every sequence
+    /// number of `channel` already stored; the events and the new last sequence commit together.
+    /// One answer per item: `None` for a redelivery.
     pub async fn insert_relayed(
         &self,
-        e: NewEvent,
+        items: Vec<(NewEvent, i64)>,
         channel: &str,
-        seq: i64,
-    ) -> Result<Option<EventSummary>, StoreError> {
+    ) -> Result<Vec<Option<EventSummary>>, StoreError> {
         let key = seq_key(channel);
-        let weight = e.body.len();
+        let weight = items.iter().map(|(e, _)| e.body.len()).sum();
         self.write(weight, move |ctx| {
-            let last: Option<String> = ctx
+            let stored: Option<String> = ctx
                 .conn
                 .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
                     r.get(0)
                 })
                 .optional()?;
-            if last
-                .and_then(|v| v.parse::<i64>().ok())
-                .is_some_and(|last| last >= seq)
-            {
-                return Ok(None);
+            let mut last = stored.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let mut out = Vec::with_capacity(items.len());
+            for (event, seq) in items {
+                if seq <= last {
+                    out.push(None);
+                    continue;
+                }
+                out.push(Some(ops::insert_event(ctx, event)?));
+                last = seq;
             }
-            let summary = ops::insert_event(ctx, e)?;
-            ops::set_meta(ctx, &key, &seq.to_string())?;
-            Ok(Some(summary))
+            ops::set_meta(ctx, &key, &last.to_string())?;
+            Ok(out)
         })
         .await
     }

@@ -4,7 +4,11 @@ CREATE TABLE relay_channels (
     id          TEXT PRIMARY KEY,
     key_hash    TEXT NOT NULL,
     token_hash  TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- Kept here so queueing and acking never scan a channel's history.
+    last_seq     INTEGER NOT NULL DEFAULT 0,
+    acked_seq    INTEGER NOT NULL DEFAULT 0,
+    queued_bytes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX relay_channels_token ON relay_channels (token_hash);
 

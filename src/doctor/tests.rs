@@ -1,0 +1,1 @@
+//! Unit tests of the doctor: options, judging and diagnoses.
