@@ -86,6 +86,27 @@ pub struct AttemptJson {
     pub error: Option<String>,
     /// When the next retry is due.
     pub next_retry_at: Option<String>,
+    /// The message id this try carried (`svix-id` / `webhook-id`), if any.
+    pub msg_id: Option<String>,
+    /// The app had already been sent this message id by an earlier try: its duplicate handling
+    /// is what this try tests.
+    pub duplicate_delivery: bool,
+}
+
+/// Attempts as JSON, each marked when it re-sent a message id an earlier one already carried.
+pub fn attempts_json(attempts: &[Attempt]) -> Vec<AttemptJson> {
+    let mut seen: Vec<String> = Vec::new();
+    attempts
+        .iter()
+        .map(|a| {
+            let mut json = AttemptJson::from(a);
+            if let Some(id) = &json.msg_id {
+                json.duplicate_delivery = seen.contains(id);
+                seen.push(id.clone());
+            }
+            json
+        })
+        .collect()
 }
 
 impl From<&Attempt> for AttemptJson {
@@ -104,6 +125,14 @@ impl From<&Attempt> for AttemptJson {
             duration_ms: a.outcome.duration_ms,
             error: a.outcome.error.clone(),
             next_retry_at: a.outcome.next_retry_at.map(rfc3339_ms),
+            msg_id: a
+                .request_headers
+                .iter()
+                .find(|(n, _)| {
+                    n.eq_ignore_ascii_case("svix-id") || n.eq_ignore_ascii_case("webhook-id")
+                })
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned()),
+            duplicate_delivery: false,
         }
     }
 }
@@ -139,7 +168,7 @@ impl From<&StoredEvent> for EventDetailJson {
             headers_non_utf8,
             body: BodyJson::from_bytes(&e.body),
             verification: e.verification.clone(),
-            attempts: e.attempts.iter().map(AttemptJson::from).collect(),
+            attempts: attempts_json(&e.attempts),
             remote_addr: e.remote_addr.clone(),
             extracted: e.extracted.clone(),
         }

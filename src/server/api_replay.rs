@@ -83,7 +83,7 @@ pub async fn message_timeline(app: &App, msg_id: &str) -> ApiResult {
         let attempts = app.store.attempts(event.id).await?;
         deliveries.push(Delivery {
             event,
-            attempts: attempts.iter().map(AttemptJson::from).collect(),
+            attempts: crate::wire::attempts_json(&attempts),
         });
     }
     Ok(json_response(
