@@ -77,3 +77,31 @@ async fn shutdown_closes_live_clients_instead_of_hanging() {
     .await;
     assert!(closed.is_ok(), "the client was not told hookpit stopped");
 }
+
+/// On one thread, publishing without yielding outruns the client's task: it lags, gets
+/// `resync`, and stays connected for what follows.
+#[tokio::test(flavor = "current_thread")]
+async fn a_lagging_client_gets_resync_and_stays_connected() {
+    let t = spawn_app(&[]).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/live", t.ui))
+        .await
+        .expect("WebSocket connects");
+    // Let the server's client task subscribe before the burst.
+    let id = capture_post(&t, "/warmup", &[], b"{}").await;
+    assert_eq!(
+        next_of_type(&mut ws, "event.created").await["data"]["id"],
+        id
+    );
+    for i in 0..(hookpit::live::LIVE_BUFFER as i64 * 2) {
+        t.app
+            .live
+            .publish(hookpit::live::LiveEvent::EventDeleted { id: -i });
+    }
+    next_of_type(&mut ws, "resync").await;
+    let id = capture_post(&t, "/after", &[], b"{}").await;
+    assert_eq!(
+        next_of_type(&mut ws, "event.created").await["data"]["id"],
+        id
+    );
+    t.stop().await;
+}
