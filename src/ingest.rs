@@ -103,7 +103,7 @@ fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
     let event = NewEvent {
         received_at: arrival.received_at,
         content_type: header_str(&arrival.headers, "content-type").map(str::to_string),
-        extracted: crate::extract::extract(&arrival.body),
+        extracted: extracted(&arrival.headers, &arrival.body),
         msg_id,
         verification,
         method: arrival.method,
@@ -115,6 +115,16 @@ fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
         source: arrival.source,
     };
     (event, headers, body)
+}
+
+/// Facts from the body; a sender that names the event in a header (GitHub's `X-GitHub-Event`)
+/// gives the type when the body does not.
+fn extracted(headers: &Headers, body: &[u8]) -> crate::store::model::Extracted {
+    let mut x = crate::extract::extract(body);
+    if x.event_type.is_none() {
+        x.event_type = header_str(headers, "x-github-event").map(str::to_string);
+    }
+    x
 }
 
 fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> Ingested {

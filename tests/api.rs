@@ -114,6 +114,11 @@ async fn delete_one_and_all_and_status_counts() {
     assert_eq!(status["ui_url"], format!("http://{}", t.ui));
     assert_eq!(status["db_path"], ":memory:");
     assert!(status["version"].as_str().is_some());
+    assert_eq!(
+        status["build"].as_str().map(str::len),
+        Some(12),
+        "a UI build id"
+    );
 
     assert_eq!(
         ui_request(&t, "DELETE", &format!("/api/events/{a}"), &[], b"")

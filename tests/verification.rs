@@ -67,6 +67,12 @@ async fn signed_tampered_and_stale_webhooks_get_the_right_verdict() {
     assert_eq!(e["verification"]["status"], "invalid");
     let page = get_json(&t, "/api/events?verification=invalid").await;
     assert_eq!(page["events"].as_array().expect("events").len(), 2);
+    // The list line says how stale, so a badge can read "stale 10m".
+    let stale = &page["events"][0]["verification"];
+    assert!(
+        (599..=601).contains(&stale["skew_s"].as_i64().expect("skew in the summary")),
+        "{stale}"
+    );
     t.stop().await;
 }
 

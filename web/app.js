@@ -22,7 +22,7 @@ const initial = readUrl();
 let filter = initial.filter;
 /** @type {number | null} */
 let selected = initial.eventId;
-/** Server version at load; a different one after a reconnect reloads the page. @type {string | null} */
+/** Server version and UI build at load; a different one after a reconnect reloads the page. @type {string | null} */
 let version = null;
 let captureUrl = `http://${location.hostname}:8700`;
 /** Whether the store holds any event at all (for the first-run screen). */
@@ -253,11 +253,11 @@ function onFrames(frames) {
 async function loadStatus() {
   try {
     const s = await api.getStatus();
-    if (version !== null && s.version !== version) {
+    if (version !== null && `${s.version}+${s.build}` !== version) {
       location.reload();
       return;
     }
-    version = s.version;
+    version = `${s.version}+${s.build}`;
     captureUrl = s.capture_url || captureUrl;
     setCapture(captureUrl);
     setRelay(s.relay);

@@ -58,7 +58,7 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         })
     });
     let cause = format!(
-        "No answer within {} to: {}. Svix waits at most 15 s, then counts the delivery as \
+        "No answer (or only a late one) within {} to: {}. Svix waits at most 15 s, then counts the delivery as \
          failed and sends it again later.",
         human(timeout),
         titles(&hit)

@@ -6,6 +6,7 @@
 pub mod advice;
 pub mod cli;
 pub mod diagnose;
+pub mod plan;
 pub mod report;
 pub mod scenarios;
 pub mod wire;

@@ -304,6 +304,7 @@ pub async fn status(app: &App) -> ApiResult {
         StatusCode::OK,
         &serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
+            "build": super::assets::build_id(),
             "capture_url": format!("http://{}", app.bound.capture),
             "ui_url": format!("http://{}", app.bound.ui),
             "db_path": app.config.db_path,

@@ -6,11 +6,31 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::Full;
 use hyper::Response;
 
+use sha2::Digest as _;
+
 use super::Body;
 
 #[derive(rust_embed::Embed)]
 #[folder = "web/"]
 struct Web;
+
+/// A short hash of every embedded file: it changes with any UI change, so an open tab can
+/// tell that it should reload.
+pub fn build_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut names: Vec<_> = Web::iter().collect();
+        names.sort();
+        let mut hasher = sha2::Sha256::new();
+        for name in names {
+            if let Some(file) = Web::get(&name) {
+                sha2::Digest::update(&mut hasher, name.as_bytes());
+                sha2::Digest::update(&mut hasher, file.metadata.sha256_hash());
+            }
+        }
+        hex::encode(&sha2::Digest::finalize(hasher)[..6])
+    })
+}
 
 /// The embedded file for a UI path, or `None` when there is none.
 pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response<Body>> {

@@ -6,7 +6,7 @@ mod api;
 mod api_doctor;
 mod api_replay;
 mod api_send;
-mod assets;
+pub mod assets;
 pub mod capture;
 mod guard;
 mod head_tap;

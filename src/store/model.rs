@@ -100,6 +100,8 @@ pub struct VerificationSummary {
     pub status: Status,
     /// Why it is not valid.
     pub reason: Option<Reason>,
+    /// Receive time minus the signed timestamp, in seconds (how stale it was).
+    pub skew_s: Option<i64>,
 }
 
 /// The newest forward or replay try of an event, as the list shows it.

@@ -76,6 +76,7 @@ pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummar
         verification: VerificationSummary {
             status: e.verification.status,
             reason: e.verification.reason,
+            skew_s: e.verification.skew_s,
         },
         duplicate_of,
         last_attempt: None,

@@ -69,7 +69,8 @@ async fn round_trip_is_byte_exact() {
         summary.verification,
         VerificationSummary {
             status: Status::Invalid,
-            reason: Some(Reason::TimestampTooOld)
+            reason: Some(Reason::TimestampTooOld),
+            skew_s: summary.verification.skew_s,
         }
     );
 

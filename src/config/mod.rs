@@ -2,11 +2,15 @@
 //! `Config` the rest of the program trusts. Secrets only ever print masked.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use serde::Deserialize;
+
+mod routes;
+
+pub use routes::{Route, parse_routes};
+use routes::{check_target, load_routes, parse_keys};
 
 use crate::schedule::RetrySchedule;
 use crate::verify::{Key, KeyError};
@@ -151,43 +155,6 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// One `[[route]]` of `hookpit.toml`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RouteFile {
-    path: String,
-    #[serde(default)]
-    secrets: Vec<String>,
-    forward: Option<String>,
-    /// Share of webhooks answered 500 on purpose (0.0–1.0), to exercise the sender's retries.
-    #[serde(default)]
-    fail_rate: f64,
-    /// Wait this long before answering (e.g. "2s"), to exercise the sender's timeouts.
-    delay: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    route: Vec<RouteFile>,
-}
-
-/// A path prefix with its own keys and forward target.
-#[derive(Debug, Clone)]
-pub struct Route {
-    /// Path prefix, starting with `/`.
-    pub path: String,
-    /// Keys that verify webhooks under this prefix.
-    pub keys: Vec<Key>,
-    /// Where webhooks under this prefix are forwarded.
-    pub forward: Option<String>,
-    /// Share of webhooks answered 500 on purpose.
-    pub fail_rate: f64,
-    /// Wait before answering.
-    pub delay: Option<Duration>,
-}
-
 /// The checked configuration of `hookpit serve` (its `Debug` masks secrets).
 #[derive(Clone)]
 pub struct Config {
@@ -322,95 +289,6 @@ impl ServeArgs {
     }
 }
 
-fn parse_keys(pasted: &[String], what: &str) -> Result<Vec<Key>, ConfigError> {
-    pasted
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            Key::parse(None, s).map_err(|source| ConfigError::Key {
-                what: what.to_string(),
-                source,
-            })
-        })
-        .collect()
-}
-
-/// Reads the routes file: the one named, else `hookpit.toml` when present, else none.
-fn load_routes(named: Option<&Path>) -> Result<(Vec<Route>, Option<PathBuf>), ConfigError> {
-    let path = match named {
-        Some(p) => p.to_path_buf(),
-        None if Path::new("hookpit.toml").is_file() => PathBuf::from("hookpit.toml"),
-        None => return Ok((Vec::new(), None)),
-    };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let routes = parse_routes(&text).map_err(|e| match e {
-        ConfigError::Toml { message, .. } => ConfigError::Toml {
-            path: path.clone(),
-            message,
-        },
-        other => other,
-    })?;
-    Ok((routes, Some(path)))
-}
-
-/// Parses the text of a routes file.
-pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml {
-        path: PathBuf::from("hookpit.toml"),
-        message: e.to_string(),
-    })?;
-    file.route
-        .into_iter()
-        .map(|r| {
-            if !r.path.starts_with('/') {
-                return Err(ConfigError::Invalid(format!(
-                    "route path {:?} must start with /",
-                    r.path
-                )));
-            }
-            let keys = parse_keys(&r.secrets, &format!("route {}", r.path))?;
-            if let Some(url) = &r.forward {
-                check_target(url, &format!("route {} forward", r.path))?;
-            }
-            if !(0.0..=1.0).contains(&r.fail_rate) {
-                return Err(ConfigError::Invalid(format!(
-                    "route {} fail_rate must be between 0 and 1",
-                    r.path
-                )));
-            }
-            let delay = r
-                .delay
-                .as_deref()
-                .map(parse_duration)
-                .transpose()
-                .map_err(|e| ConfigError::Invalid(format!("route {} delay: {e}", r.path)))?;
-            Ok(Route {
-                path: r.path,
-                keys,
-                forward: r.forward,
-                fail_rate: r.fail_rate,
-                delay,
-            })
-        })
-        .collect()
-}
-
-/// Checks that a forward target is an absolute `http://` URL.
-fn check_target(url: &str, what: &str) -> Result<(), ConfigError> {
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| ConfigError::Invalid(format!("{what}: {url:?} is not a URL ({e})")))?;
-    match (uri.scheme_str(), uri.authority()) {
-        (Some("http"), Some(_)) => Ok(()),
-        _ => Err(ConfigError::Invalid(format!(
-            "{what}: {url:?} must be an absolute http:// URL, e.g. http://localhost:3000/webhooks"
-        ))),
-    }
-}
-
 /// `$XDG_DATA_HOME/hookpit/hookpit.db`, else `~/.local/share/hookpit/hookpit.db`.
 pub fn default_db_path() -> String {
     let base = std::env::var_os("XDG_DATA_HOME")
@@ -495,23 +373,5 @@ mod tests {
             .validate()
             .expect_err("bad key refused");
         assert!(err.to_string().contains("--secret"));
-    }
-
-    #[test]
-    fn routes_file_parses_and_checks_paths() {
-        let routes = parse_routes(
-            "[[route]]\npath = \"/cyberdesk\"\nsecrets = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"]\nforward = \"http://localhost:3000/webhooks\"\n",
-        )
-        .expect("parses");
-        assert_eq!(routes.len(), 1);
-        assert_eq!(routes[0].path, "/cyberdesk");
-        assert_eq!(routes[0].keys.len(), 1);
-        assert!(parse_routes("[[route]]\npath = \"nope\"\n").is_err());
-        assert!(parse_routes("[[route]]\npath = \"/a\"\nforward = \"ftp://x\"\n").is_err());
-        assert!(parse_routes("[[route]]\npath = \"/a\"\nfail_rate = 1.5\n").is_err());
-        let chaos = parse_routes("[[route]]\npath = \"/a\"\nfail_rate = 0.5\ndelay = \"2s\"\n")
-            .expect("chaos route parses");
-        assert_eq!(chaos[0].delay, Some(Duration::from_secs(2)));
-        assert!(parse_routes("[[route]]\npath = \"/a\"\nsecret = \"x\"\n").is_err());
     }
 }

@@ -1,1 +1,0 @@
-//! Unit tests of the doctor: options, judging and diagnoses.
