@@ -4,7 +4,6 @@
 //! Skipped loudly without `python3 -c "import svix"`, except under `CI=true`, where it fails.
 
 mod common;
-mod stub;
 
 use common::{capture_post, get_json, spawn_app};
 use hookpit::send::{Event, RunStatus, Template};
@@ -142,23 +141,31 @@ async fn hookpit_signatures_pass_svix_verify() {
             .collect();
         signed.push((format!("sign-{i}"), body, headers));
     }
-    let stub = stub::spawn_stub(&[200]).await;
+    let stub = common::stub::Stub::start(None, &[200]).await;
     for status in ["success", "error", "task_failed", "cancelled"] {
         let args = [
-            "send", "--status", status, "--to", &stub.url, "--secret", &secret, "--repeat", "5",
+            "send",
+            "--status",
+            status,
+            "--to",
+            &stub.url(""),
+            "--secret",
+            &secret,
+            "--repeat",
+            "5",
             "--json",
         ];
         hookpit(&args, b"").await;
     }
-    for (i, r) in stub.received().into_iter().enumerate() {
+    for (i, r) in stub.hits().into_iter().enumerate() {
         let headers = [
             "svix-id",
             "svix-timestamp",
             "svix-signature",
             "content-type",
         ]
-        .map(|n| (n.to_string(), r.header(n).expect("sent header").to_string()));
-        let body = String::from_utf8(r.body).expect("UTF-8 body");
+        .map(|n| (n.to_string(), r.header(n).expect("sent header")));
+        let body = String::from_utf8(r.body.to_vec()).expect("UTF-8 body");
         signed.push((format!("send-{i}"), body, headers.to_vec()));
     }
     assert_eq!(signed.len(), N);

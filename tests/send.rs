@@ -2,18 +2,17 @@
 //! against a stub, and `POST /api/send`; everything sent must verify as `valid` in hookpit.
 
 mod common;
-mod stub;
 
 use std::process::Output;
 
 use bytes::Bytes;
+use common::stub::Stub;
 use common::{get_json, post_json, spawn_app};
 use hookpit::client::HttpClient;
 use hookpit::schedule::RetrySchedule;
 use hookpit::send::{self, Event, Message, RunStatus, Signing, Template};
 use hookpit::verify::{Key, Status, verify};
 use serde_json::{Value, json};
-use stub::spawn_stub;
 use tokio::io::AsyncWriteExt;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -196,25 +195,25 @@ async fn api_send_goes_through_the_capture_pipeline() {
         "{}",
         text(&resp.body)
     );
-    let stub = spawn_stub(&[202]).await;
-    let req = json!({"template": "downed_machines", "secret": SECRET, "to": format!("{}/hooks", stub.url)});
+    let stub = Stub::start(None, &[202]).await;
+    let req = json!({"template": "downed_machines", "secret": SECRET, "to": format!("{}/hooks", stub.url(""))});
     let report = post_json(&unkeyed, "/api/send", &req).await.json();
     assert_eq!(
         (&report["ok"], &report["tries"][0]["status"]),
         (&json!(true), &json!(202))
     );
-    let got = stub.received();
-    assert_eq!((got.len(), got[0].path.as_str()), (1, "/hooks"));
+    let got = stub.hits();
+    assert_eq!((got.len(), got[0].path()), (1, "/hooks"));
     assert!(String::from_utf8_lossy(&got[0].body).contains("\"downed_machines\""));
     unkeyed.stop().await;
 }
 
 #[tokio::test]
 async fn retries_follow_the_schedule_and_stop_at_the_first_2xx() {
-    let stub = spawn_stub(&[500, 302, 200, 200]).await;
+    let stub = Stub::start(None, &[500, 302, 200, 200]).await;
     let message = Message::new(Bytes::from_static(b"{\"a\":1}"), &signing(SECRET)).expect("builds");
     let schedule = RetrySchedule::parse("0s,20ms,20ms,20ms,20ms").expect("schedule");
-    let target = send::parse_target(&stub.url).expect("url");
+    let target = send::parse_target(&stub.url("")).expect("url");
     let mut seen = Vec::new();
     let report = send::send(&HttpClient::default(), &target, &message, &schedule, |t| {
         seen.push((t.status, t.next_retry_in_ms))
@@ -227,12 +226,12 @@ async fn retries_follow_the_schedule_and_stop_at_the_first_2xx() {
     ];
     assert_eq!(seen, wanted, "3xx is a failure too, as for Svix");
     assert!(report.ok && report.failure().is_none());
-    let got = stub.received();
+    let got = stub.hits();
     assert_eq!(got.len(), 3);
     let key = Key::parse(None, SECRET).expect("key");
     for r in &got {
         assert_eq!(
-            r.header("svix-id"),
+            r.header("svix-id").as_deref(),
             Some(message.msg_id.as_str()),
             "same id on every try"
         );
@@ -241,16 +240,16 @@ async fn retries_follow_the_schedule_and_stop_at_the_first_2xx() {
             .expect("ts")
             .parse()
             .expect("integer");
-        let v = verify(&r.raw_headers(), &r.body, std::slice::from_ref(&key), ts);
+        let v = verify(&r.headers, &r.body, std::slice::from_ref(&key), ts);
         assert_eq!(v.status, Status::Valid, "{}", v.message);
     }
 
-    let failing = spawn_stub(&[503]).await;
-    let target = send::parse_target(&failing.url).expect("url");
+    let failing = Stub::start(None, &[503]).await;
+    let target = send::parse_target(&failing.url("")).expect("url");
     let schedule = RetrySchedule::parse("0s,10ms").expect("schedule");
     let report = send::send(&HttpClient::default(), &target, &message, &schedule, |_| {}).await;
     assert_eq!(
-        (report.ok, report.tries.len(), failing.received().len()),
+        (report.ok, report.tries.len(), failing.hits().len()),
         (false, 2, 2)
     );
     let why = report.failure().expect("a failure");
@@ -295,15 +294,22 @@ async fn the_binary_fails_when_the_last_try_fails() {
         (&json!(false), &Value::Null)
     );
 
-    let stub = spawn_stub(&[200]).await;
+    let stub = Stub::start(None, &[200]).await;
     let out = hookpit(
         &[
-            "send", "ping", "--to", &stub.url, "--secret", SECRET, "--status", "error",
+            "send",
+            "ping",
+            "--to",
+            &stub.url(""),
+            "--secret",
+            SECRET,
+            "--status",
+            "error",
         ],
         b"",
     )
     .await;
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--status applies to the run_complete template only"));
-    assert!(stub.received().is_empty());
+    assert!(stub.hits().is_empty());
 }

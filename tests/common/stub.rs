@@ -27,6 +27,11 @@ pub struct Hit {
 }
 
 impl Hit {
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.path_and_query.split('?').next().unwrap_or("")
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .iter()
@@ -40,7 +45,8 @@ impl Hit {
 pub struct Stub {
     pub addr: SocketAddr,
     pub hits: Arc<Mutex<Vec<Hit>>>,
-    /// Statuses to answer, in order; 200 once empty. Signature failures get 401 first.
+    /// Statuses to answer, in order; the last one repeats (200 when none). Signature failures
+    /// get 401 first.
     script: Arc<Mutex<VecDeque<u16>>>,
     /// Whether to answer 401 for deliveries whose signature does not verify.
     check_signatures: bool,
@@ -120,11 +126,12 @@ impl Stub {
         let status = if self.check_signatures && !valid {
             401
         } else {
-            self.script
-                .lock()
-                .expect("script")
-                .pop_front()
-                .unwrap_or(200)
+            let mut script = self.script.lock().expect("script");
+            match script.len() {
+                0 => 200,
+                1 => script[0],
+                _ => script.pop_front().unwrap_or(200),
+            }
         };
         Response::builder()
             .status(status)
