@@ -124,3 +124,57 @@ export const sendTest = (body) => request('POST', '/api/send', body);
  * @param {string} msgId
  */
 export const messageTimeline = (msgId) => request('GET', `/api/messages/${encodeURIComponent(msgId)}`);
+
+/**
+ * Starts a doctor run ("Test my endpoint"); answers 202 and the Run (`state: "running"`).
+ * Progress follows as `doctor.progress` frames on the live stream.
+ * @param {{to: string, secret?: string, only?: string[]}} body
+ */
+export const startDoctor = (body) => request('POST', '/api/doctor', body);
+
+/**
+ * The stored doctor runs, newest first.
+ * @returns {Promise<{runs: any[]}>}
+ */
+export const doctorRuns = () => request('GET', '/api/doctor/runs');
+
+/**
+ * One doctor run with `planned`, `scenarios` (results so far, in order) and `diagnoses`.
+ * @param {number} id
+ */
+export const doctorRun = (id) => request('GET', `/api/doctor/runs/${id}`);
+
+/**
+ * The exact body of a doctor run's request `n` (the run's requests count from 1), as text.
+ * @param {number} id
+ * @param {number} n
+ * @returns {Promise<string>}
+ */
+export async function doctorRequestBody(id, n) {
+  const path = doctorRequestUrl(id, n);
+  let resp;
+  try {
+    resp = await fetch(path);
+  } catch (e) {
+    throw new ApiError(0, `hookpit is not reachable (${e instanceof Error ? e.message : e})`);
+  }
+  const text = await resp.text();
+  if (!resp.ok) {
+    let reason = text.slice(0, 200);
+    try {
+      const json = JSON.parse(text);
+      if (json && typeof json.error === 'string') reason = json.error;
+    } catch {
+      // not JSON: the start of the text says it
+    }
+    throw new ApiError(resp.status, reason || `GET ${path}: ${resp.status}`);
+  }
+  return text;
+}
+
+/**
+ * Where a doctor run's request body is served (for "open raw").
+ * @param {number} id
+ * @param {number} n
+ */
+export const doctorRequestUrl = (id, n) => `/api/doctor/runs/${id}/requests/${n}`;

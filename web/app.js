@@ -14,6 +14,7 @@ import { renderEmpty } from './empty.js';
 import { setCapture, setRelay, setLiveState, bindTheme } from './topbar.js';
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
+import { DoctorPanel, doctorParam } from './doctor.js';
 
 /** Page size of the list. */
 const PAGE = 200;
@@ -55,6 +56,16 @@ const detail = new Detail(byId('detail'), {
     if (next !== null && next !== id) select(next, { reveal: true }); else unselect();
   },
 });
+
+const doctorButton = byId('doctor-button');
+const doctor = new DoctorPanel(byId('doctor'), {
+  toast,
+  onToggle: (open) => {
+    doctorButton.setAttribute('aria-pressed', String(open));
+    if (!open) updateEmpty();
+  },
+});
+doctorButton.addEventListener('click', () => { if (doctor.isOpen) doctor.close(); else doctor.open(); });
 
 const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
   filter = f;
@@ -233,6 +244,9 @@ function onFrames(frames) {
       case 'relay.status':
         setRelay(d);
         break;
+      case 'doctor.progress':
+        doctor.onFrame(d);
+        break;
     }
   }
   if (created.length) {
@@ -266,7 +280,7 @@ async function loadStatus() {
       if (note) toast(note);
       else toast('Test event sent', 'good');
       if (id !== null) select(id, { reveal: true });
-    });
+    }, () => doctor.open());
     updateEmpty();
   } catch {
     // Unreachable: the live stream reconnects and calls this again.
@@ -285,25 +299,30 @@ connectLive({
     loadStatus();
     loadFirstPage();
     if (detail.id !== null) detail.refreshSoon();
+    doctor.resync();
   },
   onResync: () => {
     loadFirstPage();
     if (detail.id !== null) detail.refreshSoon();
+    doctor.resync();
   },
 });
 
 installKeys({
   move: (delta) => {
+    if (doctor.isOpen) { doctor.move(delta); return; }
     const id = list.neighbour(delta);
     if (id !== null) select(id, { reveal: true, defer: true });
   },
   open: () => {
+    if (doctor.isOpen) return;
     const id = selected ?? list.neighbour(1);
     if (id !== null) { clearTimeout(openTimer); select(id, { reveal: true }); }
   },
-  replay: () => { if (detail.event) detail.replay({}); },
-  copyCurl: () => { if (detail.event) detail.copyCurl('resign'); },
+  replay: () => { if (detail.event && !doctor.isOpen) detail.replay({}); },
+  copyCurl: () => { if (detail.event && !doctor.isOpen) detail.copyCurl('resign'); },
   focusSearch: () => {
+    doctor.close();
     const q = /** @type {HTMLInputElement} */ (byId('q'));
     q.focus();
     q.select();
@@ -320,14 +339,17 @@ installKeys({
       }
       return;
     }
+    if (doctor.isOpen) { doctor.close(); return; }
     if (selected !== null) { unselect(); return; }
     if (!isEmpty(filter)) clearFilter();
   },
   tab: (n) => {
+    if (doctor.isOpen) return;
     const names = detail.tabNames();
     if (names[n - 1]) detail.showTab(names[n - 1]);
   },
-  newest: () => list.scrollToTop(),
+  newest: () => { if (!doctor.isOpen) list.scrollToTop(); },
+  testEndpoint: () => doctor.open(),
 });
 
 byId('help-button').addEventListener('click', showHelp);
@@ -363,3 +385,5 @@ setCapture(captureUrl);
 loadStatus();
 loadFirstPage();
 if (selected !== null) select(selected, { reveal: true });
+const askedDoctor = doctorParam();
+if (askedDoctor !== null) doctor.open({ runId: askedDoctor || null });

@@ -25,7 +25,7 @@ const BODY_CUT = 16 * 1024;
  * A headers table.
  * @param {Array<[string, string]>} headers
  */
-function headerTable(headers) {
+export function headerTable(headers) {
   if (!headers.length) return el('p', { class: 'muted', text: 'none' });
   const table = el('table', 'headers mono');
   for (const [n, v] of headers) table.append(el('tr', null, el('th', { text: n }), el('td', { text: v })));

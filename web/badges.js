@@ -145,3 +145,31 @@ export function statusChip(a) {
   const words = typeof a.status === 'number' ? String(a.status) : a.error ? 'no answer' : 'pending';
   return el('span', { class: `chip status tone-${tone}` }, el('span', { class: 'icon', text: icon }), words);
 }
+
+/** Each doctor outcome's tone, icon and word: like the CLI, never colour alone. */
+const OUTCOMES = {
+  pass: { tone: 'good', icon: '✓', word: 'PASS', title: 'The app answered as Svix needs' },
+  fail: { tone: 'bad', icon: '✗', word: 'FAIL', title: 'Breaks with Svix, or lets forgeries in' },
+  warn: { tone: 'pending', icon: '!', word: 'WARN', title: 'Works with Svix, but should be better' },
+  info: { tone: 'grey', icon: 'i', word: 'INFO', title: 'Only reported: any answer is fine' },
+};
+
+/**
+ * A doctor scenario's (or diagnosis') verdict: ✓ PASS, ✗ FAIL, ! WARN, i INFO.
+ * @param {string} outcome pass | fail | warn | info
+ * @returns {HTMLSpanElement}
+ */
+export function outcomeChip(outcome) {
+  const o = OUTCOMES[/** @type {keyof typeof OUTCOMES} */ (outcome)] || { tone: 'grey', icon: '?', word: String(outcome).toUpperCase(), title: '' };
+  return el('span', { class: `chip outcome tone-${o.tone}`, title: o.title, data: { outcome: String(outcome) } },
+    el('span', { class: 'icon', text: o.icon }), o.word);
+}
+
+/**
+ * The tone of a doctor outcome.
+ * @param {string} outcome
+ * @returns {string}
+ */
+export function outcomeTone(outcome) {
+  return OUTCOMES[/** @type {keyof typeof OUTCOMES} */ (outcome)]?.tone || 'grey';
+}

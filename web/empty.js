@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The first-run screen: the capture URL, a one-click "Send test event", and a curl command to
- * copy. Nothing else.
+ * copy; below, one quiet line to the Test my endpoint view for people building the receiving app.
  */
 import { el, span, copyButton } from './dom.js';
 import * as api from './api.js';
@@ -47,8 +47,9 @@ export async function sendTestEvent() {
  * @param {HTMLElement} root
  * @param {string} captureUrl
  * @param {(id: number | null, note: string) => void} onSent
+ * @param {() => void} onTestEndpoint opens the Test my endpoint view
  */
-export function renderEmpty(root, captureUrl, onSent) {
+export function renderEmpty(root, captureUrl, onSent, onTestEndpoint) {
   const error = el('p', { class: 'error-text', attrs: { role: 'alert' } });
   const send = el('button', { class: 'btn primary big', text: 'Send test event', attrs: { type: 'button', id: 'send-test' } });
   send.addEventListener('click', async () => {
@@ -71,5 +72,8 @@ export function renderEmpty(root, captureUrl, onSent) {
     el('div', 'send-row', send, span('muted', 'a signed Cyberdesk run_complete whose post-run check failed')),
     error,
     el('div', 'or', span('muted', 'or from a terminal:'), copyButton(() => curl.replace(/\\\n\s*/g, ''), 'copy', 'Copy the curl command')),
-    el('pre', { class: 'mono curl-box', text: curl })));
+    el('pre', { class: 'mono curl-box', text: curl }),
+    el('div', 'empty-doctor',
+      span('muted', 'Building the app that receives them?'),
+      el('button', { class: 'link-button', text: 'Test your endpoint the way Svix will treat it →', attrs: { type: 'button', id: 'empty-doctor' }, on: { click: onTestEndpoint } }))));
 }

@@ -42,7 +42,10 @@ export function writeUrl(filter, eventId) {
   const params = new URLSearchParams();
   for (const k of FILTER_KEYS) if (filter[k]) params.set(k, filter[k]);
   if (eventId !== null) params.set('event', String(eventId));
-  const search = params.toString();
+  // The Test my endpoint view keeps its own parameter (doctor.js).
+  const doctor = new URLSearchParams(location.search).get('doctor');
+  if (doctor !== null) params.set('doctor', doctor);
+  const search = params.toString().replace(/(^|&)doctor=(?=&|$)/, '$1doctor');
   const url = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Keyboard shortcuts: j/k or ↑/↓ move, Enter opens, r replays, c copies curl, / searches,
- * Esc clears, ? shows help, 1–5 pick a tab, n goes to the newest.
+ * Esc clears, ? shows help, 1–5 pick a tab, n goes to the newest, t tests your endpoint.
  */
 import { el, span } from './dom.js';
 import { openDialog, dialogOpen } from './dialog.js';
@@ -17,6 +17,7 @@ import { closeMenus } from './menu.js';
  * @property {() => void} escape
  * @property {(n: number) => void} tab
  * @property {() => void} newest
+ * @property {() => void} testEndpoint
  */
 
 /** The shortcuts, for the help dialog. */
@@ -29,6 +30,7 @@ const HELP = [
   [['r'], 'replay (re-signed, to the forward target)'],
   [['c'], 'copy as curl (re-signed)'],
   [['/'], 'search'],
+  [['t'], 'test your endpoint (hookpit doctor); j/k then move between its scenarios'],
   [['Esc'], 'clear: close, leave the search, unselect, then drop the filters'],
   [['?'], 'this help'],
 ];
@@ -81,6 +83,7 @@ export function installKeys(a) {
       case 'r': a.replay(); break;
       case 'c': a.copyCurl(); break;
       case 'n': a.newest(); break;
+      case 't': a.testEndpoint(); break;
       case '/': a.focusSearch(); break;
       case '?': showHelp(); break;
       case '1': case '2': case '3': case '4': case '5': a.tab(Number(e.key)); break;

@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// Token the relay accepts for creating this agent's channel.
     #[arg(long, env = "HOOKPIT_RELAY_TOKEN", hide_env_values = true)]
     pub relay_token: Option<String>,
+    /// How long a client may take to send a request's headers (or its first bytes); slower
+    /// connections are closed (slowloris).
+    #[arg(long, env = "HOOKPIT_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
     /// Extra host name the UI answers to (besides its address and `localhost`); repeatable.
     #[arg(long = "allow-host", env = "HOOKPIT_ALLOW_HOST", value_delimiter = ',')]
     pub allow_hosts: Vec<String>,
@@ -192,6 +196,8 @@ pub struct Config {
     pub relay_token: Option<String>,
     /// Where the routes came from, for the banner.
     pub config_file: Option<PathBuf>,
+    /// Deadline for a request's headers (and a connection's first bytes).
+    pub header_timeout: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -258,6 +264,11 @@ impl ServeArgs {
         }
         let retry_schedule = RetrySchedule::parse(&self.retry_schedule)
             .map_err(|e| ConfigError::Invalid(format!("--retry-schedule: {e}")))?;
+        if self.header_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "--header-timeout must be above 0".into(),
+            ));
+        }
         let (routes, config_file) = load_routes(self.config.as_deref())?;
         let ui_token = match self.ui_token {
             Some(t) if t.trim().is_empty() => {
@@ -285,6 +296,7 @@ impl ServeArgs {
             relay: self.relay,
             relay_token: self.relay_token,
             config_file,
+            header_timeout: self.header_timeout,
         })
     }
 }

@@ -48,6 +48,10 @@ pub struct RelayArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "HOOKPIT_RELAY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// How long a client may take to send a request's headers (or its first bytes); slower
+    /// connections are closed.
+    #[arg(long, env = "HOOKPIT_RELAY_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
     /// Most channels one token may create.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_CHANNELS", default_value_t = 100)]
     pub max_channels: u64,

@@ -61,7 +61,12 @@ pub async fn run(
         _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
     };
     let serving = tokio::spawn(crate::server::accept_loop(
-        listener, true, tls, stopped, handler,
+        listener,
+        true,
+        tls,
+        relay.args.header_timeout,
+        stopped,
+        handler,
     ));
     shutdown.await;
     tracing::info!("relay shutting down");

@@ -299,6 +299,7 @@ mod tests {
             max_body: 1024,
             max_queued: 1 << 20,
             max_channels: 1,
+            header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
             tls_key: None,
         };

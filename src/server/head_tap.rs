@@ -335,4 +335,132 @@ mod tests {
         assert!(queue.take("POST", "/x", "http://h/x").is_none());
         assert!(queue.0.lock().expect("not poisoned").is_empty());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One well-formed HTTP/1.1 request: its head, and the bytes on the wire.
+        fn request() -> impl Strategy<Value = (RawHead, Vec<u8>)> {
+            let header = ("[A-Za-z][A-Za-z0-9-]{0,12}", "[ -~]{0,30}").prop_filter(
+                "not a framing header",
+                |(n, _)| {
+                    !["content-length", "transfer-encoding", "upgrade"]
+                        .contains(&n.to_ascii_lowercase().as_str())
+                },
+            );
+            (
+                prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH"]),
+                "/[a-zA-Z0-9%/._~-]{0,30}(\\?[a-z0-9=&]{0,20})?",
+                prop::collection::vec(header, 0..6),
+                prop::collection::vec(any::<u8>(), 0..300),
+                // Chunked with these chunk sizes (cycled), or Content-Length when empty.
+                prop::collection::vec(1usize..50, 0..4),
+                any::<bool>(),
+            )
+                .prop_map(|(method, target, headers, body, chunks, trailer)| {
+                    let mut wire = format!("{method} {target} HTTP/1.1\r\n").into_bytes();
+                    let mut all: Headers = headers
+                        .into_iter()
+                        .map(|(n, v)| (n, v.trim().as_bytes().to_vec()))
+                        .collect();
+                    if chunks.is_empty() {
+                        all.push(("Content-Length".into(), body.len().to_string().into_bytes()));
+                    } else {
+                        all.push(("Transfer-Encoding".into(), b"chunked".to_vec()));
+                    }
+                    for (n, v) in &all {
+                        wire.extend_from_slice(n.as_bytes());
+                        wire.extend_from_slice(b": ");
+                        wire.extend_from_slice(v);
+                        wire.extend_from_slice(b"\r\n");
+                    }
+                    wire.extend_from_slice(b"\r\n");
+                    if chunks.is_empty() {
+                        wire.extend_from_slice(&body);
+                    } else {
+                        let mut rest = body.as_slice();
+                        for size in chunks.iter().cycle() {
+                            if rest.is_empty() {
+                                break;
+                            }
+                            let (chunk, after) = rest.split_at((*size).min(rest.len()));
+                            wire.extend_from_slice(
+                                format!("{:X};ext=\"a;b\"\r\n", chunk.len()).as_bytes(),
+                            );
+                            wire.extend_from_slice(chunk);
+                            wire.extend_from_slice(b"\r\n");
+                            rest = after;
+                        }
+                        wire.extend_from_slice(b"0\r\n");
+                        if trailer {
+                            wire.extend_from_slice(b"X-Trailer: yes\r\n");
+                        }
+                        wire.extend_from_slice(b"\r\n");
+                    }
+                    let head = RawHead {
+                        method: method.to_string(),
+                        target,
+                        headers: all,
+                    };
+                    (head, wire)
+                })
+        }
+
+        /// Splits `wire` at the given points (taken modulo its length).
+        fn split(wire: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+            let mut at: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+            at.sort_unstable();
+            at.push(wire.len());
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for to in at {
+                pieces.push(wire[from..to].to_vec());
+                from = to;
+            }
+            pieces
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Arbitrary bytes in arbitrary pieces: the tap never panics and never buffers more
+            /// than its limits.
+            #[test]
+            fn arbitrary_bytes_never_panic(
+                pieces in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 0..20),
+                prefix in prop::sample::select(vec![&b""[..], b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n"]),
+            ) {
+                let mut all: Vec<&[u8]> = vec![prefix];
+                all.extend(pieces.iter().map(Vec::as_slice));
+                let queue = HeadQueue::default();
+                let mut scanner = Scanner { phase: Phase::Head, buf: Vec::new() };
+                for p in all {
+                    scanner.feed(p, &queue);
+                    prop_assert!(scanner.buf.len() <= MAX_HEAD + 200);
+                }
+            }
+
+            /// Pipelined well-formed requests (Content-Length or chunked with extensions and
+            /// trailers), cut anywhere: the tap sees exactly their heads, in order, with names,
+            /// case and values as sent, and ends ready for the next head.
+            #[test]
+            fn pipelined_requests_cut_anywhere_give_their_exact_heads(
+                requests in prop::collection::vec(request(), 1..5),
+                cuts in prop::collection::vec(any::<usize>(), 0..12),
+            ) {
+                let wire: Vec<u8> = requests.iter().flat_map(|(_, w)| w.clone()).collect();
+                let pieces = split(&wire, &cuts);
+                let refs: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
+                let (heads, phase) = scan(&refs);
+                prop_assert_eq!(phase, Phase::Head);
+                prop_assert_eq!(heads.len(), requests.len());
+                for (got, (want, _)) in heads.iter().zip(&requests) {
+                    prop_assert_eq!(&got.method, &want.method);
+                    prop_assert_eq!(&got.target, &want.target);
+                    prop_assert_eq!(&got.headers, &want.headers);
+                }
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod capture;
 mod guard;
 mod head_tap;
+mod preface;
 pub mod routes;
 pub mod tls;
 pub mod ws;
@@ -40,7 +41,8 @@ pub type Body = Full<Bytes>;
 
 /// How long shutdown waits for open connections to finish.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
-/// How long a client may take to send a request's headers.
+/// How long a client may take to send a request's headers (the default of `--header-timeout`);
+/// a connection that sends nothing at all is closed after it too.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -73,20 +75,23 @@ pub type Handler = Arc<
 /// Serves one of the app's listeners until the app starts stopping.
 pub async fn serve(listener: TcpListener, which: Listener, app: App) {
     let stopped = app.stopped();
+    let header_timeout = app.config.header_timeout;
     let handler: Handler = Arc::new(move |req, conn| {
         let app = app.clone();
         Box::pin(async move { routes::dispatch(which, app, req, conn).await })
     });
-    accept_loop(listener, which == Listener::Capture, None, stopped, handler).await;
+    let tap = which == Listener::Capture;
+    accept_loop(listener, tap, None, header_timeout, stopped, handler).await;
 }
 
 /// Serves `listener` with `handler` until `stopped` completes, then drains for up to
 /// `DRAIN_DEADLINE`. `tap` reads request heads off the wire (for byte-exact capture); `tls`
-/// serves HTTPS.
+/// serves HTTPS; `header_timeout` bounds the TLS handshake, the first bytes and each request head.
 pub async fn accept_loop(
     listener: TcpListener,
     tap: bool,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    header_timeout: Duration,
     stopped: impl Future<Output = ()>,
     handler: Handler,
 ) {
@@ -96,7 +101,7 @@ pub async fn accept_loop(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(header_timeout);
     let local = listener.local_addr().ok();
     loop {
         let (stream, remote) = tokio::select! {
@@ -117,18 +122,20 @@ pub async fn accept_loop(
         let span = tracing::debug_span!("conn", ?local, %remote);
         tokio::spawn(
             async move {
-                let stream = match tls {
+                let mut stream = match tls {
                     None => tls::Stream::Plain(stream),
                     Some(acceptor) => {
-                        match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream))
-                            .await
-                        {
+                        match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
                             Ok(Ok(s)) => tls::Stream::Tls(Box::new(s)),
                             Ok(Err(e)) => return tracing::debug!("TLS handshake failed: {e}"),
                             Err(_) => return tracing::debug!("TLS handshake timed out"),
                         }
                     }
                 };
+                let Some(first) = preface::read_preface(&mut stream, header_timeout).await else {
+                    return tracing::debug!("no request within {header_timeout:?}; closed");
+                };
+                let stream = preface::Prefixed::new(first, stream);
                 let (io, heads) = head_tap::HeadTap::new(stream, tap);
                 let conn = Conn { remote, heads };
                 let service = service_fn(move |req: Request<Incoming>| {

@@ -1,0 +1,117 @@
+//! The load generator: N HTTP/1.1 keep-alive connections posting the same pre-built request for
+//! a fixed time, each latency recorded, then summarised (requests/s, p50, p99, max).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+/// What one load run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stats {
+    pub requests: u64,
+    pub errors: u64,
+    pub non_2xx: u64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The request every connection sends.
+#[derive(Clone)]
+pub struct Shot {
+    pub addr: SocketAddr,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+/// Runs `conns` connections against `shot` for `duration`.
+pub async fn run(shot: &Shot, conns: usize, duration: Duration) -> Stats {
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| {
+            let shot = shot.clone();
+            tokio::spawn(async move { connection(shot, deadline).await })
+        })
+        .collect();
+    let (mut lat, mut errors, mut non_2xx) = (Vec::new(), 0, 0);
+    for t in tasks {
+        if let Ok((l, e, n)) = t.await {
+            lat.extend(l);
+            errors += e;
+            non_2xx += n;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let pick = |q: f64| {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1;
+        lat[i] as f64 / 1000.0
+    };
+    Stats {
+        requests: lat.len() as u64,
+        errors,
+        non_2xx,
+        rps: lat.len() as f64 / elapsed,
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        max_ms: lat.last().map_or(0.0, |&m| m as f64 / 1000.0),
+    }
+}
+
+/// One connection's loop: latencies in µs, errors, non-2xx answers.
+async fn connection(shot: Shot, deadline: Instant) -> (Vec<u32>, u64, u64) {
+    let (mut lat, mut errors, mut non_2xx) = (Vec::new(), 0, 0);
+    'reconnect: while Instant::now() < deadline {
+        let Ok(stream) = tokio::net::TcpStream::connect(shot.addr).await else {
+            errors += 1;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok((mut sender, conn)) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+        else {
+            errors += 1;
+            continue;
+        };
+        tokio::spawn(conn);
+        while Instant::now() < deadline {
+            let mut req = Request::post(shot.path.as_str())
+                .header("host", shot.addr.to_string())
+                .body(Full::new(shot.body.clone()))
+                .expect("valid request");
+            for (n, v) in &shot.headers {
+                req.headers_mut().insert(
+                    hyper::header::HeaderName::from_bytes(n.as_bytes()).expect("header name"),
+                    v.parse().expect("header value"),
+                );
+            }
+            let t = Instant::now();
+            match sender.send_request(req).await {
+                Ok(resp) => {
+                    let ok = resp.status().is_success();
+                    let _ = resp.into_body().collect().await;
+                    lat.push(t.elapsed().as_micros() as u32);
+                    if !ok {
+                        non_2xx += 1;
+                    }
+                }
+                Err(_) => {
+                    errors += 1;
+                    continue 'reconnect;
+                }
+            }
+        }
+    }
+    (lat, errors, non_2xx)
+}

@@ -1,0 +1,433 @@
+//! hookpit's benchmark: `bench/run [--quick]` (or `cargo run --release --example bench`).
+//! Starts everything itself on loopback, runs bounded loads with the Rust load generator in
+//! `load.rs` (pre-signed 2 KiB Cyberdesk bodies), stops what it started, prints one table and
+//! writes `bench/results.json`. Each scenario is a ratio measured in the same run.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+mod load;
+mod procs;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use load::{Shot, Stats};
+use procs::{Proc, free_addr, start};
+
+const SECRET: &str = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
+
+/// One line of the result table.
+#[derive(serde::Serialize)]
+struct Row {
+    scenario: &'static str,
+    measure: String,
+    value: String,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+struct Bench {
+    rows: Vec<Row>,
+    secs: u64,
+    store_events: usize,
+}
+
+impl Bench {
+    fn row(
+        &mut self,
+        scenario: &'static str,
+        measure: impl Into<String>,
+        value: String,
+        target: &'static str,
+        met: Option<bool>,
+    ) {
+        self.rows.push(Row {
+            scenario,
+            measure: measure.into(),
+            value,
+            target,
+            met,
+        });
+    }
+}
+
+/// A signed 2 KiB `run_complete`, as Svix would send it now.
+fn shot(addr: SocketAddr, path: &str) -> Shot {
+    let event =
+        hookpit::send::Event::new(hookpit::send::Template::RunComplete, None, false).unwrap();
+    let mut body = String::from_utf8(event.body(chrono::Utc::now()).to_vec()).unwrap();
+    if body.len() < 2048 {
+        body.pop();
+        let pad = 2048 - body.len() - 10;
+        body.push_str(&format!(",\"pad\":\"{}\"}}", "x".repeat(pad)));
+    }
+    let key = hookpit::verify::Key::parse(None, SECRET).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let id = hookpit::verify::standard::new_msg_id();
+    let sig = hookpit::verify::standard::sign(&id, now, body.as_bytes(), &[key]).unwrap();
+    Shot {
+        addr,
+        path: path.to_string(),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("svix-id".into(), id),
+            ("svix-timestamp".into(), now.to_string()),
+            ("svix-signature".into(), sig),
+        ],
+        body: Bytes::from(body),
+    }
+}
+
+async fn hookpit(extra: &[String], db: &str) -> (Proc, SocketAddr, SocketAddr) {
+    let (capture, ui) = (free_addr(), free_addr());
+    let mut args = vec![
+        "--listen".into(),
+        capture.to_string(),
+        "--ui".into(),
+        ui.to_string(),
+        "--db".into(),
+        db.into(),
+        "--secret".into(),
+        SECRET.into(),
+    ];
+    args.extend_from_slice(extra);
+    let p = start(procs::binary("hookpit", false), &args, ui).await;
+    procs::wait_ready(capture).await;
+    (p, capture, ui)
+}
+
+async fn bare() -> (Proc, SocketAddr) {
+    let addr = free_addr();
+    (
+        start(procs::binary("bare", true), &[addr.to_string()], addr).await,
+        addr,
+    )
+}
+
+fn fmt(s: &Stats) -> String {
+    format!(
+        "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} errors, {} non-2xx)",
+        s.rps, s.p50_ms, s.p99_ms, s.errors, s.non_2xx
+    )
+}
+
+async fn capture(b: &mut Bench) {
+    let d = Duration::from_secs(b.secs);
+    let (_bare, addr) = bare().await;
+    let base = load::run(&shot(addr, "/"), 32, d).await;
+    drop(_bare);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let (p, capture, ui) = hookpit(&[], db.to_str().unwrap()).await;
+    let (idle, _) = p.rss_mib();
+    // One browser-like live client, draining frames as they come.
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{ui}/api/live"))
+        .await
+        .unwrap();
+    let drain = tokio::spawn(ws.for_each(|_| async {}));
+    let hp = load::run(&shot(capture, "/cyberdesk"), 32, d).await;
+    let (_, peak) = p.rss_mib();
+    drain.abort();
+    let ratio = hp.rps / base.rps;
+    b.row("capture", "bare hyper, 32 conns", fmt(&base), "", None);
+    b.row(
+        "capture",
+        "hookpit (verify + durable store + publish, 1 live client)",
+        fmt(&hp),
+        "",
+        None,
+    );
+    b.row(
+        "capture",
+        "hookpit / bare requests/s",
+        format!("{ratio:.2}"),
+        ">= 0.5",
+        Some(ratio >= 0.5),
+    );
+    b.row(
+        "capture",
+        "hookpit p99",
+        format!("{:.2} ms", hp.p99_ms),
+        "<= 5 ms",
+        Some(hp.p99_ms <= 5.0),
+    );
+    b.row(
+        "memory",
+        "RSS idle",
+        format!("{idle:.1} MiB"),
+        "<= 20 MiB",
+        Some(idle <= 20.0),
+    );
+    b.row(
+        "memory",
+        "peak RSS under capture load",
+        format!("{peak:.1} MiB"),
+        "<= 50 MiB",
+        Some(peak <= 50.0),
+    );
+}
+
+async fn proxy(b: &mut Bench) {
+    let d = Duration::from_secs(b.secs);
+    let (_app, app) = bare().await;
+    let direct = load::run(&shot(app, "/hooks"), 32, d).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let (_p, capture, _) = hookpit(
+        &["--forward".into(), format!("http://{app}/hooks")],
+        db.to_str().unwrap(),
+    )
+    .await;
+    let via = load::run(&shot(capture, "/"), 32, d).await;
+    let added = via.p99_ms - direct.p99_ms;
+    b.row(
+        "proxy",
+        "app called directly, 32 conns",
+        fmt(&direct),
+        "",
+        None,
+    );
+    b.row(
+        "proxy",
+        "through hookpit --forward (proxy)",
+        fmt(&via),
+        "",
+        None,
+    );
+    b.row(
+        "proxy",
+        "added at p99",
+        format!("{added:.2} ms"),
+        "<= 1 ms",
+        Some(added <= 1.0),
+    );
+}
+
+async fn relay(b: &mut Bench) {
+    let d = Duration::from_secs(b.secs);
+    let (_app, app) = bare().await;
+    let direct = load::run(&shot(app, "/hooks"), 1, d).await;
+    let dir = tempfile::tempdir().unwrap();
+    let relay_addr = free_addr();
+    let relay_args: Vec<String> = [
+        "relay",
+        "--listen",
+        &relay_addr.to_string(),
+        "--public-url",
+        &format!("http://{relay_addr}"),
+        "--db",
+        dir.path().join("r.db").to_str().unwrap(),
+        "--token",
+        "t",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let _relay = start(procs::binary("hookpit", false), &relay_args, relay_addr).await;
+    let agent_args = [
+        "--relay".into(),
+        format!("http://{relay_addr}"),
+        "--relay-token".into(),
+        "t".into(),
+        "--forward".into(),
+        format!("http://{app}/hooks"),
+    ];
+    let (_agent, _, ui) = hookpit(&agent_args, dir.path().join("a.db").to_str().unwrap()).await;
+    let mut public = None;
+    for _ in 0..500 {
+        let (_, body) = procs::get(ui, "/api/status").await;
+        let status: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if let Some(url) = status["relay"]["public_url"]
+            .as_str()
+            .filter(|_| status["relay"]["state"] == "connected")
+        {
+            public = Some(url.to_string());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let public = public.expect("the agent connects to the relay");
+    let path = public
+        .split_once("/c/")
+        .map(|(_, c)| format!("/c/{c}/x"))
+        .unwrap();
+    let one = load::run(&shot(relay_addr, &path), 1, d).await;
+    let many = load::run(&shot(relay_addr, &path), 32, d).await;
+    let added = one.p50_ms - direct.p50_ms;
+    b.row(
+        "relay",
+        "sender -> app directly, 1 conn",
+        fmt(&direct),
+        "",
+        None,
+    );
+    b.row(
+        "relay",
+        "sender -> relay -> agent -> app, 1 conn",
+        fmt(&one),
+        "",
+        None,
+    );
+    b.row(
+        "relay",
+        "added at p50",
+        format!("{added:.2} ms"),
+        "<= 2 ms",
+        Some(added <= 2.0),
+    );
+    b.row(
+        "relay",
+        "into one channel, 32 conns",
+        fmt(&many),
+        ">= 5000 req/s",
+        Some(many.rps >= 5000.0),
+    );
+}
+
+async fn store(b: &mut Bench) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db = db.to_str().unwrap();
+    let (p, capture, ui) = hookpit(&["--max-events".into(), "1000000".into()], db).await;
+    // Fill: a few 1 MiB bodies, the rest 2 KiB, with a findable word in one of them.
+    let mut big = shot(capture, "/big");
+    big.body = Bytes::from(format!("{{\"blob\":\"{}\"}}", "b".repeat(1 << 20)));
+    big.headers.retain(|(n, _)| n == "content-type");
+    let n_big = (b.store_events / 1000).max(1);
+    for _ in 0..n_big {
+        load::run(&big, 1, Duration::from_millis(1)).await;
+    }
+    let mut needle = shot(capture, "/needle");
+    needle.body = Bytes::from_static(b"{\"event_type\":\"needle\",\"note\":\"zanzibar-quokka\"}");
+    load::run(&needle, 1, Duration::from_millis(1)).await;
+    let fill = shot(capture, "/fill");
+    let mut stored = 0;
+    while stored < b.store_events {
+        let s = load::run(&fill, 64, Duration::from_secs(2)).await;
+        stored += s.requests as usize;
+    }
+    let (_, status) = procs::get(ui, "/api/status").await;
+    let events = serde_json::from_slice::<serde_json::Value>(&status).unwrap()["events"]
+        .as_u64()
+        .unwrap_or(0);
+    let list = procs::median_get_ms(ui, "/api/events?limit=50", 21).await;
+    let search = procs::median_get_ms(ui, "/api/events?q=zanzibar-quokka", 5).await;
+    let open = procs::median_get_ms(ui, "/api/events/5", 21).await;
+    drop(p);
+    let startup_addr = free_addr();
+    let args = vec![
+        "--listen".into(),
+        free_addr().to_string(),
+        "--ui".into(),
+        startup_addr.to_string(),
+        "--db".into(),
+        db.to_string(),
+    ];
+    let t = std::time::Instant::now();
+    let _again = start(procs::binary("hookpit", false), &args, startup_addr).await;
+    let startup = t.elapsed().as_secs_f64() * 1000.0;
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{db}{s}")).ok())
+        .map(|m| m.len())
+        .sum();
+    b.row(
+        "store",
+        "events stored",
+        format!("{events} ({n_big} of 1 MiB)"),
+        "",
+        None,
+    );
+    b.row(
+        "store",
+        "list first page (median of 21)",
+        format!("{list:.2} ms"),
+        "<= 20 ms",
+        Some(list <= 20.0),
+    );
+    b.row(
+        "store",
+        "text search (median of 5)",
+        format!("{search:.1} ms"),
+        "<= 200 ms",
+        Some(search <= 200.0),
+    );
+    b.row(
+        "store",
+        "open one event (median of 21)",
+        format!("{open:.2} ms"),
+        "<= 10 ms",
+        Some(open <= 10.0),
+    );
+    b.row(
+        "store",
+        "startup to ready",
+        format!("{startup:.0} ms"),
+        "<= 200 ms",
+        Some(startup <= 200.0),
+    );
+    b.row(
+        "store",
+        "database size per event",
+        format!("{:.0} bytes", size as f64 / events.max(1) as f64),
+        "",
+        None,
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Option<&String> = args.iter().skip_while(|a| *a != "--only").nth(1);
+    let out = args
+        .iter()
+        .skip_while(|a| *a != "--out")
+        .nth(1)
+        .cloned()
+        .unwrap_or_else(|| "bench/results.json".into());
+    let mut b = Bench {
+        rows: Vec::new(),
+        secs: if quick { 3 } else { 10 },
+        store_events: if quick { 10_000 } else { 100_000 },
+    };
+    let wants = |name: &str| only.is_none_or(|o| o.split(',').any(|x| x == name));
+    eprintln!(
+        "load: the in-repo Rust generator (hyper, keep-alive), 2 KiB signed run_complete bodies, {} s per run",
+        b.secs
+    );
+    if wants("capture") {
+        capture(&mut b).await;
+    }
+    if wants("proxy") {
+        proxy(&mut b).await;
+    }
+    if wants("relay") {
+        relay(&mut b).await;
+    }
+    if wants("store") {
+        store(&mut b).await;
+    }
+    println!(
+        "{:<9} {:<58} {:<62} {:<14} met",
+        "scenario", "measure", "value", "target"
+    );
+    for r in &b.rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "",
+        };
+        println!(
+            "{:<9} {:<58} {:<62} {:<14} {met}",
+            r.scenario, r.measure, r.value, r.target
+        );
+    }
+    let json = serde_json::json!({ "when": chrono::Utc::now().to_rfc3339(), "seconds_per_run": b.secs, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "rows": b.rows });
+    if let Err(e) = std::fs::write(&out, serde_json::to_vec_pretty(&json).unwrap()) {
+        eprintln!("cannot write {out}: {e}");
+    } else {
+        eprintln!("wrote {out}");
+    }
+}
