@@ -2,6 +2,8 @@
 //! the official `svix` package's `Webhook.verify`, as Cyberdesk's docs show: it passes every
 //! scenario. Skipped loudly without `python3 -c "import svix"`, except under `CI=true`.
 
+mod common;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,23 +15,6 @@ use tokio::process::{Child, Command};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/doctor_app.py");
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
-
-/// Whether Python's svix is importable; panics under CI, where it must be.
-fn svix_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import svix"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("python3 cannot import svix; CI must `pip install svix` before the tests");
-        }
-        // Written to the real stderr, past the test harness's capture, so a skip is never quiet.
-        let loud = "\n*** SKIPPED: python svix package not installed (pip install svix) ***\n";
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), loud.as_bytes());
-    }
-    ok
-}
 
 /// Starts the Python app on a free port; returns it (killed when dropped) and its URL once it
 /// accepts connections.
@@ -57,7 +42,7 @@ async fn python_app() -> (Child, String) {
 
 #[tokio::test]
 async fn an_app_verifying_with_official_svix_passes_every_scenario() {
-    if !svix_available() {
+    if !common::python_svix_available() {
         return;
     }
     let (mut child, url) = python_app().await;

@@ -17,23 +17,6 @@ const N: usize = 50;
 /// Header `(name, value)` pairs.
 type Pairs = Vec<(String, String)>;
 
-/// Whether Python's svix is importable; panics under CI, where it must be.
-fn svix_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import svix"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("python3 cannot import svix; CI must `pip install svix` before the tests");
-        }
-        // Written to the real stderr, past the test harness's capture, so a skip is never quiet.
-        let loud = "\n*** SKIPPED: python svix package not installed (pip install svix) ***\n";
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), loud.as_bytes());
-    }
-    ok
-}
-
 /// Runs a program, returns its stdout; panics with its stderr on failure.
 async fn run(program: &str, args: &[&str], stdin: &[u8]) -> String {
     use tokio::io::AsyncWriteExt;
@@ -125,7 +108,7 @@ fn tamper(i: usize, body: &str, headers: &[(String, String)], other: &Key) -> (S
 
 #[tokio::test]
 async fn hookpit_signatures_pass_svix_verify() {
-    if !svix_available() {
+    if !common::python_svix_available() {
         return;
     }
     let secret = hookpit(&["secret"], b"").await.trim().to_string();
@@ -196,7 +179,7 @@ async fn hookpit_signatures_pass_svix_verify() {
 
 #[tokio::test]
 async fn svix_signatures_are_valid_in_hookpit() {
-    if !svix_available() {
+    if !common::python_svix_available() {
         return;
     }
     let configured = hookpit(&["secret"], b"").await.trim().to_string();
@@ -247,7 +230,7 @@ async fn svix_signatures_are_valid_in_hookpit() {
 
 #[tokio::test]
 async fn a_resigned_replay_of_an_hour_old_webhook_passes_svix_verify() {
-    if !svix_available() {
+    if !common::python_svix_available() {
         return;
     }
     let secret = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";

@@ -3,48 +3,18 @@
 
 mod common;
 
-use std::process::Output;
-
 use bytes::Bytes;
 use common::stub::Stub;
 use common::{get_json, post_json, spawn_app};
+use common::{run_hookpit as hookpit, signing, text};
 use hookpit::client::HttpClient;
 use hookpit::schedule::RetrySchedule;
-use hookpit::send::{self, Event, Message, RunStatus, Signing, Template};
+use hookpit::send::{self, Event, Message, RunStatus, Template};
 use hookpit::verify::{Key, Status, verify};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
-
-/// Runs the real binary with `args`, `stdin` as its input, no HOOKPIT_* from the environment.
-async fn hookpit(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"))
-        .args(args)
-        .env_remove("HOOKPIT_SECRET")
-        .env_remove("HOOKPIT_TO")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("hookpit binary starts");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).await.expect("write stdin");
-    drop(input);
-    child.wait_with_output().await.expect("hookpit runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn signing(secret: &str) -> Signing {
-    Signing {
-        keys: vec![Key::parse(None, secret).expect("key")],
-        ..Signing::default()
-    }
-}
 
 /// The stored event `id` as the API shows it.
 async fn event(t: &common::TestApp, id: i64) -> Value {

@@ -3,43 +3,13 @@
 
 mod common;
 
-use std::process::Output;
-
 use bytes::Bytes;
-use hookpit::send::{Message, Signing};
+use common::{run_hookpit as hookpit, signing, text};
+use hookpit::send::Message;
 use hookpit::verify::{Key, Status, verify};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// Runs the real binary with `args`, `stdin` as its input, no HOOKPIT_* from the environment.
-async fn hookpit(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"))
-        .args(args)
-        .env_remove("HOOKPIT_SECRET")
-        .env_remove("HOOKPIT_TO")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("hookpit binary starts");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).await.expect("write stdin");
-    drop(input);
-    child.wait_with_output().await.expect("hookpit runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn signing(secret: &str) -> Signing {
-    Signing {
-        keys: vec![Key::parse(None, secret).expect("key")],
-        ..Signing::default()
-    }
-}
 
 #[tokio::test]
 async fn sign_reproduces_the_official_vectors() {

@@ -350,3 +350,51 @@ pub async fn spawn_app_on(ui: SocketAddr, flags: &[&str]) -> TestApp {
         task: Some(task),
     }
 }
+
+/// Runs the real binary with `args` and `stdin`, without HOOKPIT_* secrets from the environment.
+pub async fn run_hookpit(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"))
+        .args(args)
+        .env_remove("HOOKPIT_SECRET")
+        .env_remove("HOOKPIT_TO")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hookpit binary starts");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).await.expect("write stdin");
+    drop(input);
+    child.wait_with_output().await.expect("hookpit runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Signing options with one key.
+pub fn signing(secret: &str) -> hookpit::send::Signing {
+    hookpit::send::Signing {
+        keys: vec![hookpit::verify::Key::parse(None, secret).expect("key")],
+        ..hookpit::send::Signing::default()
+    }
+}
+
+/// Whether Python's svix is importable; panics under CI, where it must be.
+pub fn python_svix_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import svix"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("python3 cannot import svix; CI must `pip install svix` before the tests");
+        }
+        // Written to the real stderr, past the test harness's capture, so a skip is never quiet.
+        let loud = "\n*** SKIPPED: python svix package not installed (pip install svix) ***\n";
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), loud.as_bytes());
+    }
+    ok
+}
