@@ -7,6 +7,7 @@
 //! is on a DOM condition with a deadline, never a fixed sleep.
 
 mod common;
+mod doctor_apps;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use common::stub::Stub;
 use common::*;
+use doctor_apps::Mistake;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -400,7 +402,8 @@ async fn a_signed_cyberdesk_failure_opens_on_its_run_with_the_failed_check() {
     let stale_id = capture_post(&t, "/billing", &as_refs(&stale), stale_body).await;
     b.wait_for("the stale event's row", &row(stale_id)).await;
     let stale_row = b.text(&format!("#rows .row[data-id=\"{stale_id}\"]")).await;
-    assert!(stale_row.contains("stale"), "{stale_row}");
+    // The summary carries skew_s: the badge says how stale, not just that it is.
+    assert!(stale_row.contains("stale 12m"), "{stale_row}");
     b.click(&format!("#rows .row[data-id=\"{stale_id}\"]"))
         .await;
     b.wait_for(
@@ -784,6 +787,184 @@ async fn pasting_a_key_verifies_the_routes_events() {
         &format!("document.querySelector('#rows .row[data-id=\"{other}\"] .verdict-valid')"),
     )
     .await;
+    b.close().await;
+    t.stop().await;
+}
+
+/// The scenario rows of the open doctor run as `name outcome` lines, in order.
+const DOCTOR_ROWS: &str = "[...document.querySelectorAll('.dr-report .dr-row')].map(r => r.dataset.name + ' ' + r.dataset.outcome + ' ' + r.querySelector('.chip.outcome').textContent).join('\\n')";
+
+/// The condition "a doctor run other than `not` has finished and is shown".
+fn doctor_done(not: &str) -> String {
+    format!(
+        "document.querySelector('.dr-report[data-state=\"done\"]') && document.querySelector('.dr-report').dataset.run !== {}",
+        js(not)
+    )
+}
+
+#[tokio::test]
+async fn testing_an_endpoint_shows_every_scenario_and_what_to_fix() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let good = doctor_apps::start(Mistake::None).await;
+    let faulty = doctor_apps::start(Mistake::FailsTaskFailed).await;
+    let t = spawn_app(&[]).await;
+    b.goto(&t.ui_origin()).await;
+    b.wait_for("the live stream", LIVE).await;
+    b.eval("(window.__csp = [], document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI)), 1)").await;
+
+    // The scenario picker offers exactly the battery the server runs.
+    let picker = b
+        .eval("[...document.querySelectorAll('.dr-form input[name=\"only\"]')].map(i => [i.value, i.dataset.title, i.dataset.expect].join(' | '))")
+        .await;
+    let mut picker: Vec<String> = serde_json::from_value(picker).expect("strings");
+    let mut wanted: Vec<String> = hookpit::doctor::BATTERY
+        .iter()
+        .map(|s| {
+            format!(
+                "{} | {} | {}",
+                s.name,
+                s.title,
+                json!(s.expect).as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    picker.sort();
+    wanted.sort();
+    assert_eq!(picker, wanted, "web/doctor-scenarios.js is out of date");
+    let battery: Vec<&str> = hookpit::doctor::BATTERY.iter().map(|s| s.name).collect();
+
+    // t opens the view with the URL field focused.
+    let body = b.client.find(Locator::Css("body")).await.expect("body");
+    body.send_keys("t").await.expect("type t");
+    b.wait_for(
+        "the Test my endpoint view",
+        "document.body.classList.contains('doctor-open') && document.activeElement.id === 'doctor-to'",
+    )
+    .await;
+    b.client
+        .active_element()
+        .await
+        .expect("URL field")
+        .send_keys(&good.url())
+        .await
+        .expect("type the URL");
+    b.client
+        .find(Locator::Css("#doctor-secret"))
+        .await
+        .expect("secret field")
+        .send_keys(doctor_apps::SECRET)
+        .await
+        .expect("type the secret");
+    b.click("#doctor-run").await;
+    b.wait_for("the first run to finish", &doctor_done(""))
+        .await;
+    let first = b
+        .eval("document.querySelector('.dr-report').dataset.run")
+        .await;
+    let first = first.as_str().expect("run id").to_string();
+    let rows = b.eval(DOCTOR_ROWS).await;
+    let rows = rows.as_str().unwrap_or_default();
+    assert_eq!(rows.lines().count(), battery.len(), "{rows}");
+    for (line, name) in rows.lines().zip(&battery) {
+        let expected = if *name == "webhook_headers" {
+            "info iINFO"
+        } else {
+            "pass ✓PASS"
+        };
+        assert_eq!(line, format!("{name} {expected}"), "{rows}");
+    }
+    assert_eq!(
+        b.eval("document.querySelectorAll('.diagnosis').length")
+            .await,
+        json!(0)
+    );
+    assert!(
+        b.text(".dr-verdict")
+            .await
+            .contains("handles deliveries the way Svix needs")
+    );
+    assert!(b.text(".dr-diagnoses").await.contains("No problems found"));
+
+    // The app that answers 500 to task_failed fails exactly those scenarios, and says why.
+    let to = b
+        .client
+        .find(Locator::Css("#doctor-to"))
+        .await
+        .expect("URL field");
+    to.clear().await.expect("clear the URL");
+    to.send_keys(&faulty.url()).await.expect("type the URL");
+    b.click("#doctor-run").await;
+    b.wait_for("the second run to finish", &doctor_done(&first))
+        .await;
+    let failed = b
+        .eval("[...document.querySelectorAll('.dr-row[data-outcome=\"fail\"]')].map(r => r.dataset.name + ' ' + r.querySelector('.chip.outcome').textContent + ' ' + r.querySelector('.dr-status').textContent)")
+        .await;
+    assert_eq!(
+        failed,
+        json!(["status_task_failed ✗FAIL 500", "check_failed ✗FAIL 500"])
+    );
+    let rows = b.eval(DOCTOR_ROWS).await;
+    let rows = rows.as_str().unwrap_or_default();
+    assert_eq!(
+        rows.lines()
+            .filter(|l| l.ends_with("PASS") || l.ends_with("INFO"))
+            .count(),
+        battery.len() - 2,
+        "{rows}"
+    );
+    let title = hookpit::doctor::Code::StatusNotAcknowledged.title();
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('.diagnosis .dg-title')].map(h => h.textContent)")
+            .await,
+        json!([title])
+    );
+    let card = b.text(".diagnosis").await;
+    assert!(
+        card.contains("status_task_failed") && card.contains("check_failed"),
+        "{card}"
+    );
+    assert!(card.contains("It answered 500"), "{card}");
+    // A failing row opens to the app's answer.
+    b.click(".dr-row[data-name=\"status_task_failed\"] .dr-line")
+        .await;
+    b.wait_css("the deliveries", ".dr-row.open .dx-list").await;
+    let open = b.text(".dr-row.open .dx-list").await;
+    assert!(open.contains("unhandled status task_failed"), "{open}");
+    assert!(open.contains("svix-signature"), "{open}");
+
+    // Both runs are listed, newest first; the first reopens from the list.
+    let past = b
+        .eval("[...document.querySelectorAll('.dr-past-item')].map(i => i.dataset.run)")
+        .await;
+    let past: Vec<String> = serde_json::from_value(past).expect("run ids");
+    assert_eq!(past.len(), 2, "{past:?}");
+    assert_eq!(past[1], first);
+    b.click(&format!(".dr-past-item[data-run=\"{first}\"]"))
+        .await;
+    b.wait_for(
+        "the first run again",
+        &format!(
+            "document.querySelector('.dr-report').dataset.run === {} && !document.querySelector('.diagnosis')",
+            js(&first)
+        ),
+    )
+    .await;
+    let url = b.client.current_url().await.expect("url");
+    assert_eq!(url.query(), Some(format!("doctor={first}").as_str()));
+
+    // Esc goes back to the events.
+    body.send_keys("\u{e00c}").await.expect("Escape");
+    b.wait_for(
+        "the events again",
+        "!document.body.classList.contains('doctor-open')",
+    )
+    .await;
+    assert_eq!(
+        b.eval("window.__csp").await,
+        json!([]),
+        "the doctor view broke the Content-Security-Policy"
+    );
     b.close().await;
     t.stop().await;
 }

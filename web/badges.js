@@ -4,7 +4,7 @@
  * icon and a word too (UI.md "Meaning of colour").
  */
 import { el } from './dom.js';
-import { fmtAgeShort, fmtDuration, fmtWhen } from './format.js';
+import { fmtAge, fmtAgeShort, fmtDuration, fmtWhen } from './format.js';
 
 /** Words for why a verdict is invalid, short enough for a list line. */
 const REASON_WORDS = {
@@ -27,7 +27,8 @@ const REASON_TITLES = {
 };
 
 /**
- * The verdict badge: ✓ valid, ✗ stale 12m, – unsigned, ? add a key.
+ * The verdict badge: ✓ valid, ✗ stale 12m, – unsigned, ? add a key. How stale (or how far in the
+ * future) comes from `skew_s`, arrival minus the signed timestamp: positive is old.
  * @param {{status: string, reason?: string|null, skew_s?: number|null}} v
  * @returns {HTMLSpanElement}
  */
@@ -45,10 +46,12 @@ export function verdictBadge(v) {
       icon = '✗';
       const reason = v.reason || '';
       words = REASON_WORDS[/** @type {keyof typeof REASON_WORDS} */ (reason)] || 'invalid';
-      if ((reason === 'timestamp_too_old' || reason === 'timestamp_too_new') && typeof v.skew_s === 'number') {
-        words = reason === 'timestamp_too_old' ? `stale ${fmtAgeShort(v.skew_s)}` : `future ${fmtAgeShort(v.skew_s)}`;
-      }
       title = `invalid: ${REASON_TITLES[/** @type {keyof typeof REASON_TITLES} */ (reason)] || reason}`;
+      if ((reason === 'timestamp_too_old' || reason === 'timestamp_too_new') && typeof v.skew_s === 'number') {
+        const old = v.skew_s >= 0;
+        words = `${old ? 'stale' : 'future'} ${fmtAgeShort(v.skew_s)}`;
+        title += ` It was signed ${fmtAge(v.skew_s)} ${old ? 'before' : 'after'} it arrived.`;
+      }
       break;
     }
     case 'unverified':

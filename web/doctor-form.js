@@ -43,7 +43,7 @@ export class DoctorForm {
     for (const [expect, label] of GROUPS) {
       const set = el('fieldset', 'dr-group', el('legend', { text: label }));
       for (const s of SCENARIOS.filter((x) => x.expect === expect)) {
-        const box = el('input', { attrs: { type: 'checkbox', name: 'only', value: s.name } });
+        const box = el('input', { attrs: { type: 'checkbox', name: 'only', value: s.name }, data: { expect: s.expect, title: s.title } });
         box.checked = true;
         box.addEventListener('change', () => this.count());
         this.boxes.set(s.name, box);
@@ -57,9 +57,10 @@ export class DoctorForm {
     this.root = el('form', { class: 'dr-form', attrs: { novalidate: '', autocomplete: 'off', 'aria-label': 'Test my endpoint' } },
       el('label', 'field', span('label', 'Endpoint URL'), this.to),
       el('label', 'field', el('span', 'label', 'Signing secret ', span('optional', 'optional')), this.secret),
-      picker,
       this.error,
+      picker,
       el('div', 'dr-submit', this.submit, this.hint));
+    for (const f of [this.to, this.secret]) f.addEventListener('input', () => { if (f.hasAttribute('aria-invalid')) this.showError(''); });
     this.root.addEventListener('submit', async (e) => {
       e.preventDefault();
       await this.send(onSubmit);
@@ -121,6 +122,7 @@ export class DoctorForm {
       if (f === field) f.setAttribute('aria-invalid', 'true'); else f.removeAttribute('aria-invalid');
     }
     if (field) field.focus();
+    else if (message) this.error.scrollIntoView({ block: 'nearest' });
   }
 
   /** The picked scenarios, or null for all of them. */

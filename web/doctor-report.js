@@ -76,7 +76,9 @@ export class RunReport {
       const old = this.drawn[i];
       if (old && old.key === key) return;
       const node = this.row(m, i, name, result, phase);
+      const hadFocus = !!old && old.node.contains(document.activeElement);
       if (old) old.node.replaceWith(node); else this.rows.append(node);
+      if (hadFocus) /** @type {HTMLElement | null} */ (node.querySelector('.dr-line'))?.focus({ preventScroll: true });
       this.drawn[i] = { node, key };
     });
     const drawn = this.drawnDiagnoses;
@@ -111,13 +113,16 @@ export class RunReport {
       verdict = ['grey', '⊘', `Interrupted: hookpit stopped before the run ended; ${c.done} of ${total} scenarios ran.`];
     } else if (m.ok === false || c.fail > 0) {
       const problems = (m.diagnoses || []).length;
-      verdict = ['bad', '✗', `${c.fail} of ${total} scenarios failed${problems ? ` — ${problems} ${problems === 1 ? 'problem' : 'problems'} to fix, below` : ''}.`];
+      verdict = ['bad', '✗', `${c.fail} of ${total} scenarios failed${problems ? ` — ${problems} ${problems === 1 ? 'problem' : 'problems'} to fix` : ''}.`];
     } else if (c.warn > 0) {
-      verdict = ['pending', '!', `Nothing failed, but ${c.warn} ${c.warn === 1 ? 'scenario warns' : 'scenarios warn'}: see below.`];
+      verdict = ['pending', '!', `Nothing failed, but ${c.warn} ${c.warn === 1 ? 'scenario warns' : 'scenarios warn'}.`];
     } else {
       verdict = ['good', '✓', 'The endpoint handles deliveries the way Svix needs.'];
     }
     const line = el('div', { class: `dr-verdict tone-${verdict[0]}`, attrs: { role: 'status' } }, span('icon', verdict[1]), span('sentence', verdict[2]));
+    if (m.state === 'done' && (m.diagnoses || []).length) {
+      line.append(button('see the diagnosis ↓', () => this.diag.scrollIntoView({ block: 'start', behavior: 'smooth' }), 'link-button dr-jump'));
+    }
     const counts = el('div', 'dr-counts');
     for (const [o, n, word] of /** @type {Array<[string, number, string]>} */ ([
       ['fail', c.fail, 'failed'], ['warn', c.warn, c.warn === 1 ? 'warning' : 'warnings'], ['pass', c.pass, 'passed'], ['info', c.info, 'info']])) {

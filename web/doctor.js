@@ -9,12 +9,14 @@
 import { el, span, copyButton } from './dom.js';
 import { fmtDuration, fmtRelative } from './format.js';
 import * as api from './api.js';
-import { fromRun, merge, applyFrame } from './doctor-run.js';
+import { fromRun, merge, applyFrame, tally } from './doctor-run.js';
 import { RunReport } from './doctor-report.js';
 import { DoctorForm } from './doctor-form.js';
 
 /** How long frames of a run the page does not show are kept, in ms. */
 const BUFFER_MS = 15000;
+/** How often the past runs' ages are redrawn, in ms. */
+const AGES_EVERY_MS = 30000;
 /** The URL parameter that opens the view. */
 const PARAM = 'doctor';
 
@@ -71,7 +73,7 @@ export class DoctorPanel {
     this.report = new RunReport(this.reportRoot, {
       runAgain: (m) => { this.form.fill(m.target, m.planned); this.form.run(); },
     });
-    this.pastList = el('div', { class: 'dr-past-list', attrs: { role: 'list' } });
+    this.pastList = el('div', 'dr-past-list');
     const side = el('aside', 'dr-side',
       el('div', 'dr-side-head',
         el('h2', { text: 'Test my endpoint' }),
@@ -81,6 +83,8 @@ export class DoctorPanel {
       el('section', 'dr-past', el('h3', { text: 'Past runs' }), this.pastList));
     this.root.replaceChildren(side, this.main);
     this.placeholder();
+    // "3 min ago" in the past runs keeps up while the view is open.
+    setInterval(() => { if (this.isOpen && !document.hidden) this.drawRuns(); }, AGES_EVERY_MS);
   }
 
   /** The right side before any run is open. */
@@ -143,7 +147,7 @@ export class DoctorPanel {
    */
   async openRun(id) {
     const seq = ++this.seq;
-    writeParam(String(id));
+    if (this.isOpen) writeParam(String(id));
     if (!this.model || this.model.id !== id) {
       this.main.replaceChildren(el('p', { class: 'muted dr-loading', text: `Loading run #${id}…` }));
     }
@@ -196,7 +200,11 @@ export class DoctorPanel {
       const wasRunning = m.state === 'running';
       applyFrame(m, f);
       this.report.update();
-      if (wasRunning && m.state !== 'running' && !this.isOpen) this.announce(m);
+      if (wasRunning && m.state !== 'running') {
+        if (!this.isOpen) this.announce(m);
+        // A result that never came (a frame lost without a resync) is in the store.
+        if (tally(m).done < m.planned.length && m.state === 'done') this.openRun(m.id);
+      }
       return;
     }
     const now = Date.now();
@@ -266,16 +274,18 @@ export class DoctorPanel {
       this.pastList.replaceChildren(el('p', { class: 'muted small', text: 'None yet.' }));
       return;
     }
+    const focused = /** @type {HTMLElement | null} */ (this.pastList.querySelector('.dr-past-item:focus'));
     this.pastList.replaceChildren(...this.runs.map((r) => {
       const item = el('button', {
         class: `dr-past-item${this.model && this.model.id === r.id ? ' selected' : ''}`,
-        attrs: { type: 'button', role: 'listitem' }, data: { run: String(r.id) }, title: `Open run #${r.id}`,
+        attrs: { type: 'button' }, data: { run: String(r.id) }, title: `Open run #${r.id}`,
       },
       el('span', 'l1', runChip(r), span('mono target', r.target)),
       el('span', 'l2 muted', `#${r.id} · ${fmtRelative(Date.parse(r.started_at))}${typeof r.duration_ms === 'number' ? ` · ${fmtDuration(r.duration_ms)}` : ''}`));
       item.addEventListener('click', () => this.openRun(r.id));
       return item;
     }));
+    if (focused) /** @type {HTMLElement | null} */ (this.pastList.querySelector(`[data-run="${focused.dataset.run}"]`))?.focus();
   }
 
   /**
