@@ -110,7 +110,7 @@ async fn public(
     sub_path: String,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let body = match read_limited(body, relay.args.max_body).await {
+    let body = match read_limited(body, relay.args.max_body, relay.args.header_timeout).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             return error_response(
@@ -125,6 +125,12 @@ async fn public(
             return error_response(
                 StatusCode::BAD_REQUEST,
                 format!("the body could not be read ({e})"),
+            );
+        }
+        Err(BodyError::Stalled(pause)) => {
+            return error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body stalled for {pause:?}; nothing was stored"),
             );
         }
     };

@@ -311,6 +311,10 @@ pub async fn status(app: &App) -> ApiResult {
             "events": events,
             "forward": forward_status(app),
             "relay": app.relay.get(),
+            "storage": {
+                "ok": app.store.write_failure().is_none(),
+                "error": app.store.write_failure(),
+            },
         }),
     ))
 }

@@ -28,6 +28,8 @@ pub enum BodyError {
     TooLarge,
     /// The connection broke off.
     Broken(String),
+    /// Nothing arrived for longer than the allowed pause.
+    Stalled(std::time::Duration),
 }
 
 /// Captures one webhook.
@@ -41,7 +43,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         .and_then(|v| v.parse::<u64>().ok());
     let body = match declared {
         Some(len) if len > max + OVERSIZE_DRAIN => Err(BodyError::TooLarge),
-        _ => read_limited(body, max).await,
+        _ => read_limited(body, max, app.config.header_timeout).await,
     };
     let body = match body {
         Ok(b) => b,
@@ -55,6 +57,14 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
             return error_response(
                 StatusCode::BAD_REQUEST,
                 format!("the request body could not be read ({e}); nothing was stored"),
+            );
+        }
+        Err(BodyError::Stalled(pause)) => {
+            return error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body stalled for {pause:?} (--header-timeout); nothing was stored"
+                ),
             );
         }
     };
@@ -188,11 +198,22 @@ async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
 }
 
 /// Reads the body up to `max` bytes. Past it, reads on (discarding, up to `OVERSIZE_DRAIN`) so
-/// the 413 reaches the sender, and reports `TooLarge`.
-pub async fn read_limited(mut body: Incoming, max: u64) -> Result<Bytes, BodyError> {
+/// the 413 reaches the sender, and reports `TooLarge`. A sender silent for longer than `pause`
+/// mid-body is given up (`Stalled`), so a slow body cannot hold a connection forever.
+pub async fn read_limited(
+    mut body: Incoming,
+    max: u64,
+    pause: std::time::Duration,
+) -> Result<Bytes, BodyError> {
     let mut buf = BytesMut::new();
     let mut seen: u64 = 0;
-    while let Some(frame) = body.frame().await {
+    loop {
+        let next = tokio::time::timeout(pause, body.frame())
+            .await
+            .map_err(|_| BodyError::Stalled(pause))?;
+        let Some(frame) = next else {
+            break;
+        };
         let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
         let Ok(data) = frame.into_data() else {
             continue; // trailers carry nothing hookpit stores

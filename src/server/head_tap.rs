@@ -16,7 +16,7 @@ use crate::store::model::Headers;
 
 /// Largest request head the tap will buffer; past it, capture uses hyper's headers.
 const MAX_HEAD: usize = 64 * 1024;
-/// Most headers the tap parses in one head (hyper refuses more than 100 anyway).
+/// Most headers the tap parses in one head (hyper refuses more than `MAX_REQUEST_HEADERS`).
 const MAX_HEADERS: usize = 128;
 /// Longest chunk-size or trailer line the tap follows.
 const MAX_LINE: usize = 4096;

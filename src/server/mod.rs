@@ -44,6 +44,11 @@ pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
 /// How long a client may take to send a request's headers (the default of `--header-timeout`);
 /// a connection that sends nothing at all is closed after it too.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most header lines in one HTTP/1 request; more get 431.
+pub const MAX_REQUEST_HEADERS: usize = 100;
+/// Largest HTTP/1 request head (request line and headers) in bytes; larger get 431 (or 414
+/// for the URL alone). Matches what the head tap will buffer.
+pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -101,7 +106,9 @@ pub async fn accept_loop(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        .max_headers(MAX_REQUEST_HEADERS)
+        .max_buf_size(MAX_REQUEST_HEAD);
     let local = listener.local_addr().ok();
     loop {
         let (stream, remote) = tokio::select! {

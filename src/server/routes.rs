@@ -94,7 +94,8 @@ async fn ui(app: App, req: Request<Incoming>) -> Response<Body> {
         Ok(a) => a,
         Err(refusal) => {
             let (status, message) = refusal.status_and_message();
-            tracing::warn!(uri = %req.uri(), "UI request refused: {message}");
+            // The path only: the query may carry a `?token=`, which must not reach the log.
+            tracing::warn!(path = %req.uri().path(), "UI request refused: {message}");
             return error_response(status, message);
         }
     };

@@ -150,6 +150,22 @@ fn migrate(conn: &Connection, version: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A damaged file found while reading it at open (`SQLITE_CORRUPT`) becomes a clear
+/// [`StoreError::Corrupt`]; other errors pass through.
+pub(crate) fn damaged(e: StoreError, path: &str) -> StoreError {
+    match &e {
+        StoreError::Sqlite(inner)
+            if matches!(
+                inner.sqlite_error_code(),
+                Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+            ) =>
+        {
+            corrupt(path, &format!("its pages are damaged ({inner})"))
+        }
+        _ => e,
+    }
+}
+
 /// The error for a database hookpit will not use.
 fn corrupt(path: &str, reason: &str) -> StoreError {
     StoreError::Corrupt {

@@ -152,7 +152,8 @@ impl Store {
         let write_conn = conn::open_writer(&target, path)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let counters = Arc::new(writer::Counters::default());
-        let writer = writer::Writer::new(write_conn, rx, retention, Arc::clone(&counters))?;
+        let writer = writer::Writer::new(write_conn, rx, retention, Arc::clone(&counters))
+            .map_err(|e| conn::damaged(e, path))?;
         let handle = std::thread::Builder::new()
             .name("hookpit-store-writer".into())
             .spawn(move || writer.run())
@@ -185,6 +186,35 @@ impl Store {
             failed_batches: c.failed.load(Ordering::Relaxed),
             pruned: c.pruned.load(Ordering::Relaxed),
         }
+    }
+
+    /// Why writes are failing now (disk full, I/O error, read-only file), or `None` when the
+    /// last batch committed. Writes recover by themselves once the cause is gone.
+    pub fn write_failure(&self) -> Option<String> {
+        self.inner
+            .counters
+            .failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// For tests: caps the database at its current size plus `extra_pages` pages
+    /// (`PRAGMA max_page_count` on the writer connection), so writes that need more space fail
+    /// as on a full disk; `None` lifts the cap.
+    #[doc(hidden)]
+    pub async fn simulate_full_disk(&self, extra_pages: Option<u64>) -> Result<(), StoreError> {
+        self.write(0, move |ctx| {
+            let pages: i64 = ctx.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let cap = match extra_pages {
+                Some(n) => pages.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)),
+                None => 0xFFFF_FFFE,
+            };
+            ctx.conn
+                .query_row(&format!("PRAGMA max_page_count = {cap}"), [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Queues `work` for the writer thread; answers once its batch has committed.

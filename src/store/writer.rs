@@ -111,6 +111,9 @@ pub(crate) struct Counters {
     pub(crate) failed: AtomicU64,
     /// Events removed by retention.
     pub(crate) pruned: AtomicU64,
+    /// Why the last batch failed, while writes keep failing (disk full, I/O error); cleared by
+    /// the next commit that succeeds.
+    pub(crate) failing: std::sync::Mutex<Option<String>>,
 }
 
 /// The writer thread's state.
@@ -168,15 +171,22 @@ impl Writer {
             let jobs = batch.len() as u64;
             let outcome = self.commit_batch(&mut batch);
             let inserted = matches!(outcome, Ok(true));
+            let failing = outcome.as_ref().err().map(|e| e.to_string());
             match &outcome {
                 Ok(_) => {
                     self.counters.commits.fetch_add(1, Ordering::Relaxed);
                     self.counters.jobs.fetch_add(jobs, Ordering::Relaxed);
                 }
-                Err(_) => {
+                Err(e) => {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!("store: a batch of {jobs} writes failed: {e}");
                 }
             }
+            *self
+                .counters
+                .failing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = failing;
             for job in batch {
                 job.reply(outcome.clone().map(|_| ()));
             }

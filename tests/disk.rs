@@ -1,0 +1,161 @@
+//! Disk trouble: a full disk makes capture answer 503 (so the sender retries) and
+//! `/api/status` say why, and capture recovers by itself once there is space again; a database
+//! file that is not a usable hookpit database stops hookpit at start with a clear message and is
+//! left untouched, never replaced by a new empty one.
+
+mod common;
+
+use std::time::Duration;
+
+use common::child::run_to_end;
+use common::*;
+
+/// A capture POST; returns the status and the answer.
+async fn post(t: &TestApp, body: &[u8]) -> RawResponse {
+    let head = format!(
+        "POST /disk HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+        t.capture,
+        body.len()
+    );
+    raw(t.capture, head.as_bytes(), body).await
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_503_and_a_reason_then_capture_recovers_by_itself() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hookpit.db");
+    let t = spawn_app(&["--db", db.to_str().expect("utf-8")]).await;
+    let before = capture_post(&t, "/disk", &[], b"{\"n\":0}").await;
+    let status = get_json(&t, "/api/status").await;
+    assert_eq!(status["storage"]["ok"], true, "{status}");
+
+    // The disk fills up: a webhook that needs new pages cannot be stored.
+    t.app
+        .store
+        .simulate_full_disk(Some(0))
+        .await
+        .expect("cap the file");
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(256 * 1024));
+    let r = post(&t, big.as_bytes()).await;
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.header("retry-after"),
+        Some("1"),
+        "the sender is told to retry"
+    );
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("reason")
+            .contains("please retry"),
+        "{}",
+        r.json()
+    );
+    let status = get_json(&t, "/api/status").await;
+    assert_eq!(status["storage"]["ok"], false);
+    let why = status["storage"]["error"].as_str().expect("why");
+    assert!(why.contains("full"), "the UI can say why: {why}");
+    assert_eq!(status["events"], 1, "nothing partial was stored");
+
+    // Space returns: the next webhook is stored without a restart, and the status clears.
+    t.app
+        .store
+        .simulate_full_disk(None)
+        .await
+        .expect("lift the cap");
+    let r = post(&t, big.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_i64().expect("id");
+    assert!(id > before);
+    let raw = ui_request(&t, "GET", &format!("/api/events/{id}/raw"), &[], b"").await;
+    assert_eq!(raw.body, big.as_bytes());
+    let status = get_json(&t, "/api/status").await;
+    assert_eq!(status["storage"]["ok"], true);
+    assert_eq!(status["storage"]["error"], serde_json::Value::Null);
+    assert_eq!(status["events"], 2);
+    t.stop().await;
+}
+
+/// Runs `hookpit --db PATH` on fresh ports and expects it to refuse to start.
+async fn refuses(dir: &std::path::Path, db: &std::path::Path) -> String {
+    let args: Vec<String> = [
+        "--db",
+        db.to_str().expect("utf-8"),
+        "--listen",
+        &common::child::free_addr().to_string(),
+        "--ui",
+        &common::child::free_addr().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, stderr) = run_to_end(dir, &args, Duration::from_secs(20)).await;
+    assert!(
+        code.is_some_and(|c| c != 0),
+        "hookpit started on {}: {code:?}\n{stderr}",
+        db.display()
+    );
+    stderr
+}
+
+#[tokio::test]
+async fn a_corrupt_database_stops_hookpit_with_a_clear_message_and_is_left_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // Not a database at all.
+    let garbage = dir.path().join("garbage.db");
+    let bytes: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&garbage, &bytes).expect("write");
+    let stderr = refuses(dir.path(), &garbage).await;
+    assert!(
+        stderr.contains("is not a usable hookpit database"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not an SQLite database"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&garbage).expect("read"),
+        bytes,
+        "left untouched"
+    );
+
+    // Another program's SQLite database.
+    let other = dir.path().join("other.db");
+    {
+        let c = rusqlite::Connection::open(&other).expect("sqlite");
+        c.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
+            .expect("schema");
+    }
+    let stderr = refuses(dir.path(), &other).await;
+    assert!(stderr.contains("another program"), "{stderr}");
+
+    // A real hookpit database whose pages were damaged: refused, not silently half-read.
+    let damaged = dir.path().join("damaged.db");
+    {
+        let t = spawn_app(&["--db", damaged.to_str().expect("utf-8")]).await;
+        for i in 0..40 {
+            let body = format!("{{\"n\":{i},\"pad\":\"{}\"}}", "y".repeat(2000));
+            capture_post(&t, "/d", &[], body.as_bytes()).await;
+        }
+        t.stop().await;
+    }
+    let mut file = std::fs::read(&damaged).expect("read");
+    assert!(file.len() > 64 * 1024, "a database of several pages");
+    let page = 4096;
+    // Every page after the schema page turns to noise (the header and schema stay valid).
+    for (i, b) in file.iter_mut().enumerate().skip(2 * page) {
+        *b = (i * 31 % 253) as u8;
+    }
+    std::fs::write(&damaged, &file).expect("damage");
+    let stderr = refuses(dir.path(), &damaged).await;
+    assert!(
+        stderr.contains("malformed")
+            || stderr.contains("corrupt")
+            || stderr.contains("not a usable"),
+        "a clear reason: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&damaged).expect("read"),
+        file,
+        "left as it was"
+    );
+}

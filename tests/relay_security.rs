@@ -1,0 +1,324 @@
+//! The relay lets no one in: missing or wrong channel keys and tokens, guessed channel ids,
+//! malformed hellos, oversized frames and a flood into one channel are each refused with a
+//! clear error, and a full channel refuses the newest request (507) while keeping the oldest.
+
+mod common;
+
+use common::stub::eventually;
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn hello(token: Option<&str>, channel: Option<&str>, key: Option<&str>) -> String {
+    serde_json::json!({
+        "type": "hello", "version": 1, "token": token, "channel": channel, "key": key, "last_seq": 0
+    })
+    .to_string()
+}
+
+async fn ws(relay: &TestRelay) -> Ws {
+    let url = format!("ws://{}/_hookpit/connect", relay.addr);
+    tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connects")
+        .0
+}
+
+/// The relay's first frame as JSON.
+async fn reply(ws: &mut Ws) -> serde_json::Value {
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+        .await
+        .expect("a reply in time");
+    let Some(Ok(Message::Text(t))) = next else {
+        panic!("no reply: {next:?}")
+    };
+    serde_json::from_str(&t).expect("json")
+}
+
+/// Sends `first` as the first frame and expects a refusal containing `why`.
+async fn refused(relay: &TestRelay, first: Message, why: &str) {
+    let mut ws = ws(relay).await;
+    ws.send(first).await.expect("sent");
+    let r = reply(&mut ws).await;
+    assert_eq!(r["type"], "refused", "{r}");
+    let reason = r["reason"].as_str().expect("reason");
+    assert!(reason.contains(why), "{why:?} not in {reason:?}");
+}
+
+/// Creates a channel with the token through a bare WebSocket; returns (channel, key, socket).
+async fn new_channel(relay: &TestRelay) -> (String, String, Ws) {
+    let mut ws = ws(relay).await;
+    ws.send(Message::text(hello(Some("relay-token"), None, None)))
+        .await
+        .expect("hello");
+    let w = reply(&mut ws).await;
+    assert_eq!(w["type"], "welcome", "{w}");
+    (
+        w["channel"].as_str().expect("channel").to_string(),
+        w["key"].as_str().expect("key").to_string(),
+        ws,
+    )
+}
+
+async fn post(relay: &TestRelay, path: &str, body: &[u8]) -> RawResponse {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+        relay.addr,
+        body.len()
+    );
+    raw(relay.addr, head.as_bytes(), body).await
+}
+
+#[tokio::test]
+async fn hellos_without_the_right_key_or_token_are_refused_clearly() {
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let (channel, key, _held) = new_channel(&relay).await;
+    let other_key = "0".repeat(64);
+    let cases = [
+        (
+            hello(None, Some(&channel), Some(&other_key)),
+            "wrong channel or key",
+        ),
+        (hello(None, Some(&channel), None), "may not create channels"),
+        (hello(None, None, None), "may not create channels"),
+        (hello(Some(""), None, None), "may not create channels"),
+        (
+            hello(Some("relay-token-"), None, None),
+            "may not create channels",
+        ),
+        (
+            hello(Some("relay-toke"), None, None),
+            "may not create channels",
+        ),
+        (
+            hello(None, Some("0123456789abcdef0123456789abcdef"), Some(&key)),
+            "wrong channel or key",
+        ),
+        (
+            hello(None, Some(&channel.to_uppercase()), Some(&key)),
+            "wrong channel or key",
+        ),
+        (hello(None, Some(&"a".repeat(200)), Some(&key)), "too long"),
+        (
+            hello(None, Some(&channel), Some(&"k".repeat(200))),
+            "too long",
+        ),
+        (
+            hello(None, Some(&channel), Some(&key)),
+            "another agent is connected",
+        ),
+        (
+            serde_json::json!({"type":"hello","version":2,"token":"relay-token","last_seq":0})
+                .to_string(),
+            "protocol version 2 is not supported",
+        ),
+        (
+            r#"{"type":"ack","seq":1}"#.to_string(),
+            "expected a hello frame",
+        ),
+        ("not json".to_string(), "bad hello"),
+        (r#"{"type":"hello"}"#.to_string(), "bad hello"),
+    ];
+    for (frame, why) in cases {
+        refused(&relay, Message::text(frame), why).await;
+    }
+    refused(
+        &relay,
+        Message::binary(vec![1, 2, 3]),
+        "expected a hello frame",
+    )
+    .await;
+    t_free(&relay, &channel, &key, _held).await;
+    relay.stop().await;
+}
+
+/// Once the holder of a channel leaves, its key lets it back in (the slot was freed).
+async fn t_free(relay: &TestRelay, channel: &str, key: &str, held: Ws) {
+    drop(held);
+    eventually("the channel to be free again", || async {
+        let mut ws = ws(relay).await;
+        ws.send(Message::text(hello(None, Some(channel), Some(key))))
+            .await
+            .ok()?;
+        (reply(&mut ws).await["type"] == "welcome").then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn guessed_channel_ids_find_nothing_and_the_relay_serves_nothing_else() {
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let (channel, _key, _held) = new_channel(&relay).await;
+    assert_eq!(channel.len(), 32, "128-bit ids, hex");
+    let guesses = [
+        "0123456789abcdef0123456789abcdef".to_string(),
+        channel[..31].to_string(),
+        format!("{channel}0"),
+        channel.to_uppercase(),
+        String::new(),
+        "..".into(),
+        "%2e%2e".into(),
+        format!("{channel}%00"),
+    ];
+    let mut answers = Vec::new();
+    for g in &guesses {
+        let r = post(&relay, &format!("/c/{g}/x"), b"{}").await;
+        assert_eq!(r.status, 404, "/c/{g}/x");
+        answers.push(String::from_utf8_lossy(&r.body).into_owned());
+    }
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "every wrong guess gets the same answer: {answers:?}"
+    );
+    for path in [
+        "/",
+        "/api/events",
+        "/api/status",
+        "/api/keys",
+        "/c",
+        "/_hookpit/connect",
+    ] {
+        let r = post(&relay, path, b"{}").await;
+        assert_eq!(r.status, 404, "{path}: the relay is not the inspector");
+    }
+    // Plain GET of the agent endpoint without an upgrade is not a way in either.
+    let head = format!("GET /_hookpit/connect HTTP/1.1\r\nHost: {}\r\n", relay.addr);
+    let r = raw(relay.addr, head.as_bytes(), b"").await;
+    assert!((400..500).contains(&r.status), "{}", r.status);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversized_frame_closes_only_that_connection() {
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let (channel, key, mut held) = new_channel(&relay).await;
+    let limit = hookpit::relay::protocol::MAX_FRAME;
+    let big = "x".repeat(limit + 1024);
+    let _ = held.send(Message::text(big)).await;
+    // The relay drops the connection (a close frame or a reset), not the process.
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            match held.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection was closed");
+    // The same before any hello.
+    let mut pre = ws(&relay).await;
+    let _ = pre.send(Message::text("y".repeat(limit + 1))).await;
+    let r = tokio::time::timeout(std::time::Duration::from_secs(20), pre.next())
+        .await
+        .expect("an answer in time");
+    match r {
+        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => {}
+        Some(Ok(Message::Text(t))) => assert!(t.contains("\"refused\""), "{t}"),
+        other => panic!("no welcome after an oversized hello: {other:?}"),
+    }
+    // The relay still serves: the channel's key gets back in, webhooks still queue.
+    t_free(&relay, &channel, &key, held).await;
+    let r = post(&relay, &format!("/c/{channel}/after"), b"{}").await;
+    assert!(r.status == 200 || r.status == 202, "{}", r.status);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_flooded_channel_keeps_the_oldest_and_refuses_the_newest_with_507() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let agent_db = dir.path().join("agent.db");
+    let agent_db = agent_db.to_str().expect("utf-8");
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &["--max-queued", "20000"]).await;
+    let url = relay.url();
+    let flags = [
+        "--db",
+        agent_db,
+        "--relay",
+        &url,
+        "--relay-token",
+        "relay-token",
+    ];
+    let t = spawn_app(&flags).await;
+    let public = eventually("the agent to connect", || async {
+        let s = get_json(&t, "/api/status").await;
+        (s["relay"]["state"] == "connected")
+            .then(|| s["relay"]["public_url"].as_str().expect("url").to_string())
+    })
+    .await;
+    t.stop().await;
+    let path = format!("/c/{}", public.split_once("/c/").expect("channel").1);
+
+    // The agent is away: 1 KiB webhooks queue until the channel holds 20,000 bytes.
+    let (mut kept, mut refused) = (Vec::new(), 0);
+    for n in 0..40 {
+        let body = format!("{{\"n\":{n},\"pad\":\"{}\"}}", "z".repeat(1000));
+        let r = post(&relay, &format!("{path}/flood"), body.as_bytes()).await;
+        match r.status {
+            202 => {
+                assert!(refused == 0, "nothing is accepted after the first refusal");
+                kept.push(n);
+            }
+            507 => {
+                refused += 1;
+                let why = r.json()["error"].as_str().expect("reason").to_string();
+                assert!(why.contains("retry later"), "{why}");
+            }
+            other => panic!("unexpected {other}: {}", String::from_utf8_lossy(&r.body)),
+        }
+    }
+    assert!(
+        kept.len() >= 10 && refused >= 10,
+        "{} kept, {refused} refused",
+        kept.len()
+    );
+
+    // The agent comes back: it gets exactly the kept (oldest) ones, in order, and the channel
+    // takes webhooks again.
+    let t = spawn_app(&flags).await;
+    let events = eventually("the backlog", || async {
+        let page = get_json(&t, "/api/events?source=relay&limit=500").await;
+        let events = page["events"].as_array().expect("events").clone();
+        (events.len() >= kept.len()).then_some(events)
+    })
+    .await;
+    let mut ns = Vec::new();
+    for e in events.iter().rev() {
+        let d = get_json(&t, &format!("/api/events/{}", e["id"])).await;
+        let body: serde_json::Value =
+            serde_json::from_str(d["body"]["data"].as_str().expect("text")).expect("json");
+        ns.push(body["n"].as_i64().expect("n"));
+    }
+    assert_eq!(ns, kept, "the oldest were kept, in order, once each");
+    // Once the agent's acks are recorded the channel takes webhooks again.
+    eventually("the channel to take webhooks again", || async {
+        let r = post(&relay, &format!("{path}/again"), b"{}").await;
+        (r.status == 200).then_some(())
+    })
+    .await;
+    t.stop().await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_with_a_wrong_token_says_refused_and_why() {
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let t = spawn_app(&["--relay", &relay.url(), "--relay-token", "not-the-token"]).await;
+    let error = eventually("the agent to be refused", || async {
+        let s = get_json(&t, "/api/status").await;
+        (s["relay"]["state"] == "refused")
+            .then(|| s["relay"]["error"].as_str().unwrap_or_default().to_string())
+    })
+    .await;
+    assert!(error.contains("may not create channels"), "{error}");
+    let status = get_json(&t, "/api/status").await.to_string();
+    assert!(
+        !status.contains("not-the-token"),
+        "the token is not shown: {status}"
+    );
+    t.stop().await;
+    relay.stop().await;
+}
