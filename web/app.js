@@ -11,7 +11,7 @@ import { readUrl, writeUrl, toParams, isEmpty, matchLocally, bindFilterBar, empt
 import { EventList } from './list.js';
 import { Detail } from './detail.js';
 import { renderEmpty } from './empty.js';
-import { setCapture, setRelay, setLiveState, bindTheme } from './topbar.js';
+import { setCapture, setRelay, setStorage, setLiveState, bindTheme } from './topbar.js';
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
@@ -275,6 +275,7 @@ async function loadStatus() {
     captureUrl = s.capture_url || captureUrl;
     setCapture(captureUrl);
     setRelay(s.relay);
+    setStorage(s.storage);
     if (typeof s.events === 'number' && isEmpty(filter)) storeEmpty = s.events === 0 && list.length === 0;
     renderEmpty(byId('empty'), captureUrl, (id, note) => {
       if (note) toast(note);
@@ -286,6 +287,21 @@ async function loadStatus() {
     // Unreachable: the live stream reconnects and calls this again.
   }
 }
+
+/** How often the top bar rechecks storage and relay health between live frames. */
+const HEALTH_EVERY_MS = 15000;
+
+/** Rechecks storage and relay health (a full disk shows up here, not on the live stream). */
+async function refreshHealth() {
+  try {
+    const s = await api.getStatus();
+    setRelay(s.relay);
+    setStorage(s.storage);
+  } catch {
+    // Offline: the live stream's reconnect reloads the status.
+  }
+}
+setInterval(refreshHealth, HEALTH_EVERY_MS);
 
 connectLive({
   onFrames,

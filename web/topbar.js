@@ -48,6 +48,22 @@ export function setRelay(relay) {
 }
 
 /**
+ * Shows why hookpit cannot store webhooks (e.g. a full disk), or nothing when it can.
+ * @param {any} storage `/api/status` `storage`: `{ok, error}`
+ */
+export function setStorage(storage) {
+  const box = byId('storage');
+  if (!storage || storage.ok !== false) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const why = String(storage.error || 'writes are failing');
+  box.replaceChildren(span('relay-state tone-bad', '✗ not storing', `Webhooks get 503 until this clears: ${why}`), span('muted', why));
+  box.hidden = false;
+}
+
+/**
  * Shows the live stream's state: live, reconnecting or offline.
  * @param {'connecting'|'live'|'reconnecting'|'offline'} state
  * @param {number} [retryInMs]
