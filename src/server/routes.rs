@@ -42,6 +42,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
             ApiError::Store(e) => {
                 tracing::error!("API storage error: {e}");
                 StatusCode::SERVICE_UNAVAILABLE
