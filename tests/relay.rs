@@ -154,6 +154,11 @@ async fn nothing_is_lost_while_the_agent_is_away_or_the_relay_restarts() {
     }
     let expected: Vec<String> = (0..200).map(|i| format!("{{\"n\":{i}}}")).collect();
     assert_eq!(bodies, expected, "all arrive exactly once, in order");
+    // The UI sees the backlog drain without waiting for the next heartbeat.
+    eventually("the backlog to drain", || async {
+        (get_json(&t, "/api/status").await["relay"]["backlog"] == 0).then_some(())
+    })
+    .await;
 
     // Everything acknowledged: a reconnect delivers nothing twice.
     t.stop().await;

@@ -337,6 +337,13 @@ async fn receive(
     out.send(AgentFrame::Ack { seq: last })
         .await
         .map_err(|_| "the connection's writer stopped".to_string())?;
+    // The relay's count arrives with its next heartbeat; meanwhile count the backlog down here,
+    // so the UI sees it drain (only while there is one, to keep the stream quiet).
+    if app.relay.get().is_some_and(|s| s.backlog > 0) {
+        let done = seqs.len() as u64;
+        app.relay
+            .update(app, |s| s.backlog = s.backlog.saturating_sub(done));
+    }
     for (seq, ingested) in seqs.into_iter().zip(stored) {
         let Some(ingested) = ingested else {
             continue;
