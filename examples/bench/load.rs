@@ -115,3 +115,108 @@ async fn connection(shot: Shot, deadline: Instant) -> (Vec<u32>, u64, u64) {
     }
     (lat, errors, non_2xx)
 }
+
+/// Sends `shot` at a steady `rate` requests/s for `duration`, over a few keep-alive connections
+/// that take the next time slot in turn (request k is due at start + k/rate; a late connection
+/// catches up at once, so a slow server gets the same number of requests, just later).
+pub async fn run_paced(shot: &Shot, rate: u32, duration: Duration) -> Stats {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let started = tokio::time::Instant::now();
+    let total = (u64::from(rate) as f64 * duration.as_secs_f64()).round() as u64;
+    let next = Arc::new(AtomicU64::new(0));
+    let period = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let conns = (rate as usize / 100).clamp(1, 16);
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| {
+            let (shot, next) = (shot.clone(), next.clone());
+            tokio::spawn(async move {
+                let (mut lat, mut errors, mut non_2xx) = (Vec::new(), 0u64, 0u64);
+                let mut sender = None;
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= total {
+                        break;
+                    }
+                    tokio::time::sleep_until(started + period * k as u32).await;
+                    if sender.is_none() {
+                        sender = paced_connect(shot.addr).await;
+                    }
+                    let Some(s) = sender.as_mut() else {
+                        errors += 1;
+                        continue;
+                    };
+                    let mut req = Request::post(shot.path.as_str())
+                        .header("host", shot.addr.to_string())
+                        .body(Full::new(shot.body.clone()))
+                        .expect("valid request");
+                    for (n, v) in &shot.headers {
+                        req.headers_mut().insert(
+                            hyper::header::HeaderName::from_bytes(n.as_bytes())
+                                .expect("header name"),
+                            v.parse().expect("header value"),
+                        );
+                    }
+                    let t = Instant::now();
+                    match s.send_request(req).await {
+                        Ok(resp) => {
+                            let ok = resp.status().is_success();
+                            let _ = resp.into_body().collect().await;
+                            lat.push(t.elapsed().as_micros() as u32);
+                            if !ok {
+                                non_2xx += 1;
+                            }
+                        }
+                        Err(_) => {
+                            errors += 1;
+                            sender = None;
+                        }
+                    }
+                }
+                (lat, errors, non_2xx)
+            })
+        })
+        .collect();
+    let (mut lat, mut errors, mut non_2xx) = (Vec::new(), 0, 0);
+    for t in tasks {
+        if let Ok((l, e, n)) = t.await {
+            lat.extend(l);
+            errors += e;
+            non_2xx += n;
+        }
+    }
+    summarise(lat, errors, non_2xx, started.elapsed().as_secs_f64())
+}
+
+async fn paced_connect(
+    addr: SocketAddr,
+) -> Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let _ = stream.set_nodelay(true);
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .ok()?;
+    tokio::spawn(conn);
+    Some(sender)
+}
+
+/// Requests/s and latency percentiles from raw latencies (µs).
+fn summarise(mut lat: Vec<u32>, errors: u64, non_2xx: u64, elapsed: f64) -> Stats {
+    lat.sort_unstable();
+    let pick = |q: f64| {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1;
+        lat[i] as f64 / 1000.0
+    };
+    Stats {
+        requests: lat.len() as u64,
+        errors,
+        non_2xx,
+        rps: lat.len() as f64 / elapsed,
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        max_ms: lat.last().map_or(0.0, |&m| m as f64 / 1000.0),
+    }
+}

@@ -5,7 +5,9 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod load;
+mod peers;
 mod procs;
+mod ui;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,6 +33,8 @@ struct Bench {
     rows: Vec<Row>,
     secs: u64,
     store_events: usize,
+    /// `--peers`: also measure the tools users would use instead (mitmdump).
+    peers: bool,
 }
 
 impl Bench {
@@ -202,6 +206,34 @@ async fn proxy(b: &mut Bench) {
         "<= 1 ms",
         Some(added <= 1.0),
     );
+    if b.peers {
+        match peers::mitmdump(app, &shot(app, "/hooks"), b.secs).await {
+            Ok(m) => {
+                let ratio = via.rps / m.rps;
+                b.row(
+                    "proxy",
+                    "through mitmdump --mode reverse:",
+                    fmt(&m),
+                    "",
+                    None,
+                );
+                b.row(
+                    "proxy",
+                    "hookpit --forward / mitmdump requests/s",
+                    format!("{ratio:.0}x"),
+                    ">= 50x",
+                    Some(ratio >= 50.0),
+                );
+            }
+            Err(why) => b.row(
+                "proxy",
+                "hookpit --forward / mitmdump requests/s",
+                format!("skipped: {why}"),
+                ">= 50x",
+                None,
+            ),
+        }
+    }
 }
 
 async fn relay(b: &mut Bench) {
@@ -283,6 +315,34 @@ async fn relay(b: &mut Bench) {
         ">= 5000 req/s",
         Some(many.rps >= 5000.0),
     );
+    if b.peers {
+        match peers::localtunnel(app, &shot(app, "/hooks"), b.secs).await {
+            Ok((lt_one, lt_many)) => {
+                b.row(
+                    "relay",
+                    "sender -> localtunnel server -> lt -> app, 1 conn",
+                    fmt(&lt_one),
+                    "",
+                    None,
+                );
+                b.row(
+                    "relay",
+                    "localtunnel added at p50",
+                    format!("{:.2} ms", lt_one.p50_ms - direct.p50_ms),
+                    "",
+                    None,
+                );
+                b.row("relay", "localtunnel, 32 conns", fmt(&lt_many), "", None);
+            }
+            Err(why) => b.row(
+                "relay",
+                "localtunnel (peer)",
+                format!("skipped: {why}"),
+                "",
+                None,
+            ),
+        }
+    }
 }
 
 async fn store(b: &mut Bench) {
@@ -391,6 +451,7 @@ async fn main() {
         rows: Vec::new(),
         secs: if quick { 3 } else { 10 },
         store_events: if quick { 10_000 } else { 100_000 },
+        peers: args.iter().any(|a| a == "--peers"),
     };
     let wants = |name: &str| only.is_none_or(|o| o.split(',').any(|x| x == name));
     eprintln!(
@@ -408,6 +469,9 @@ async fn main() {
     }
     if wants("store") {
         store(&mut b).await;
+    }
+    if wants("ui") {
+        ui::ui(&mut b).await;
     }
     println!(
         "{:<9} {:<58} {:<62} {:<14} met",
