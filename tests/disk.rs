@@ -142,7 +142,8 @@ async fn a_corrupt_database_stops_hookpit_with_a_clear_message_and_is_left_alone
     // depends on when its last connection went away.
     {
         let c = rusqlite::Connection::open(&damaged).expect("reopen");
-        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .expect("checkpoint");
     }
     let mut file = std::fs::read(&damaged).expect("read");
     assert!(file.len() > 64 * 1024, "a database of several pages");
