@@ -48,24 +48,7 @@ pub async fn run(shot: &Shot, conns: usize, duration: Duration) -> Stats {
             non_2xx += n;
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    lat.sort_unstable();
-    let pick = |q: f64| {
-        if lat.is_empty() {
-            return 0.0;
-        }
-        let i = ((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1;
-        lat[i] as f64 / 1000.0
-    };
-    Stats {
-        requests: lat.len() as u64,
-        errors,
-        non_2xx,
-        rps: lat.len() as f64 / elapsed,
-        p50_ms: pick(0.50),
-        p99_ms: pick(0.99),
-        max_ms: lat.last().map_or(0.0, |&m| m as f64 / 1000.0),
-    }
+    summarise(lat, errors, non_2xx, started.elapsed().as_secs_f64())
 }
 
 /// One connection's loop: latencies in µs, errors, non-2xx answers.
