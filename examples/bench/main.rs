@@ -133,12 +133,23 @@ async fn capture(b: &mut Bench) {
     let hp = load::run(&shot(capture, "/cyberdesk"), 32, d).await;
     let (_, peak) = p.rss_mib();
     drain.abort();
+    let (_, status) = procs::get(ui, "/api/status").await;
+    let storage = &serde_json::from_slice::<serde_json::Value>(&status).unwrap()["storage"];
+    let per_commit = storage["writes"].as_f64().unwrap_or(0.0)
+        / storage["commits"].as_f64().unwrap_or(1.0).max(1.0);
     let ratio = hp.rps / base.rps;
     b.row("capture", "bare hyper, 32 conns", fmt(&base), "", None);
     b.row(
         "capture",
         "hookpit (verify + durable store + publish, 1 live client)",
         fmt(&hp),
+        "",
+        None,
+    );
+    b.row(
+        "capture",
+        "hookpit writes per fsynced commit (group commit)",
+        format!("{per_commit:.1}"),
         "",
         None,
     );

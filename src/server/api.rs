@@ -300,6 +300,7 @@ pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult 
 /// `GET /api/status`.
 pub async fn status(app: &App) -> ApiResult {
     let events = app.store.count().await?;
+    let stats = app.store.stats();
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({
@@ -314,6 +315,8 @@ pub async fn status(app: &App) -> ApiResult {
             "storage": {
                 "ok": app.store.write_failure().is_none(),
                 "error": app.store.write_failure(),
+                "commits": stats.commits,
+                "writes": stats.writes,
             },
         }),
     ))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::StoreError;
@@ -60,13 +61,18 @@ impl Target {
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        match self {
+        let conn = match self {
             // No URI flag for files: a path that happens to start with `file:` stays a path.
             Target::File(path) => Connection::open_with_flags(path, flags),
             Target::Memory(uri) => {
                 Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
             }
-        }
+        }?;
+        // Plans that do not depend on bound values: without this, SQLite prepares any statement
+        // with `indexed_column = ?` again each time it is bound (the duplicate lookup on every
+        // insert cost the writer thread a seventh of its time).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        Ok(conn)
     }
 }
 

@@ -18,13 +18,16 @@ fn verdict_json(v: &Verdict) -> String {
     serde_json::to_string(v).expect("a verdict is plain data and always serializes")
 }
 
+/// The earliest event with message id `?1`.
+pub(crate) const FIRST_WITH_MSG_ID: &str = "SELECT MIN(id) FROM events WHERE msg_id = ?1";
+
 /// Stores a captured event and its body; flags it as a duplicate of the earliest stored
 /// event with the same message id (earlier jobs of the same batch included).
 pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummary, StoreError> {
     let conn = ctx.conn;
     let duplicate_of: Option<i64> = match &e.msg_id {
         Some(msg_id) => conn
-            .prepare_cached("SELECT MIN(id) FROM events WHERE msg_id = ?1")?
+            .prepare_cached(FIRST_WITH_MSG_ID)?
             .query_row([msg_id], |r| r.get(0))?,
         None => None,
     };

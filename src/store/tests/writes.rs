@@ -263,3 +263,27 @@ async fn memory_store_serves_reads_during_writes() {
         });
     assert!(!stray, "no file left behind");
 }
+
+#[test]
+fn statements_are_prepared_once_whatever_is_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("plan.db");
+    drop(Store::open(path.to_str().expect("utf-8"), KEEP_ALL).expect("open"));
+    let target = crate::store::conn::Target::File(path.clone());
+    let conn = crate::store::conn::open_writer(&target, "plan.db").expect("connect");
+    // As the writer runs it: once per insert, inside the batch's transaction.
+    for msg_id in ["msg_a", "msg_b", "msg_c"] {
+        conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        let first: Option<i64> = conn
+            .prepare_cached(crate::store::ops::FIRST_WITH_MSG_ID)
+            .and_then(|mut s| s.query_row([msg_id], |r| r.get(0)))
+            .expect("lookup");
+        assert_eq!(first, None);
+        conn.execute_batch("COMMIT").expect("commit");
+    }
+    let stmt = conn
+        .prepare_cached(crate::store::ops::FIRST_WITH_MSG_ID)
+        .expect("cached");
+    let again = stmt.get_status(rusqlite::StatementStatus::RePrepare);
+    assert_eq!(again, 0, "prepared {again} more times: the plan depends on bound values");
+}
