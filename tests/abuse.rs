@@ -501,3 +501,130 @@ async fn http2_prior_knowledge_is_captured() {
     assert_eq!(raw.body, body);
     t.stop().await;
 }
+
+/// An HTTP/2 (prior knowledge) client on a fresh connection, and the task driving it: the task
+/// ends when the server closes the connection.
+async fn h2_client<B>(
+    addr: SocketAddr,
+) -> (
+    hyper::client::conn::http2::SendRequest<B>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+)
+where
+    B: hyper::body::Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .expect("h2c handshake");
+    (sender, tokio::spawn(conn))
+}
+
+/// A capture POST over HTTP/2 with extra headers; returns the status.
+async fn h2_post(
+    sender: &mut hyper::client::conn::http2::SendRequest<http_body_util::Full<bytes::Bytes>>,
+    addr: SocketAddr,
+    headers: &[(&str, &str)],
+) -> hyper::Result<u16> {
+    let mut req = hyper::Request::post(format!("http://{addr}/h2"));
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    let req = req
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(b"{}")))
+        .expect("request");
+    Ok(sender.send_request(req).await?.status().as_u16())
+}
+
+#[tokio::test]
+async fn idle_or_trickling_http2_connections_are_closed_while_others_are_served() {
+    use common::h2;
+    use http_body_util::{Full, StreamBody};
+    let t = spawn_app(&["--header-timeout", "1s"]).await;
+    let started = Instant::now();
+    // A client that sent one webhook and then sits idle, and one that never sends any.
+    let (mut used, used_conn) = h2_client::<Full<bytes::Bytes>>(t.capture).await;
+    assert_eq!(h2_post(&mut used, t.capture, &[]).await.expect("h2"), 200);
+    let (_never, never_conn) = h2_client::<Full<bytes::Bytes>>(t.capture).await;
+    // A raw peer that sends the preface and SETTINGS, then only reads (it acknowledges nothing).
+    let mut raw = h2::connect(t.capture).await;
+    // A header block trickled a byte every 100 ms, inside one HEADERS frame that never ends.
+    let trickle = h2::connect(t.capture).await;
+    let block = h2::request_block("x", "/trickle", &[("x-pad", &"p".repeat(4000))]);
+    let whole = h2::frame(h2::HEADERS, h2::END_HEADERS, 1, &block);
+    let (mut trickle_rd, mut trickle_wr) = trickle.into_split();
+    let dripping = tokio::spawn(async move {
+        for (i, b) in whole.iter().enumerate() {
+            if trickle_wr.write_all(&[*b]).await.is_err() {
+                return i;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        whole.len()
+    });
+    // A webhook whose body arrives in pieces over 2.4 s: busy, so never cut as idle.
+    let (mut slow, _slow_conn) = h2_client(t.capture).await;
+    let pieces = futures_util::stream::unfold(0u8, |i| async move {
+        if i == 6 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let frame = hyper::body::Frame::data(bytes::Bytes::from(vec![b'a' + i; 10]));
+        Some((Ok::<_, std::convert::Infallible>(frame), i + 1))
+    });
+    let slow_req = hyper::Request::post(format!("http://{}/slow", t.capture))
+        .body(StreamBody::new(Box::pin(pieces)))
+        .expect("request");
+    let slow_answer = tokio::spawn(async move { slow.send_request(slow_req).await });
+
+    // Meanwhile everyone else is served, over HTTP/1 and HTTP/2.
+    capture_post(&t, "/h1", &[], b"{}").await;
+    let (mut fresh, _fresh_conn) = h2_client(t.capture).await;
+    assert_eq!(h2_post(&mut fresh, t.capture, &[]).await.expect("h2"), 200);
+    assert!(started.elapsed() < Duration::from_secs(1), "served at once");
+
+    // The idle ones are closed: the clients see their connections end, the raw peer a GOAWAY.
+    for (what, conn) in [("used", used_conn), ("never used", never_conn)] {
+        let ended = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        assert!(
+            ended.is_ok(),
+            "an idle HTTP/2 connection ({what}) is closed"
+        );
+    }
+    let mut kinds = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(f) = h2::read_frame(&mut raw).await {
+            kinds.push(f.kind);
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "a peer that acknowledges nothing is dropped"
+    );
+    assert!(kinds.contains(&h2::GOAWAY), "told why first: {kinds:?}");
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while h2::read_frame(&mut trickle_rd).await.is_some() {}
+    })
+    .await;
+    assert!(closed.is_ok(), "a trickled header block is cut off");
+    let sent = dripping.await.expect("trickle task");
+    assert!(
+        sent < 60,
+        "the trickling peer was cut off after {sent} bytes, {:?}",
+        started.elapsed()
+    );
+    let slow = slow_answer
+        .await
+        .expect("slow task")
+        .expect("a busy connection is not cut");
+    assert_eq!(slow.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(2400));
+    assert_eq!(stored(&t).await, 4, "nothing of the trickled request");
+    t.stop().await;
+}

@@ -65,7 +65,8 @@ async fn proxy_mode_returns_the_apps_exact_answer() {
         hits[0].verdict.message
     );
 
-    let a = attempts(&t, id).await;
+    // The attempt's outcome is recorded after the answer went back to the sender.
+    let a = finished_attempts(&t, id, 1).await;
     assert_eq!(a.len(), 1);
     assert_eq!(a[0]["kind"], "forward");
     assert_eq!(a[0]["mode"], "proxy");
@@ -101,7 +102,7 @@ async fn proxy_mode_answers_502_when_the_app_is_down_and_keeps_the_event() {
         "{json}"
     );
     let id = json["id"].as_i64().expect("id");
-    let a = attempts(&t, id).await;
+    let a = finished_attempts(&t, id, 1).await;
     assert_eq!(a[0]["status"], serde_json::Value::Null);
     assert!(a[0]["error"].as_str().expect("error").contains("connect"));
     t.stop().await;

@@ -161,7 +161,7 @@ pub fn succeeded(d: &Delivery) -> bool {
 
 /// Delivers `out` once and records it as an Attempt (published when it starts and when it
 /// ends). `retry_in` is when to try again if this try fails. `keep` is how much of the answer
-/// the caller needs (a proxy passes it all on); the Attempt keeps the first 64 KiB.
+/// the caller needs; the Attempt keeps the first 64 KiB.
 pub async fn attempt(
     app: &App,
     event_id: i64,
@@ -171,6 +171,42 @@ pub async fn attempt(
     retry_in: Option<Duration>,
     keep: usize,
 ) -> Result<(Attempt, Delivery), StoreError> {
+    let started = start(app, event_id, kind, mode, &out).await?;
+    let delivery = send(app, &out, keep).await;
+    let finished = finish(app, started.id, outcome(&delivery, retry_in)).await?;
+    Ok((finished, delivery))
+}
+
+/// Proxy mode's delivery: the sender waits for the app, not for hookpit's records of it. The
+/// Attempt is stored while the request is in flight, and its outcome after the app's answer is
+/// on its way back. The answer is passed on even if recording fails (the webhook is stored).
+pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Delivery {
+    let (started, delivery) = tokio::join!(
+        start(app, event_id, AttemptKind::Forward, "proxy", &out),
+        send(app, &out, keep)
+    );
+    match started {
+        Ok(started) => {
+            let (app, outcome) = (app.clone(), outcome(&delivery, None));
+            tokio::spawn(async move {
+                if let Err(e) = finish(&app, started.id, outcome).await {
+                    tracing::error!("could not record how a forward ended: {e}");
+                }
+            });
+        }
+        Err(e) => tracing::error!("could not record a forward: {e}"),
+    }
+    delivery
+}
+
+/// Stores and publishes the start of an Attempt to deliver `out`.
+async fn start(
+    app: &App,
+    event_id: i64,
+    kind: AttemptKind,
+    mode: &str,
+    out: &Outgoing,
+) -> Result<Attempt, StoreError> {
     let started = app
         .store
         .insert_attempt(NewAttempt {
@@ -184,7 +220,12 @@ pub async fn attempt(
         .await?;
     app.live
         .publish(LiveEvent::AttemptCreated(AttemptJson::from(&started)));
-    let delivery = match build_request(&out) {
+    Ok(started)
+}
+
+/// Sends `out` once; a failure is a `Delivery` with an error, never an `Err`.
+async fn send(app: &App, out: &Outgoing, keep: usize) -> Delivery {
+    match build_request(out) {
         Ok(req) => {
             app.client
                 .deliver(req, DELIVERY_TIMEOUT, keep.max(ATTEMPT_BODY_LIMIT))
@@ -194,9 +235,13 @@ pub async fn attempt(
             error: Some(error),
             ..Delivery::default()
         },
-    };
-    let failed = !succeeded(&delivery);
-    let outcome = AttemptOutcome {
+    }
+}
+
+/// What an Attempt records of `delivery`; a failed try is due again after `retry_in`.
+fn outcome(delivery: &Delivery, retry_in: Option<Duration>) -> AttemptOutcome {
+    let failed = !succeeded(delivery);
+    AttemptOutcome {
         status: delivery.status,
         response_headers: delivery.headers.clone(),
         response_body: delivery
@@ -208,11 +253,15 @@ pub async fn attempt(
             .filter(|_| failed)
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .map(|d| chrono::Utc::now() + d),
-    };
-    let finished = app.store.finish_attempt(started.id, outcome).await?;
+    }
+}
+
+/// Stores and publishes how an Attempt ended.
+async fn finish(app: &App, id: i64, outcome: AttemptOutcome) -> Result<Attempt, StoreError> {
+    let finished = app.store.finish_attempt(id, outcome).await?;
     app.live
         .publish(LiveEvent::AttemptUpdated(AttemptJson::from(&finished)));
-    Ok((finished, delivery))
+    Ok(finished)
 }
 
 /// The hyper request for `out`; an error names what is wrong with it.

@@ -10,10 +10,10 @@ use hyper::{Request, Response};
 use super::{Body, Conn, error_response, json_response};
 use crate::app::App;
 use crate::config::ForwardMode;
-use crate::forward::{Outgoing, REPLAY_HEADER, attempt, outgoing_headers, target_for};
+use crate::forward::{self, Outgoing, REPLAY_HEADER, outgoing_headers, target_for};
 use crate::ingest::{Arrival, Ingested, forward_in_background, ingest};
 use crate::keys::route_matches;
-use crate::store::model::{AttemptKind, Headers, Source};
+use crate::store::model::{Headers, Source};
 
 /// How much of an oversized body is read and thrown away so the sender sees the 413 instead of
 /// a reset connection.
@@ -157,43 +157,35 @@ async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
         headers: outgoing_headers(&ingested.headers),
         body: ingested.body.clone(),
     };
-    let keep = app.config.max_body as usize;
-    match attempt(app, s.id, AttemptKind::Forward, "proxy", out, None, keep).await {
-        Ok((_, d)) => match d.status {
-            Some(status) => {
-                let mut resp = Response::new(Full::new(d.body));
-                *resp.status_mut() =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-                for (name, value) in &d.headers {
-                    let lower = name.to_ascii_lowercase();
-                    if matches!(
-                        lower.as_str(),
-                        "connection" | "keep-alive" | "transfer-encoding" | "content-length"
-                    ) {
-                        continue;
-                    }
-                    if let (Ok(n), Ok(v)) = (
-                        HeaderName::from_bytes(name.as_bytes()),
-                        HeaderValue::from_bytes(value),
-                    ) {
-                        resp.headers_mut().append(n, v);
-                    }
+    let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
+    match d.status {
+        Some(status) => {
+            let mut resp = Response::new(Full::new(d.body));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            for (name, value) in &d.headers {
+                let lower = name.to_ascii_lowercase();
+                if matches!(
+                    lower.as_str(),
+                    "connection" | "keep-alive" | "transfer-encoding" | "content-length"
+                ) {
+                    continue;
                 }
-                resp
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_bytes(value),
+                ) {
+                    resp.headers_mut().append(n, v);
+                }
             }
-            None => json_response(
-                StatusCode::BAD_GATEWAY,
-                &serde_json::json!({
-                    "id": s.id,
-                    "error": format!("the app did not answer: {}", d.error.unwrap_or_default()),
-                }),
-            ),
-        },
-        Err(e) => {
-            // The webhook is stored; only the attempt record failed.
-            tracing::error!("could not record a forward: {e}");
-            error_response(StatusCode::BAD_GATEWAY, format!("could not forward: {e}"))
+            resp
         }
+        None => json_response(
+            StatusCode::BAD_GATEWAY,
+            &serde_json::json!({
+                "id": s.id,
+                "error": format!("the app did not answer: {}", d.error.unwrap_or_default()),
+            }),
+        ),
     }
 }
 

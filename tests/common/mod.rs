@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod child;
+pub mod h2;
 pub mod stub;
 
 use std::net::SocketAddr;

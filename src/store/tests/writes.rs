@@ -285,5 +285,8 @@ fn statements_are_prepared_once_whatever_is_bound() {
         .prepare_cached(crate::store::ops::FIRST_WITH_MSG_ID)
         .expect("cached");
     let again = stmt.get_status(rusqlite::StatementStatus::RePrepare);
-    assert_eq!(again, 0, "prepared {again} more times: the plan depends on bound values");
+    assert_eq!(
+        again, 0,
+        "prepared {again} more times: the plan depends on bound values"
+    );
 }
