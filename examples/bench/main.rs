@@ -118,9 +118,11 @@ fn fmt(s: &Stats) -> String {
 
 async fn capture(b: &mut Bench) {
     let d = Duration::from_secs(b.secs);
-    let (_bare, addr) = bare().await;
+    let (bare_proc, addr) = bare().await;
+    let cpu_before = bare_proc.cpu();
     let base = load::run(&shot(addr, "/"), 32, d).await;
-    drop(_bare);
+    let bare_cpu_us = per_request_us(bare_proc.cpu() - cpu_before, &base);
+    drop(bare_proc);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let (p, capture, ui) = hookpit(&[], db.to_str().unwrap()).await;
@@ -130,7 +132,9 @@ async fn capture(b: &mut Bench) {
         .await
         .unwrap();
     let drain = tokio::spawn(ws.for_each(|_| async {}));
+    let cpu_before = p.cpu();
     let hp = load::run(&shot(capture, "/cyberdesk"), 32, d).await;
+    let hookpit_cpu_us = per_request_us(p.cpu() - cpu_before, &hp);
     let (_, peak) = p.rss_mib();
     drain.abort();
     let (_, status) = procs::get(ui, "/api/status").await;
@@ -150,6 +154,21 @@ async fn capture(b: &mut Bench) {
         "capture",
         "hookpit writes per fsynced commit (group commit)",
         format!("{per_commit:.1}"),
+        "",
+        None,
+    );
+    b.row(
+        "capture",
+        "CPU per request: bare hyper / hookpit",
+        format!("{bare_cpu_us:.0} µs / {hookpit_cpu_us:.0} µs"),
+        "",
+        None,
+    );
+    let alone = store_alone(d).await;
+    b.row(
+        "capture",
+        "durable store alone (in-process, 32 writers, no HTTP)",
+        alone,
         "",
         None,
     );
@@ -181,6 +200,84 @@ async fn capture(b: &mut Bench) {
         "<= 50 MiB",
         Some(peak <= 50.0),
     );
+}
+
+/// CPU microseconds per request of a load run.
+fn per_request_us(cpu: Duration, s: &Stats) -> f64 {
+    cpu.as_secs_f64() * 1e6 / s.requests.max(1) as f64
+}
+
+/// The store's own ceiling: 32 tasks insert the benchmark's webhook (verified and extracted
+/// as capture does) for `d` through the same group-commit writer, with no HTTP in the way.
+async fn store_alone(d: Duration) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alone.db");
+    let store = hookpit::store::Store::open(
+        path.to_str().unwrap(),
+        hookpit::store::Retention {
+            max_events: 0,
+            max_age: None,
+        },
+    )
+    .unwrap();
+    let one = shot(free_addr(), "/cyberdesk");
+    let headers: hookpit::store::model::Headers = one
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
+        .collect();
+    let key = hookpit::verify::Key::parse(None, SECRET).unwrap();
+    let cpu_before = procs::own_cpu();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (store, headers, body, key) = (
+                store.clone(),
+                headers.clone(),
+                one.body.clone(),
+                key.clone(),
+            );
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while started.elapsed() < d {
+                    let now = chrono::Utc::now();
+                    let verification =
+                        hookpit::verify::verify(&headers, &body, &[key.clone()], now.timestamp());
+                    let event = hookpit::store::model::NewEvent {
+                        received_at: now,
+                        method: "POST".into(),
+                        path: "/cyberdesk".into(),
+                        query: String::new(),
+                        msg_id: verification.msg_id.clone(),
+                        content_type: Some("application/json".into()),
+                        extracted: hookpit::extract::extract(&body),
+                        verification,
+                        headers: headers.clone(),
+                        body: body.clone(),
+                        remote_addr: Some("127.0.0.1:1".into()),
+                        source: hookpit::store::model::Source::Direct,
+                    };
+                    store.insert_event(event).await.unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let cpu_us = (procs::own_cpu() - cpu_before).as_secs_f64() * 1e6 / total.max(1) as f64;
+    let per_commit = {
+        let s = store.stats();
+        s.writes as f64 / s.commits.max(1) as f64
+    };
+    format!(
+        "{:.0} events/s, {cpu_us:.0} µs CPU each, {per_commit:.1} per commit",
+        total as f64 / secs
+    )
 }
 
 async fn proxy(b: &mut Bench) {

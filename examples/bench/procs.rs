@@ -32,6 +32,32 @@ impl Proc {
         };
         (field("VmRSS:"), field("VmHWM:"))
     }
+
+    /// CPU time (user + system) the process has used so far, from /proc.
+    pub fn cpu(&self) -> Duration {
+        self.child
+            .id()
+            .map_or(Duration::ZERO, |pid| cpu_of(&format!("/proc/{pid}/stat")))
+    }
+}
+
+/// CPU time of this benchmark process so far.
+pub fn own_cpu() -> Duration {
+    cpu_of("/proc/self/stat")
+}
+
+/// utime + stime of a `/proc/…/stat` file (fields 14 and 15, after the parenthesised name).
+fn cpu_of(stat: &str) -> Duration {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    let after_name = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    // Linux reports these in clock ticks of 1/100 s (USER_HZ) on every architecture it runs.
+    Duration::from_millis(ticks * 10)
 }
 
 /// A loopback address with a port nobody uses right now.

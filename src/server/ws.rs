@@ -8,7 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -131,7 +131,25 @@ where
                 break;
             }
         };
-        if sink.send(outgoing).await.is_err() {
+        if sink.feed(outgoing).await.is_err() {
+            break;
+        }
+        // What is already queued goes out in the same write: a burst costs one syscall, not one
+        // per event.
+        loop {
+            let queued = match frames.try_recv() {
+                Ok(text) => Message::Text(text),
+                Err(TryRecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "live client lagged; sending resync");
+                    Message::Text(LiveEvent::Resync.to_frame())
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            };
+            if sink.feed(queued).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
             break;
         }
     }
