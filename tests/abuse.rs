@@ -583,10 +583,11 @@ async fn idle_or_trickling_http2_connections_are_closed_while_others_are_served(
     let slow_answer = tokio::spawn(async move { slow.send_request(slow_req).await });
 
     // Meanwhile everyone else is served, over HTTP/1 and HTTP/2.
+    let others = Instant::now();
     capture_post(&t, "/h1", &[], b"{}").await;
     let (mut fresh, _fresh_conn) = h2_client(t.capture).await;
     assert_eq!(h2_post(&mut fresh, t.capture, &[]).await.expect("h2"), 200);
-    assert!(started.elapsed() < Duration::from_secs(1), "served at once");
+    assert!(others.elapsed() < Duration::from_secs(1), "served at once");
 
     // The idle ones are closed: the clients see their connections end, the raw peer a GOAWAY.
     for (what, conn) in [("used", used_conn), ("never used", never_conn)] {
@@ -626,5 +627,60 @@ async fn idle_or_trickling_http2_connections_are_closed_while_others_are_served(
     assert_eq!(slow.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(2400));
     assert_eq!(stored(&t).await, 4, "nothing of the trickled request");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn http2_header_blocks_over_the_limit_are_refused_and_others_served() {
+    use common::h2;
+    use http_body_util::Full;
+    let t = spawn_app(&[]).await;
+    // What hookpit tells every HTTP/2 client, in its first SETTINGS frame.
+    let mut raw = h2::connect(t.capture).await;
+    let first = tokio::time::timeout(Duration::from_secs(5), h2::read_frame(&mut raw))
+        .await
+        .expect("in time")
+        .expect("a frame");
+    assert_eq!(first.kind, h2::SETTINGS);
+    let settings = h2::settings(&first.payload);
+    assert!(
+        settings.contains(&(h2::MAX_CONCURRENT_STREAMS, hookpit::server::MAX_H2_STREAMS)),
+        "{settings:?}"
+    );
+    assert!(
+        settings.contains(&(
+            h2::MAX_HEADER_LIST_SIZE,
+            hookpit::server::MAX_H2_HEADER_LIST
+        )),
+        "{settings:?}"
+    );
+    drop(raw);
+
+    let limit = hookpit::server::MAX_H2_HEADER_LIST as usize;
+    let (mut sender, _conn) = h2_client::<Full<bytes::Bytes>>(t.capture).await;
+    // Half the limit is fine, as it is over HTTP/1 (hyper's own default would refuse it).
+    let half = "h".repeat(limit / 2);
+    let status = h2_post(&mut sender, t.capture, &[("x-half", &half)]).await;
+    assert_eq!(status.expect("an answer"), 200);
+    // Just over the limit: a clear 431 for that request; the connection serves on.
+    let over = "o".repeat(limit);
+    let status = h2_post(&mut sender, t.capture, &[("x-over", &over)]).await;
+    assert_eq!(status.expect("an answer"), 431);
+    let status = h2_post(&mut sender, t.capture, &[]).await;
+    assert_eq!(status.expect("the same connection"), 200);
+    // Far over it (1 MiB): that connection is refused outright; a fresh one is served.
+    let (mut flood, flood_conn) = h2_client::<Full<bytes::Bytes>>(t.capture).await;
+    let huge = "f".repeat(1 << 20);
+    let refused = h2_post(&mut flood, t.capture, &[("x-huge", &huge)]).await;
+    let why = format!("{refused:?}");
+    assert!(
+        why.contains("ENHANCE_YOUR_CALM"),
+        "a GOAWAY saying why: {why}"
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(5), flood_conn).await;
+    assert!(ended.is_ok(), "the flooding connection is closed");
+    let (mut fresh, _fresh_conn) = h2_client::<Full<bytes::Bytes>>(t.capture).await;
+    assert_eq!(h2_post(&mut fresh, t.capture, &[]).await.expect("h2"), 200);
+    assert_eq!(stored(&t).await, 3, "nothing of the refused ones");
     t.stop().await;
 }

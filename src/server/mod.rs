@@ -1,6 +1,7 @@
 //! The accept loop both listeners share: hyper-util's auto builder (HTTP/1 and HTTP/2), one
-//! task and tracing span per connection, accept errors logged and backed off, and a bounded
-//! drain on shutdown. What each request does is decided in `routes.rs`.
+//! task and tracing span per connection, accept errors logged and backed off, idle HTTP/2
+//! connections closed, and a bounded drain on shutdown. What each request does is decided in
+//! `routes.rs`.
 
 /// Implements `AsyncWrite` for a wrapper that only watches reads, by passing every write to its
 /// `inner` field untouched.
@@ -51,6 +52,7 @@ mod api_replay;
 mod api_send;
 pub mod assets;
 pub mod capture;
+mod drive;
 mod guard;
 mod head_tap;
 mod preface;
@@ -72,8 +74,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::app::App;
@@ -92,6 +94,11 @@ pub const MAX_REQUEST_HEADERS: usize = 100;
 /// Largest HTTP/1 request head (request line and headers) in bytes; larger get 431 (or 414
 /// for the URL alone). Matches what the head tap will buffer.
 pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
+/// Most requests (streams) open at once on one HTTP/2 connection; the peer must wait for more.
+pub const MAX_H2_STREAMS: u32 = 100;
+/// Largest HTTP/2 header list (each field counted as name + value + 32 bytes), as for HTTP/1's
+/// `MAX_REQUEST_HEAD`: larger get 431, far larger close the connection.
+pub const MAX_H2_HEADER_LIST: u32 = MAX_REQUEST_HEAD as u32;
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -134,7 +141,8 @@ pub async fn serve(listener: TcpListener, which: Listener, app: App) {
 
 /// Serves `listener` with `handler` until `stopped` completes, then drains for up to
 /// `DRAIN_DEADLINE`. `tap` reads request heads off the wire (for byte-exact capture); `tls`
-/// serves HTTPS; `header_timeout` bounds the TLS handshake, the first bytes and each request head.
+/// serves HTTPS; `header_timeout` bounds the TLS handshake, the first bytes, each request head
+/// and how long an HTTP/2 connection may sit with no request in flight.
 pub async fn accept_loop(
     listener: TcpListener,
     tap: bool,
@@ -144,7 +152,10 @@ pub async fn accept_loop(
     handler: Handler,
 ) {
     tokio::pin!(stopped);
-    let graceful = GracefulShutdown::new();
+    // Not hyper-util's `GracefulShutdown`: it takes the connection away, so nothing else could
+    // close an idle one. This is the same signal it uses inside: a watch channel whose
+    // receivers, one per connection, are all gone once every connection has ended.
+    let (stop, _) = watch::channel(());
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -152,6 +163,10 @@ pub async fn accept_loop(
         .header_read_timeout(header_timeout)
         .max_headers(MAX_REQUEST_HEADERS)
         .max_buf_size(MAX_REQUEST_HEAD);
+    builder
+        .http2()
+        .max_concurrent_streams(MAX_H2_STREAMS)
+        .max_header_list_size(MAX_H2_HEADER_LIST);
     let local = listener.local_addr().ok();
     loop {
         let (stream, remote) = tokio::select! {
@@ -168,7 +183,7 @@ pub async fn accept_loop(
         // Small responses should leave at once, not wait for Nagle.
         let _ = stream.set_nodelay(true);
         let handler = Arc::clone(&handler);
-        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
+        let (builder, stop, tls) = (builder.clone(), stop.subscribe(), tls.clone());
         let span = tracing::debug_span!("conn", ?local, %remote);
         tokio::spawn(
             async move {
@@ -185,17 +200,21 @@ pub async fn accept_loop(
                 let Some(first) = preface::read_preface(&mut stream, header_timeout).await else {
                     return tracing::debug!("no request within {header_timeout:?}; closed");
                 };
+                // HTTP/1 idles under hyper's header timeout; HTTP/2 has none of its own.
+                let idle = (first == preface::H2_PREFACE).then_some(header_timeout);
                 let stream = preface::Prefixed::new(first, stream);
                 let (io, heads) = head_tap::HeadTap::new(stream, tap);
                 let conn = Conn { remote, heads };
+                let (busy, in_flight) = watch::channel(0usize);
                 let service = service_fn(move |req: Request<Incoming>| {
+                    let guard = drive::InFlight::start(&busy);
                     let fut = handler(req, conn.clone());
-                    async move { Ok::<_, Infallible>(fut.await) }
+                    async move { Ok::<_, Infallible>(fut.await.map(|body| guard.track(body))) }
                 });
                 let connection = builder
                     .serve_connection_with_upgrades(TokioIo::new(io), service)
                     .into_owned();
-                if let Err(e) = watcher.watch(connection).await {
+                if let Err(e) = drive::drive(connection, stop, in_flight, idle).await {
                     tracing::debug!("connection ended with an error: {e}");
                 }
             }
@@ -203,8 +222,9 @@ pub async fn accept_loop(
         );
     }
     drop(listener);
+    let _ = stop.send(());
     tokio::select! {
-        _ = graceful.shutdown() => {}
+        _ = stop.closed() => {}
         _ = tokio::time::sleep(DRAIN_DEADLINE) => {
             tracing::warn!(?local, "connections still open after {DRAIN_DEADLINE:?}; closing them");
         }

@@ -1,5 +1,5 @@
-//! Raw HTTP/2 frames for tests that must misbehave in ways a real client will not: stop after
-//! the preface, trickle a header block, or read the server's SETTINGS as sent.
+//! Raw HTTP/2 frames for tests that must misbehave in ways a real client will not: acknowledge
+//! nothing, trickle a header block, or read the server's SETTINGS as sent.
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -7,15 +7,10 @@ use tokio::net::TcpStream;
 /// The client connection preface (RFC 9113 §3.4).
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// Frame types used here.
-pub const DATA: u8 = 0x0;
 pub const HEADERS: u8 = 0x1;
 pub const SETTINGS: u8 = 0x4;
-pub const PING: u8 = 0x6;
 pub const GOAWAY: u8 = 0x7;
-pub const CONTINUATION: u8 = 0x9;
-/// Flags.
-pub const END_STREAM: u8 = 0x1;
-pub const ACK: u8 = 0x1;
+/// The HEADERS flag that ends a header block.
 pub const END_HEADERS: u8 = 0x4;
 /// SETTINGS identifiers.
 pub const MAX_CONCURRENT_STREAMS: u16 = 0x3;

@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod child;
+pub mod disk;
 pub mod h2;
 pub mod stub;
 
@@ -398,4 +399,11 @@ pub fn python_svix_available() -> bool {
         let _ = std::io::Write::write_all(&mut std::io::stderr(), loud.as_bytes());
     }
     ok
+}
+
+/// Says on the real stderr, past the test harness's capture, that a check did not run and why,
+/// so a skip is never quiet.
+pub fn skipped(test: &str, why: &str) {
+    let loud = format!("\n*** SKIPPED {test}: {why} ***\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), loud.as_bytes());
 }
