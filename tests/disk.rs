@@ -285,8 +285,6 @@ async fn a_corrupt_database_stops_hookpit_with_a_clear_message_and_is_left_alone
 }
 
 #[tokio::test]
-#[ignore = "needs a store fix: a write-protected database is opened read-only, every capture \
-            gets 503 while /api/status says storage ok, and it never recovers without a restart"]
 async fn a_database_that_cannot_be_written_at_start_stops_hookpit_with_a_clear_message() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let db = dir.path().join("hookpit.db");

@@ -83,6 +83,12 @@ pub(crate) fn open_writer(target: &Target, path: &str) -> Result<Connection, Sto
         _ => StoreError::from(e),
     };
     let conn = target.open(true).map_err(not_a_db)?;
+    // SQLite falls back to read-only when it may not write, and every capture would get 503.
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(StoreError::ReadOnly {
+            path: path.to_owned(),
+        });
+    }
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Check before any pragma that would change the file (journal mode is stored in it).
     let version = check_identity(&conn, path).map_err(|e| match e {

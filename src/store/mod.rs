@@ -63,6 +63,16 @@ pub enum StoreError {
         /// The underlying error.
         error: Arc<std::io::Error>,
     },
+    /// The database file exists but cannot be written (permissions, owner, immutable
+    /// attribute, read-only mount): hookpit could capture nothing, so it does not start.
+    #[error(
+        "{path} cannot be written (read-only file, another owner, immutable attribute or \
+         read-only mount); fix its permissions or pick another --db"
+    )]
+    ReadOnly {
+        /// The database path as given.
+        path: String,
+    },
     /// A write named a row that does not exist.
     #[error("{what} {id} not found")]
     NotFound {

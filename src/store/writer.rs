@@ -214,8 +214,9 @@ impl Writer {
                     None => {
                         conn.prepare_cached("RELEASE job")?.execute([])?;
                     }
-                    // SQLite rolled the whole transaction back (disk full, I/O error).
-                    Some(e) if conn.is_autocommit() => return Err(e),
+                    // SQLite rolled the whole transaction back (disk full, I/O error), or the
+                    // file cannot take writes at all: the batch fails, and the status says why.
+                    Some(e) if conn.is_autocommit() || is_storage_failure(&e) => return Err(e),
                     Some(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,
                 }
             }
@@ -278,6 +279,18 @@ impl Writer {
             }
         }
     }
+}
+
+/// Whether `e` is the file or disk refusing writes (SQLite may undo only the statement), as
+/// opposed to one job's own mistake.
+fn is_storage_failure(e: &StoreError) -> bool {
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseCorrupt, DiskFull, NotADatabase, ReadOnly, SystemIoFailure,
+    };
+    matches!(e, StoreError::Sqlite(inner) if matches!(
+        inner.sqlite_error_code(),
+        Some(ReadOnly | DiskFull | SystemIoFailure | CannotOpen | DatabaseCorrupt | NotADatabase)
+    ))
 }
 
 /// Events stored now.
