@@ -171,31 +171,45 @@ pub async fn attempt(
     retry_in: Option<Duration>,
     keep: usize,
 ) -> Result<(Attempt, Delivery), StoreError> {
-    let started = start(app, event_id, kind, mode, &out).await?;
+    let started = start(
+        app,
+        event_id,
+        kind,
+        mode,
+        out.url.clone(),
+        out.headers.clone(),
+    )
+    .await?;
     let delivery = send(app, &out, keep).await;
     let finished = finish(app, started.id, outcome(&delivery, retry_in)).await?;
     Ok((finished, delivery))
 }
 
 /// Proxy mode's delivery: the sender waits for the app, not for hookpit's records of it. The
-/// Attempt is stored while the request is in flight, and its outcome after the app's answer is
-/// on its way back. The answer is passed on even if recording fails (the webhook is stored).
+/// Attempt is stored in the background while the request is in flight, its outcome once the
+/// app has answered; a failure to record is logged, and the answer is passed on regardless
+/// (the webhook itself is already stored).
 pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Delivery {
-    let (started, delivery) = tokio::join!(
-        start(app, event_id, AttemptKind::Forward, "proxy", &out),
-        send(app, &out, keep)
-    );
-    match started {
-        Ok(started) => {
-            let (app, outcome) = (app.clone(), outcome(&delivery, None));
-            tokio::spawn(async move {
-                if let Err(e) = finish(&app, started.id, outcome).await {
-                    tracing::error!("could not record how a forward ended: {e}");
-                }
+    let (ended, outcome_rx) = tokio::sync::oneshot::channel();
+    let recorder = app.clone();
+    let (url, headers) = (out.url.clone(), out.headers.clone());
+    tokio::spawn(async move {
+        let app = &recorder;
+        let record = async {
+            let started = start(app, event_id, AttemptKind::Forward, "proxy", url, headers).await?;
+            // The sender side dropped the outcome only if its task was cancelled mid-delivery.
+            let outcome = outcome_rx.await.unwrap_or_else(|_| AttemptOutcome {
+                error: Some("hookpit stopped waiting for the app".into()),
+                ..AttemptOutcome::default()
             });
+            finish(app, started.id, outcome).await
+        };
+        if let Err(e) = record.await {
+            tracing::error!("could not record a forward: {e}");
         }
-        Err(e) => tracing::error!("could not record a forward: {e}"),
-    }
+    });
+    let delivery = send(app, &out, keep).await;
+    let _ = ended.send(outcome(&delivery, None));
     delivery
 }
 
@@ -205,17 +219,18 @@ async fn start(
     event_id: i64,
     kind: AttemptKind,
     mode: &str,
-    out: &Outgoing,
+    target: String,
+    request_headers: Headers,
 ) -> Result<Attempt, StoreError> {
     let started = app
         .store
         .insert_attempt(NewAttempt {
             event_id,
             kind,
-            target: out.url.clone(),
+            target,
             mode: mode.to_string(),
             started_at: chrono::Utc::now(),
-            request_headers: out.headers.clone(),
+            request_headers,
         })
         .await?;
     app.live
