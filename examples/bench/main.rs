@@ -157,6 +157,19 @@ async fn capture(b: &mut Bench) {
         "",
         None,
     );
+    let commit = &storage["commit_ms"];
+    b.row(
+        "capture",
+        "hookpit commit time (last 4,096), p50 / p99 / max",
+        format!(
+            "{:.2} ms / {:.2} ms / {:.2} ms",
+            commit["p50"].as_f64().unwrap_or(0.0),
+            commit["p99"].as_f64().unwrap_or(0.0),
+            commit["max"].as_f64().unwrap_or(0.0)
+        ),
+        "",
+        None,
+    );
     b.row(
         "capture",
         "CPU per request: bare hyper / hookpit",

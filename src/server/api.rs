@@ -317,6 +317,11 @@ pub async fn status(app: &App) -> ApiResult {
                 "error": app.store.write_failure(),
                 "commits": stats.commits,
                 "writes": stats.writes,
+                "commit_ms": {
+                    "p50": stats.commit_ms[0],
+                    "p99": stats.commit_ms[1],
+                    "max": stats.commit_ms[2],
+                },
             },
         }),
     ))

@@ -18,6 +18,9 @@ pub(crate) const MAX_BATCH_JOBS: usize = 1_000;
 /// Most body bytes one transaction takes (a job over it still runs, alone).
 pub(crate) const MAX_BATCH_BYTES: usize = 64 << 20;
 
+/// Commit times kept for the status's percentiles.
+pub(crate) const RECENT_COMMITS: usize = 4_096;
+
 /// Pruning by age runs at most this often.
 const AGE_PRUNE_EVERY: Duration = Duration::from_secs(1);
 
@@ -111,6 +114,9 @@ pub(crate) struct Counters {
     pub(crate) failed: AtomicU64,
     /// Events removed by retention.
     pub(crate) pruned: AtomicU64,
+    /// How long the latest commits took, in microseconds, newest last (at most
+    /// `RECENT_COMMITS`): every sender waits for one, so they bound capture's latency.
+    pub(crate) recent_commit_us: std::sync::Mutex<std::collections::VecDeque<u32>>,
     /// Why the last batch failed, while writes keep failing (disk full, I/O error); cleared by
     /// the next commit that succeeds.
     pub(crate) failing: std::sync::Mutex<Option<String>>,
@@ -169,7 +175,9 @@ impl Writer {
                 }
             }
             let jobs = batch.len() as u64;
+            let started = Instant::now();
             let outcome = self.commit_batch(&mut batch);
+            self.record_commit_time(started.elapsed());
             let inserted = matches!(outcome, Ok(true));
             let failing = outcome.as_ref().err().map(|e| e.to_string());
             match &outcome {
@@ -194,6 +202,19 @@ impl Writer {
                 self.prune();
             }
         }
+    }
+
+    /// Keeps how long a batch took, the oldest forgotten past `RECENT_COMMITS`.
+    fn record_commit_time(&self, took: Duration) {
+        let mut recent = self
+            .counters
+            .recent_commit_us
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if recent.len() == RECENT_COMMITS {
+            recent.pop_front();
+        }
+        recent.push_back(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
     }
 
     /// Runs the batch in one transaction; `Ok(inserted)` once committed.
