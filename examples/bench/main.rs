@@ -523,10 +523,14 @@ async fn store(b: &mut Bench) {
     needle.body = Bytes::from_static(b"{\"event_type\":\"needle\",\"note\":\"zanzibar-quokka\"}");
     load::run(&needle, 1, Duration::from_millis(1)).await;
     let fill = shot(capture, "/fill");
+    // In steps sized by the rate so far, so the store ends near `store_events`, not past it.
     let mut stored = 0;
+    let mut step = Duration::from_secs(2);
     while stored < b.store_events {
-        let s = load::run(&fill, 64, Duration::from_secs(2)).await;
+        let s = load::run(&fill, 64, step).await;
         stored += s.requests as usize;
+        let left = b.store_events.saturating_sub(stored) as f64;
+        step = Duration::from_secs_f64((left / s.rps.max(1.0)).clamp(0.05, 2.0));
     }
     let (_, status) = procs::get(ui, "/api/status").await;
     let events = serde_json::from_slice::<serde_json::Value>(&status).unwrap()["events"]

@@ -187,7 +187,8 @@ async fn measure(
     c.execute(PROBE, vec![])
         .await
         .map_err(|e| format!("cannot install the probe: {e}"))?;
-    // Calibrate: a deliberate 120 ms busy task must show up as a long task and a frame gap,
+    // Calibrate: a deliberate 150 ms busy task must show up (as a long task where Chromium
+    // reports them, else as a frame gap: headless Chromium does not always hold a frame back),
     // else the probe is not measuring anything; then start from zero on a quiet page.
     let _ = c
         .execute(
@@ -197,7 +198,7 @@ async fn measure(
         .await;
     let calibrated = wait_for(
         c,
-        "(!__bench.longtask || __bench.longest >= 100) && __bench.maxGap >= 100",
+        "__bench.longtask ? __bench.longest >= 100 : __bench.maxGap >= 100",
     )
     .await;
     if !calibrated {
@@ -280,12 +281,15 @@ async fn measure(
             None,
         );
     }
+    // With long tasks observed, they are the measure: headless Chromium may run frames
+    // through a busy task (calibration saw a 150 ms task beside a 22 ms gap).
+    let gap_is_the_measure = probe["longtask"] != json!(true);
     b.row(
         "ui",
         format!("max frame gap ({frames} frames)"),
         format!("{gap:.0} ms"),
-        "<= 100 ms",
-        Some(frames > 0 && gap <= 100.0),
+        if gap_is_the_measure { "<= 100 ms" } else { "" },
+        gap_is_the_measure.then_some(frames > 0 && gap <= 100.0),
     );
     b.row(
         "ui",

@@ -197,9 +197,9 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
         let app = &recorder;
         let record = async {
             let started = start(app, event_id, AttemptKind::Forward, "proxy", url, headers).await?;
-            // The sender side dropped the outcome only if its task was cancelled mid-delivery.
+            // Dropped unanswered only when the sender hung up and hyper cancelled the request.
             let outcome = outcome_rx.await.unwrap_or_else(|_| AttemptOutcome {
-                error: Some("hookpit stopped waiting for the app".into()),
+                error: Some("the sender hung up before the app answered".into()),
                 ..AttemptOutcome::default()
             });
             finish(app, started.id, outcome).await

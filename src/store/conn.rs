@@ -76,6 +76,11 @@ impl Target {
     }
 }
 
+/// How much of the database file a read connection maps into memory. The OS counts mapped
+/// pages a search has touched in hookpit's RSS while it keeps them cached (they are the
+/// file's page cache, shared and reclaimable).
+pub(crate) const READ_MMAP_BYTES: i64 = 1 << 30;
+
 /// Opens the writer's connection: checks the file is hookpit's, sets WAL and runs migrations.
 pub(crate) fn open_writer(target: &Target, path: &str) -> Result<Connection, StoreError> {
     let not_a_db = |e: rusqlite::Error| match e.sqlite_error_code() {
@@ -117,6 +122,8 @@ pub(crate) fn open_reader(target: &Target) -> Result<Connection, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "query_only", true)?;
+    // A text search reads every body; through a map it skips a copy per page (half its time).
+    conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
     Ok(conn)
 }
 
