@@ -1,4 +1,5 @@
-//! hookpit's benchmark: `bench/run [--quick] [--runs N]` (or `cargo run --release --example bench`).
+//! hookpit's benchmark: `bench/run [--quick] [--runs N] [--smoke]` (or `cargo run --release
+//! --example bench`).
 //! Starts everything itself on loopback, runs bounded loads with the Rust load generator in
 //! `load.rs` (pre-signed 2 KiB Cyberdesk bodies), stops what it started, prints one table and
 //! writes `bench/results.json`. Each scenario is a ratio measured in the same run.
@@ -703,6 +704,25 @@ async fn main() {
         all.push(std::mem::take(&mut b.rows));
     }
     b.rows = median_of_runs(all);
+    let smoke_failures: Vec<String> = ["capture", "proxy", "relay", "store", "ui"]
+        .into_iter()
+        .filter(|s| wants(s))
+        .filter_map(|scenario| {
+            let rows: Vec<&Row> = b
+                .rows
+                .iter()
+                .filter(|r| scenario_of(r) == scenario)
+                .collect();
+            let empty = rows
+                .iter()
+                .find(|r| r.value.is_empty() || r.value.starts_with("skipped"));
+            match (rows.is_empty(), empty) {
+                (true, _) => Some(format!("{scenario}: no figures")),
+                (false, Some(r)) => Some(format!("{scenario}: {}: {}", r.measure, r.value)),
+                (false, None) => None,
+            }
+        })
+        .collect();
     println!(
         "{:<9} {:<58} {:<62} {:<14} met",
         "scenario", "measure", "value", "target"
@@ -723,5 +743,26 @@ async fn main() {
         eprintln!("cannot write {out}: {e}");
     } else {
         eprintln!("wrote {out}");
+    }
+    // `--smoke` (what CI runs): every scenario must have run and produced figures; speed is
+    // not judged.
+    if args.iter().any(|a| a == "--smoke") {
+        if smoke_failures.is_empty() {
+            eprintln!("smoke: every scenario ran and produced figures");
+        } else {
+            for f in &smoke_failures {
+                eprintln!("smoke: {f}");
+            }
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The scenario a row belongs to (memory figures come from the capture run).
+fn scenario_of(r: &Row) -> &'static str {
+    if r.scenario == "memory" {
+        "capture"
+    } else {
+        r.scenario
     }
 }
