@@ -228,7 +228,16 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     let (out, mut outgoing) = mpsc::channel::<AgentFrame>(1024);
     let writer = tokio::spawn(async move {
         while let Some(f) = outgoing.recv().await {
-            if sink.send(frame(&f)).await.is_err() {
+            if sink.feed(frame(&f)).await.is_err() {
+                return;
+            }
+            // Acks and answers already queued go out in the same write.
+            while let Ok(f) = outgoing.try_recv() {
+                if sink.feed(frame(&f)).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
                 return;
             }
         }

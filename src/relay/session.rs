@@ -215,10 +215,14 @@ async fn serve<S: Io>(
                 };
                 let full = batch.len() == BACKLOG_BATCH as usize;
                 for (seq, frame) in batch {
-                    if ws.send(Message::text(frame)).await.is_err() {
+                    if ws.feed(Message::text(frame)).await.is_err() {
                         return;
                     }
                     cursor = seq;
+                }
+                // One write for the whole batch, not one per request.
+                if ws.flush().await.is_err() {
+                    return;
                 }
                 if !full { break; }
             },
