@@ -47,6 +47,9 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
+/// How long shutdown waits for attempt records still being written.
+const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Shared state: a `Clone` bundle of handles, each cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -68,6 +71,9 @@ pub struct App {
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping`.
     stop: Arc<watch::Sender<bool>>,
+    /// Writes that finish after their request was answered (proxy attempts); shutdown waits
+    /// for them, so a proxied webhook's attempt is never left half-recorded.
+    pub records: tokio_util::task::TaskTracker,
 }
 
 impl App {
@@ -112,6 +118,7 @@ impl App {
             relay: RelayState::default(),
             stopping,
             stop: Arc::new(stop),
+            records: tokio_util::task::TaskTracker::new(),
         })
     }
 
@@ -148,6 +155,13 @@ impl App {
         let (a, b) = tokio::join!(capture, ui);
         a.context("capture listener task")?;
         b.context("UI listener task")?;
+        self.records.close();
+        if tokio::time::timeout(RECORDS_DEADLINE, self.records.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
+        }
         Ok(())
     }
 }

@@ -94,10 +94,11 @@ pub async fn select(app: &App, req: &BulkRequest) -> Result<Vec<EventSummary>, S
                 break 'pages;
             }
             let in_window = req.until.is_none_or(|u| at < u);
-            let failed = e
-                .last_attempt
-                .as_ref()
-                .is_some_and(|a| !a.status.is_some_and(|s| (200..300).contains(&s)));
+            // An attempt still in flight (no status, no error yet) has not failed.
+            let failed = e.last_attempt.as_ref().is_some_and(|a| {
+                let finished = a.status.is_some() || a.error.is_some();
+                finished && !a.status.is_some_and(|s| (200..300).contains(&s))
+            });
             if in_window && (!req.only_failed || failed) {
                 picked.push(e);
             }

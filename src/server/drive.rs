@@ -30,9 +30,13 @@ where
 {
     Box::pin(async move {
         tokio::pin!(conn);
+        // Pinned out here so its receiver lives until the connection ends, whichever way: the
+        // drain at shutdown waits for every receiver, idle-closed connections included.
+        let stop = stop_signal(stop);
+        tokio::pin!(stop);
         tokio::select! {
             ended = conn.as_mut() => return ended,
-            _stop = stop_signal(stop) => {
+            _stop = &mut stop => {
                 conn.as_mut().graceful_shutdown();
                 // `_stop` lives until the connection has ended: the drain waits for that.
                 return conn.await;

@@ -177,7 +177,10 @@ impl Writer {
             let jobs = batch.len() as u64;
             let started = Instant::now();
             let outcome = self.commit_batch(&mut batch);
-            self.record_commit_time(started.elapsed());
+            // Only commits: a batch that failed fast says nothing about how long writing takes.
+            if outcome.is_ok() {
+                self.record_commit_time(started.elapsed());
+            }
             let inserted = matches!(outcome, Ok(true));
             let failing = outcome.as_ref().err().map(|e| e.to_string());
             match &outcome {
