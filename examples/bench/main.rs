@@ -602,52 +602,45 @@ async fn store(b: &mut Bench) {
     );
 }
 
-/// Each row of the first run, taken from the run whose figure for it (the first number in its
-/// value) is the median: on a noisy machine one run is not a measurement.
-fn median_of_runs(runs: Vec<Vec<Row>>) -> Vec<Row> {
-    let first_number = |r: &Row| {
-        let start = r.value.find(|c: char| c.is_ascii_digit())?;
-        let digits = &r.value[start..];
-        let end = digits
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(digits.len());
-        digits[..end].parse::<f64>().ok()
-    };
-    let mut runs: Vec<Vec<Option<Row>>> = runs
-        .into_iter()
-        .map(|rows| rows.into_iter().map(Some).collect())
-        .collect();
-    let keys: Vec<(&'static str, String)> = runs
-        .first()
-        .map(|rows| {
-            rows.iter()
-                .flatten()
-                .map(|r| (r.scenario, r.measure.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut merged = Vec::with_capacity(keys.len());
-    for (scenario, measure) in keys {
-        let mut same: Vec<Row> = runs
-            .iter_mut()
-            .filter_map(|rows| {
-                rows.iter_mut()
-                    .find(|r| {
-                        r.as_ref()
-                            .is_some_and(|r| r.scenario == scenario && r.measure == measure)
-                    })
-                    .and_then(Option::take)
+/// The first number in a row's value (its headline figure), if any.
+fn first_number(r: &Row) -> Option<f64> {
+    let start = r.value.find(|c: char| c.is_ascii_digit())?;
+    let digits = &r.value[start..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(digits.len());
+    digits[..end].parse::<f64>().ok()
+}
+
+/// Each scenario's rows, all from one run: the run whose key figure (the scenario's first row
+/// with a target) is the median of the runs that measured it. Kept together, a scenario's
+/// derived rows (ratios, "added") agree with the rows they come from.
+fn median_of_runs(mut runs: Vec<Vec<Row>>) -> Vec<Row> {
+    let mut scenarios: Vec<&'static str> = Vec::new();
+    for r in runs.iter().flatten() {
+        if !scenarios.contains(&scenario_of(r)) {
+            scenarios.push(scenario_of(r));
+        }
+    }
+    let mut merged = Vec::new();
+    for scenario in scenarios {
+        let mut keyed: Vec<(usize, f64)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rows)| {
+                let mine = || rows.iter().filter(|r| scenario_of(r) == scenario);
+                let key = mine().find(|r| r.met.is_some()).or_else(|| mine().next())?;
+                // A run that skipped the measure has no figure for it.
+                (!key.value.starts_with("skipped")).then_some((i, first_number(key)?))
             })
             .collect();
-        same.sort_by(|a, b| {
-            let (a, b) = (
-                first_number(a).unwrap_or(0.0),
-                first_number(b).unwrap_or(0.0),
-            );
-            a.total_cmp(&b)
-        });
-        let middle = same.len() / 2;
-        merged.push(same.swap_remove(middle));
+        keyed.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let pick = keyed.get(keyed.len() / 2).map_or(0, |&(i, _)| i);
+        let (mine, rest): (Vec<Row>, Vec<Row>) = std::mem::take(&mut runs[pick])
+            .into_iter()
+            .partition(|r| scenario_of(r) == scenario);
+        runs[pick] = rest;
+        merged.extend(mine);
     }
     merged
 }
@@ -678,7 +671,7 @@ async fn main() {
         .max(1);
     let wants = |name: &str| only.is_none_or(|o| o.split(',').any(|x| x == name));
     eprintln!(
-        "load: the in-repo Rust generator (hyper, keep-alive), 2 KiB signed run_complete bodies, {} s per run; each row is the median of {runs} run(s)",
+        "load: the in-repo Rust generator (hyper, keep-alive), 2 KiB signed run_complete bodies, {} s per run; each scenario is its median run of {runs}",
         b.secs
     );
     let mut all = Vec::with_capacity(runs);
