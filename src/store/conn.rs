@@ -122,7 +122,7 @@ pub(crate) fn open_reader(target: &Target) -> Result<Connection, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "query_only", true)?;
-    // A text search reads every body; through a map it skips a copy per page (half its time).
+    // A text search reads every body; through a map it skips a copy per page (a third of its time).
     conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
     Ok(conn)
 }
