@@ -308,3 +308,26 @@ async fn a_database_that_cannot_be_written_at_start_stops_hookpit_with_a_clear_m
     );
     assert_eq!(std::fs::read(&db).expect("read"), before, "left as it was");
 }
+
+#[tokio::test]
+async fn a_database_deleted_while_hookpit_runs_gets_503_not_a_silent_loss() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hookpit.db");
+    let t = spawn_app(&["--db", db.to_str().expect("utf-8")]).await;
+    capture_post(&t, "/disk", &[], b"{\"n\":0}").await;
+
+    // Someone removes the file (a cleanup script, `rm` of the wrong directory). SQLite would
+    // go on writing into the unlinked file, and a restart would find none of it.
+    std::fs::remove_file(&db).expect("remove the database");
+    let r = post(&t, b"{\"n\":1}").await;
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("retry-after"), Some("1"));
+    let status = get_json(&t, "/api/status").await;
+    assert_eq!(status["storage"]["ok"], false, "{status}");
+    let why = status["storage"]["error"].as_str().expect("why");
+    assert!(
+        why.contains("deleted or replaced"),
+        "the UI can say why: {why}"
+    );
+    t.stop().await;
+}

@@ -55,6 +55,21 @@ impl Target {
         Ok(Target::File(file))
     }
 
+    /// Which file the database is now, to notice later that it was deleted or replaced
+    /// (`None` for memory).
+    pub(crate) fn identity(&self) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        let Target::File(path) = self else {
+            return None;
+        };
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileIdentity {
+            path: path.clone(),
+            device: meta.dev(),
+            inode: meta.ino(),
+        })
+    }
+
     /// Opens one raw connection with the given extra flags.
     fn open(&self, create: bool) -> rusqlite::Result<Connection> {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -73,6 +88,30 @@ impl Target {
         // insert cost the writer thread a seventh of its time).
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         Ok(conn)
+    }
+}
+
+/// The database file as opened. SQLite keeps writing to an open file that was deleted or
+/// replaced, and everything written from then on is gone at the next start.
+#[derive(Debug, Clone)]
+pub(crate) struct FileIdentity {
+    /// The path as given.
+    path: PathBuf,
+    /// Device and inode when opened.
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    /// `Err` once the path no longer names the file that was opened (one `stat`).
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(&self.path) {
+            Ok(m) if m.dev() == self.device && m.ino() == self.inode => Ok(()),
+            _ => Err(StoreError::Gone {
+                path: self.path.display().to_string(),
+            }),
+        }
     }
 }
 

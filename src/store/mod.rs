@@ -73,6 +73,16 @@ pub enum StoreError {
         /// The database path as given.
         path: String,
     },
+    /// The database file was deleted or replaced while hookpit ran; writing on would store
+    /// into a file nobody can open again.
+    #[error(
+        "{path} was deleted or replaced while hookpit ran; nothing more is written to it. \
+         Restart hookpit to open a database there again"
+    )]
+    Gone {
+        /// The database path as given.
+        path: String,
+    },
     /// A write named a row that does not exist.
     #[error("{what} {id} not found")]
     NotFound {
@@ -166,7 +176,8 @@ impl Store {
         let (tx, rx) = mpsc::channel(QUEUE);
         let counters = Arc::new(writer::Counters::default());
         let writer = writer::Writer::new(write_conn, rx, retention, Arc::clone(&counters))
-            .map_err(|e| conn::damaged(e, path))?;
+            .map_err(|e| conn::damaged(e, path))?
+            .watching(target.identity());
         let handle = std::thread::Builder::new()
             .name("hookpit-store-writer".into())
             .spawn(move || writer.run())

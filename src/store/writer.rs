@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::codec::to_ms;
+use super::conn::FileIdentity;
 use super::{Retention, StoreError};
 
 /// Most jobs one transaction takes.
@@ -136,6 +137,8 @@ pub(crate) struct Writer {
     last_age_prune: Option<Instant>,
     /// Shared counters.
     counters: Arc<Counters>,
+    /// The database file as opened, checked before each batch (`None`: in memory).
+    file: Option<FileIdentity>,
 }
 
 impl Writer {
@@ -154,7 +157,14 @@ impl Writer {
             count,
             last_age_prune: None,
             counters,
+            file: None,
         })
+    }
+
+    /// Refuses every batch once `file` no longer names the database it opened.
+    pub(crate) fn watching(mut self, file: Option<FileIdentity>) -> Writer {
+        self.file = file;
+        self
     }
 
     /// Runs until every `Store` clone is gone and the queue is empty.
@@ -176,7 +186,10 @@ impl Writer {
             }
             let jobs = batch.len() as u64;
             let started = Instant::now();
-            let outcome = self.commit_batch(&mut batch);
+            let outcome = match self.file.as_ref().map(FileIdentity::check) {
+                Some(Err(gone)) => Err(gone),
+                _ => self.commit_batch(&mut batch),
+            };
             // Only commits: a batch that failed fast says nothing about how long writing takes.
             if outcome.is_ok() {
                 self.record_commit_time(started.elapsed());
