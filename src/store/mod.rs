@@ -294,7 +294,30 @@ impl Store {
 
     /// One page of the event list, newest first (limit clamped to 1..=500).
     pub async fn list(&self, q: ListQuery) -> Result<Page, StoreError> {
-        self.read(move |c| read::list(c, &q)).await
+        if q.filter.text.iter().all(|w| w.trim().is_empty()) {
+            return self.read(move |c| read::list(c, &q)).await;
+        }
+        // A text search reads every body it passes: two connections scan the two halves of the
+        // id range at once, and the newer half's matches come first.
+        let Some((low, high)) = self.read(read::id_span).await? else {
+            return Ok(Page {
+                events: Vec::new(),
+                next_before: None,
+            });
+        };
+        let top = q.before.map_or(high + 1, |b| b.min(high + 1));
+        if top - low < 2 {
+            return self.read(move |c| read::list(c, &q)).await;
+        }
+        let split = low + (top - low) / 2;
+        let limit = q.limit.clamp(1, read::MAX_LIMIT);
+        let (newer, older) = (q.filter.clone(), q.filter);
+        let (mut events, rest) = tokio::try_join!(
+            self.read(move |c| read::newest(c, &newer, Some(top), Some(split), limit)),
+            self.read(move |c| read::newest(c, &older, Some(split), None, limit)),
+        )?;
+        events.extend(rest);
+        Ok(read::page(events, limit))
     }
 
     /// Everything stored about one event.

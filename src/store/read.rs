@@ -11,7 +11,9 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use super::StoreError;
 use super::codec::{bad_column, json_escaped, rfc3339_ms, to_ms};
 use super::conn::{Target, open_reader};
-use super::model::{Attempt, EventFilter, Extracted, ListQuery, Page, StoredEvent, StoredKey};
+use super::model::{
+    Attempt, EventFilter, EventSummary, Extracted, ListQuery, Page, StoredEvent, StoredKey,
+};
 use super::rows::{self, ATTEMPT_COLUMNS, SUMMARY_COLUMNS, SUMMARY_FROM, SUMMARY_LEN};
 
 /// Idle read connections kept for reuse; more are opened when all are busy.
@@ -78,8 +80,13 @@ fn like_escape(s: &str) -> String {
     out
 }
 
-/// The WHERE clause and its parameters for `filter` (and `before`), all bound, never inlined.
-fn where_clause(filter: &EventFilter, before: Option<i64>) -> (String, Vec<Value>) {
+/// The WHERE clause and its parameters for `filter` (and ids below `before`, from `from` on),
+/// all bound, never inlined.
+fn where_clause(
+    filter: &EventFilter,
+    before: Option<i64>,
+    from: Option<i64>,
+) -> (String, Vec<Value>) {
     let mut conds: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     let mut bind = |v: String| {
@@ -124,6 +131,10 @@ fn where_clause(filter: &EventFilter, before: Option<i64>) -> (String, Vec<Value
         params.push(Value::Integer(before));
         conds.push(format!("e.id < ?{}", params.len()));
     }
+    if let Some(from) = from {
+        params.push(Value::Integer(from));
+        conds.push(format!("e.id >= ?{}", params.len()));
+    }
     if conds.is_empty() {
         return (String::new(), params);
     }
@@ -133,16 +144,33 @@ fn where_clause(filter: &EventFilter, before: Option<i64>) -> (String, Vec<Value
 /// One page of summaries, newest first.
 pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError> {
     let limit = q.limit.clamp(1, MAX_LIMIT);
-    let (filter, mut params) = where_clause(&q.filter, q.before);
+    Ok(page(newest(conn, &q.filter, q.before, None, limit)?, limit))
+}
+
+/// Up to `limit + 1` summaries matching `filter`, newest first, with ids below `before` and
+/// from `from` on (the extra one tells that there is more).
+pub(crate) fn newest(
+    conn: &Connection,
+    filter: &EventFilter,
+    before: Option<i64>,
+    from: Option<i64>,
+    limit: u32,
+) -> Result<Vec<EventSummary>, StoreError> {
+    let (filter, mut params) = where_clause(filter, before, from);
     params.push(Value::Integer(i64::from(limit) + 1));
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} {filter} ORDER BY e.id DESC LIMIT ?{}",
         params.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut events = stmt
+    let events = stmt
         .query_map(params_from_iter(params), rows::summary)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(events)
+}
+
+/// The page made of `events` (newest first, up to `limit + 1` of them).
+pub(crate) fn page(mut events: Vec<EventSummary>, limit: u32) -> Page {
     let more = events.len() > limit as usize;
     events.truncate(limit as usize);
     let next_before = if more {
@@ -150,10 +178,19 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError>
     } else {
         None
     };
-    Ok(Page {
+    Page {
         events,
         next_before,
-    })
+    }
+}
+
+/// The lowest and highest stored event ids, if any.
+pub(crate) fn id_span(conn: &Connection) -> Result<Option<(i64, i64)>, StoreError> {
+    let span: (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT MIN(id), MAX(id) FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok(span.0.zip(span.1))
 }
 
 /// Everything about one event, read in one snapshot.

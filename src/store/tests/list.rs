@@ -181,3 +181,52 @@ async fn text_search_reads_path_query_headers_and_body_only() {
     let all: BTreeSet<i64> = ids(&store, search(&["sure"])).await.into_iter().collect();
     assert_eq!(all, BTreeSet::from([id[2], id[3]]));
 }
+
+#[tokio::test]
+async fn a_search_split_over_two_scans_pages_exactly_like_one() {
+    let store = mem();
+    let mut matching = Vec::new();
+    for i in 0..97 {
+        // Matches cluster and thin out, so the two halves of the id range hold different counts.
+        let hit = i % 3 == 0 || (40..55).contains(&i);
+        let body = if hit { "a needle here" } else { "hay" };
+        let id = store
+            .insert_event(event(&format!("/s{i}"), body.as_bytes()))
+            .await
+            .expect("insert")
+            .id;
+        if hit {
+            matching.push(id);
+        }
+    }
+    matching.reverse();
+    for limit in [1, 2, 7, 30, 500] {
+        for start in [None, Some(matching[3]), Some(matching[matching.len() - 2])] {
+            let mut seen = Vec::new();
+            let mut before = start;
+            loop {
+                let q = ListQuery {
+                    filter: EventFilter {
+                        text: vec!["NEEDLE".into()],
+                        ..Default::default()
+                    },
+                    limit,
+                    before,
+                };
+                let page = store.list(q).await.expect("search");
+                assert!(page.events.len() <= limit as usize);
+                seen.extend(page.events.iter().map(|e| e.id));
+                match page.next_before {
+                    Some(b) => before = Some(b),
+                    None => break,
+                }
+            }
+            let expected: Vec<i64> = matching
+                .iter()
+                .copied()
+                .filter(|id| start.is_none_or(|s| *id < s))
+                .collect();
+            assert_eq!(seen, expected, "limit {limit}, from {start:?}");
+        }
+    }
+}
