@@ -5,18 +5,22 @@
 //! writes `bench/results.json`. Each scenario is a ratio measured in the same run.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod floors;
 mod load;
 mod peers;
 mod procs;
+mod runs;
 mod ui;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use floors::{fsync_floor, per_request_us, store_alone};
 use futures_util::StreamExt;
 use load::{Shot, Stats};
 use procs::{Proc, free_addr, start};
+use runs::{median_of_runs, scenario_of};
 
 const SECRET: &str = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
 
@@ -221,112 +225,6 @@ async fn capture(b: &mut Bench) {
         "<= 50 MiB",
         Some(peak <= 50.0),
     );
-}
-
-/// How long the disk under `dir` takes to make a small append durable: the least a commit that
-/// answers only once on disk can take.
-fn fsync_floor(dir: &std::path::Path) -> String {
-    use std::io::Write;
-    let path = dir.join("fsync.probe");
-    let mut file = std::fs::File::create(&path).unwrap();
-    let mut times: Vec<f64> = (0..300)
-        .map(|_| {
-            file.write_all(&[0u8; 4096]).unwrap();
-            let t = std::time::Instant::now();
-            file.sync_data().unwrap();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    drop(file);
-    let _ = std::fs::remove_file(&path);
-    times.sort_by(f64::total_cmp);
-    format!(
-        "{:.2} ms / {:.2} ms",
-        times[times.len() / 2],
-        times[times.len() * 99 / 100]
-    )
-}
-
-/// CPU microseconds per request of a load run.
-fn per_request_us(cpu: Duration, s: &Stats) -> f64 {
-    cpu.as_secs_f64() * 1e6 / s.requests.max(1) as f64
-}
-
-/// The store's own ceiling: 32 tasks insert the benchmark's webhook (verified and extracted
-/// as capture does) for `d` through the same group-commit writer, with no HTTP in the way.
-async fn store_alone(d: Duration) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("alone.db");
-    let store = hookpit::store::Store::open(
-        path.to_str().unwrap(),
-        hookpit::store::Retention {
-            max_events: 0,
-            max_age: None,
-        },
-    )
-    .unwrap();
-    let one = shot(free_addr(), "/cyberdesk");
-    let headers: hookpit::store::model::Headers = one
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
-        .collect();
-    let key = hookpit::verify::Key::parse(None, SECRET).unwrap();
-    let cpu_before = procs::own_cpu();
-    let started = std::time::Instant::now();
-    let tasks: Vec<_> = (0..32)
-        .map(|_| {
-            let (store, headers, body, key) = (
-                store.clone(),
-                headers.clone(),
-                one.body.clone(),
-                key.clone(),
-            );
-            tokio::spawn(async move {
-                let mut n = 0u64;
-                while started.elapsed() < d {
-                    let now = chrono::Utc::now();
-                    let verification = hookpit::verify::verify(
-                        &headers,
-                        &body,
-                        std::slice::from_ref(&key),
-                        now.timestamp(),
-                    );
-                    let event = hookpit::store::model::NewEvent {
-                        received_at: now,
-                        method: "POST".into(),
-                        path: "/cyberdesk".into(),
-                        query: String::new(),
-                        msg_id: verification.msg_id.clone(),
-                        content_type: Some("application/json".into()),
-                        extracted: hookpit::extract::extract(&body),
-                        verification,
-                        headers: headers.clone(),
-                        body: body.clone(),
-                        remote_addr: Some("127.0.0.1:1".into()),
-                        source: hookpit::store::model::Source::Direct,
-                    };
-                    store.insert_event(event).await.unwrap();
-                    n += 1;
-                }
-                n
-            })
-        })
-        .collect();
-    let mut total = 0;
-    for t in tasks {
-        total += t.await.unwrap();
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let cpu_us = (procs::own_cpu() - cpu_before).as_secs_f64() * 1e6 / total.max(1) as f64;
-    let per_commit = {
-        let s = store.stats();
-        s.writes as f64 / s.commits.max(1) as f64
-    };
-    format!(
-        "{:.0} events/s, {cpu_us:.0} µs CPU each, {per_commit:.1} per commit",
-        total as f64 / secs
-    )
 }
 
 async fn proxy(b: &mut Bench) {
@@ -602,49 +500,6 @@ async fn store(b: &mut Bench) {
     );
 }
 
-/// The first number in a row's value (its headline figure), if any.
-fn first_number(r: &Row) -> Option<f64> {
-    let start = r.value.find(|c: char| c.is_ascii_digit())?;
-    let digits = &r.value[start..];
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(digits.len());
-    digits[..end].parse::<f64>().ok()
-}
-
-/// Each scenario's rows, all from one run: the run whose key figure (the scenario's first row
-/// with a target) is the median of the runs that measured it. Kept together, a scenario's
-/// derived rows (ratios, "added") agree with the rows they come from.
-fn median_of_runs(mut runs: Vec<Vec<Row>>) -> Vec<Row> {
-    let mut scenarios: Vec<&'static str> = Vec::new();
-    for r in runs.iter().flatten() {
-        if !scenarios.contains(&scenario_of(r)) {
-            scenarios.push(scenario_of(r));
-        }
-    }
-    let mut merged = Vec::new();
-    for scenario in scenarios {
-        let mut keyed: Vec<(usize, f64)> = runs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, rows)| {
-                let mine = || rows.iter().filter(|r| scenario_of(r) == scenario);
-                let key = mine().find(|r| r.met.is_some()).or_else(|| mine().next())?;
-                // A run that skipped the measure has no figure for it.
-                (!key.value.starts_with("skipped")).then_some((i, first_number(key)?))
-            })
-            .collect();
-        keyed.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let pick = keyed.get(keyed.len() / 2).map_or(0, |&(i, _)| i);
-        let (mine, rest): (Vec<Row>, Vec<Row>) = std::mem::take(&mut runs[pick])
-            .into_iter()
-            .partition(|r| scenario_of(r) == scenario);
-        runs[pick] = rest;
-        merged.extend(mine);
-    }
-    merged
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -748,14 +603,5 @@ async fn main() {
             }
             std::process::exit(1);
         }
-    }
-}
-
-/// The scenario a row belongs to (memory figures come from the capture run).
-fn scenario_of(r: &Row) -> &'static str {
-    if r.scenario == "memory" {
-        "capture"
-    } else {
-        r.scenario
     }
 }
