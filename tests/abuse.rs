@@ -51,40 +51,17 @@ async fn blast(addr: SocketAddr, bytes: Vec<u8>) -> Option<RawResponse> {
     .await;
     writer.abort();
     assert!(read.is_ok(), "no answer within 10 s");
-    parse(&buf)
+    try_parse_response(&buf)
 }
 
 /// Whether `buf` holds a whole `Content-Length`-framed response.
 fn complete(buf: &[u8]) -> bool {
-    parse(buf).is_some_and(|r| {
+    try_parse_response(buf).is_some_and(|r| {
         let len: usize = r
             .header("content-length")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         r.body.len() >= len
-    })
-}
-
-fn parse(buf: &[u8]) -> Option<RawResponse> {
-    let mut slots = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut slots);
-    let len = match resp.parse(buf).ok()? {
-        httparse::Status::Complete(n) => n,
-        httparse::Status::Partial => return None,
-    };
-    Some(RawResponse {
-        status: resp.code?,
-        headers: resp
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_string(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect(),
-        body: buf[len..].to_vec(),
     })
 }
 
@@ -442,7 +419,7 @@ async fn two_responses(s: &mut TcpStream) -> (RawResponse, RawResponse) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         if complete(&buf) {
-            let first = parse(&buf).expect("first");
+            let first = try_parse_response(&buf).expect("first");
             let len: usize = first
                 .header("content-length")
                 .and_then(|v| v.parse().ok())
@@ -451,7 +428,7 @@ async fn two_responses(s: &mut TcpStream) -> (RawResponse, RawResponse) {
             if complete(rest) {
                 let mut first = first;
                 first.body.truncate(len);
-                return (first, parse(rest).expect("second"));
+                return (first, try_parse_response(rest).expect("second"));
             }
         }
         assert!(Instant::now() < deadline, "two answers in time");

@@ -131,14 +131,24 @@ pub async fn raw(addr: SocketAddr, head: &[u8], body: &[u8]) -> RawResponse {
 }
 
 fn parse_response(buf: &[u8]) -> RawResponse {
+    try_parse_response(buf).unwrap_or_else(|| {
+        panic!(
+            "not a whole HTTP response: {}",
+            String::from_utf8_lossy(buf)
+        )
+    })
+}
+
+/// The response in `buf`, or `None` while its head is incomplete or not HTTP.
+pub fn try_parse_response(buf: &[u8]) -> Option<RawResponse> {
     let mut slots = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut slots);
-    let len = match resp.parse(buf).expect("valid HTTP response") {
+    let len = match resp.parse(buf).ok()? {
         httparse::Status::Complete(n) => n,
-        httparse::Status::Partial => panic!("truncated response: {}", String::from_utf8_lossy(buf)),
+        httparse::Status::Partial => return None,
     };
-    RawResponse {
-        status: resp.code.expect("status code"),
+    Some(RawResponse {
+        status: resp.code?,
         headers: resp
             .headers
             .iter()
@@ -150,7 +160,7 @@ fn parse_response(buf: &[u8]) -> RawResponse {
             })
             .collect(),
         body: buf[len..].to_vec(),
-    }
+    })
 }
 
 /// A request to the UI listener with the right Host and optional extra header lines.
