@@ -30,6 +30,31 @@ pub struct Shot {
     pub body: Bytes,
 }
 
+impl Shot {
+    /// Sends the request once on `sender`: its latency in µs and whether the answer was a 2xx,
+    /// or `Err` when the connection failed.
+    async fn send(
+        &self,
+        sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    ) -> Result<(u32, bool), ()> {
+        let mut req = Request::post(self.path.as_str())
+            .header("host", self.addr.to_string())
+            .body(Full::new(self.body.clone()))
+            .expect("valid request");
+        for (n, v) in &self.headers {
+            req.headers_mut().insert(
+                hyper::header::HeaderName::from_bytes(n.as_bytes()).expect("header name"),
+                v.parse().expect("header value"),
+            );
+        }
+        let t = Instant::now();
+        let resp = sender.send_request(req).await.map_err(|_| ())?;
+        let ok = resp.status().is_success();
+        let _ = resp.into_body().collect().await;
+        Ok((t.elapsed().as_micros() as u32, ok))
+    }
+}
+
 /// Runs `conns` connections against `shot` for `duration`.
 pub async fn run(shot: &Shot, conns: usize, duration: Duration) -> Stats {
     let deadline = Instant::now() + duration;
@@ -69,27 +94,14 @@ async fn connection(shot: Shot, deadline: Instant) -> (Vec<u32>, u64, u64) {
         };
         tokio::spawn(conn);
         while Instant::now() < deadline {
-            let mut req = Request::post(shot.path.as_str())
-                .header("host", shot.addr.to_string())
-                .body(Full::new(shot.body.clone()))
-                .expect("valid request");
-            for (n, v) in &shot.headers {
-                req.headers_mut().insert(
-                    hyper::header::HeaderName::from_bytes(n.as_bytes()).expect("header name"),
-                    v.parse().expect("header value"),
-                );
-            }
-            let t = Instant::now();
-            match sender.send_request(req).await {
-                Ok(resp) => {
-                    let ok = resp.status().is_success();
-                    let _ = resp.into_body().collect().await;
-                    lat.push(t.elapsed().as_micros() as u32);
+            match shot.send(&mut sender).await {
+                Ok((micros, ok)) => {
+                    lat.push(micros);
                     if !ok {
                         non_2xx += 1;
                     }
                 }
-                Err(_) => {
+                Err(()) => {
                     errors += 1;
                     continue 'reconnect;
                 }
@@ -129,28 +141,14 @@ pub async fn run_paced(shot: &Shot, rate: u32, duration: Duration) -> Stats {
                         errors += 1;
                         continue;
                     };
-                    let mut req = Request::post(shot.path.as_str())
-                        .header("host", shot.addr.to_string())
-                        .body(Full::new(shot.body.clone()))
-                        .expect("valid request");
-                    for (n, v) in &shot.headers {
-                        req.headers_mut().insert(
-                            hyper::header::HeaderName::from_bytes(n.as_bytes())
-                                .expect("header name"),
-                            v.parse().expect("header value"),
-                        );
-                    }
-                    let t = Instant::now();
-                    match s.send_request(req).await {
-                        Ok(resp) => {
-                            let ok = resp.status().is_success();
-                            let _ = resp.into_body().collect().await;
-                            lat.push(t.elapsed().as_micros() as u32);
+                    match shot.send(s).await {
+                        Ok((micros, ok)) => {
+                            lat.push(micros);
                             if !ok {
                                 non_2xx += 1;
                             }
                         }
-                        Err(_) => {
+                        Err(()) => {
                             errors += 1;
                             sender = None;
                         }
