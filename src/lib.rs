@@ -36,6 +36,7 @@ pub mod doctor;
 pub mod duration;
 pub mod extract;
 pub mod forward;
+pub mod headers;
 pub mod ingest;
 pub mod keys;
 pub mod live;

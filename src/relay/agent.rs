@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -15,7 +14,7 @@ use super::protocol::{
     SILENCE_LIMIT, VERSION, decode_bytes, decode_headers, encode_bytes, encode_headers,
 };
 use crate::app::App;
-use crate::ingest::{Arrival, ingest_relayed};
+use crate::ingest::{Arrival, answer, ingest_relayed};
 use crate::live::Frame;
 use crate::store::model::Source;
 use crate::wire::RelayStatus;
@@ -322,29 +321,13 @@ async fn receive(
         };
         let (app, out) = (app.clone(), out.clone());
         tokio::spawn(async move {
-            let mut resp = crate::server::capture::answer(&app, &ingested).await;
-            resp.headers_mut().insert(
-                crate::server::capture::EVENT_ID_HEADER,
-                http::HeaderValue::from(ingested.summary.id),
-            );
-            let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
+            let reply = answer(&app, &ingested).await.reply(ingested.summary.id);
             let _ = out
                 .send(AgentFrame::Response {
                     seq,
-                    status,
-                    headers: encode_headers(&headers),
-                    body: encode_bytes(&body),
+                    status: reply.status.as_u16(),
+                    headers: encode_headers(&reply.headers),
+                    body: encode_bytes(&reply.body),
                 })
                 .await;
         });
