@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::client::HttpClient;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
@@ -94,6 +95,9 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The time receive stamps, signatures and retries are judged by (the system clock, unless
+    /// a test replaces it before `run`).
+    pub clock: Clock,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping` (flipped by `run`).
@@ -143,6 +147,7 @@ impl App {
             bound,
             client: HttpClient::default(),
             relay: RelayState::default(),
+            clock: Clock::default(),
             stopping,
             stop: Arc::new(stop),
             records: tokio_util::task::TaskTracker::new(),

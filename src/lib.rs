@@ -31,6 +31,7 @@ pub mod cli;
 pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod duration;
