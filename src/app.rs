@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::client::HttpClient;
 use crate::config::Config;
@@ -47,7 +49,8 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
-/// How long shutdown waits for attempt records still being written.
+/// How long shutdown waits, once in-flight work has been told to stop, for it to record that
+/// it was interrupted.
 const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Shared state: a `Clone` bundle of handles, each cheap to clone.
@@ -67,13 +70,17 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
-    /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
-    stopping: watch::Receiver<bool>,
-    /// Sender half of `stopping`.
-    stop: Arc<watch::Sender<bool>>,
-    /// Writes that finish after their request was answered (proxy attempts); shutdown waits
-    /// for them, so a proxied webhook's attempt is never left half-recorded.
-    pub records: tokio_util::task::TaskTracker,
+    /// Cancelled when shutdown starts: listeners stop accepting, long-lived tasks (WebSockets,
+    /// the retry dispatcher, bulk replays) end, and no new delivery starts.
+    stopping: CancellationToken,
+    /// Cancelled when the drain deadline has passed: deliveries still in flight stop waiting
+    /// for the app and record themselves as interrupted.
+    cut: CancellationToken,
+    /// Every spawned task that writes to the store (deliveries, proxy records, bulk replays,
+    /// doctor runs); shutdown waits for them, so none is left half-recorded.
+    pub tasks: TaskTracker,
+    /// Woken when an ack-mode try has scheduled a retry, so the dispatcher looks again.
+    pub retry_due: Arc<Notify>,
 }
 
 impl App {
@@ -107,7 +114,6 @@ impl App {
                 Err(e) => tracing::warn!(id = stored.id, "stored key no longer parses: {e}"),
             }
         }
-        let (stop, stopping) = watch::channel(false);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -116,19 +122,27 @@ impl App {
             bound,
             client: HttpClient::default(),
             relay: RelayState::default(),
-            stopping,
-            stop: Arc::new(stop),
-            records: tokio_util::task::TaskTracker::new(),
+            stopping: CancellationToken::new(),
+            cut: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            retry_due: Arc::default(),
         })
     }
 
     /// Completes when shutdown begins (or at once if it already has).
     pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut rx = self.stopping.clone();
-        async move {
-            // An error means the sender is gone, which only happens once the app is dropped.
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.stopping.clone().cancelled_owned()
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
+    /// Completes when shutdown has waited long enough: work still in flight must record that
+    /// it was interrupted and end.
+    pub fn cut_short(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.cut.clone().cancelled_owned()
     }
 
     /// Serves both listeners until `shutdown` completes, then drains connections.
@@ -137,6 +151,9 @@ impl App {
         listeners: Listeners,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
+        // Before anything new is delivered: what the last run left in flight is closed as
+        // interrupted and scheduled again.
+        crate::forward::retry::recover(&self).await;
         let capture = tokio::spawn(crate::server::serve(
             listeners.capture,
             crate::server::Listener::Capture,
@@ -147,19 +164,32 @@ impl App {
             crate::server::Listener::Ui,
             self.clone(),
         ));
-        crate::forward::retry::resume(&self).await;
+        self.tasks.spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
         shutdown.await;
         tracing::info!("shutting down");
-        self.stop.send_replace(true);
+        let deadline = tokio::time::Instant::now() + crate::server::DRAIN_DEADLINE;
+        self.stopping.cancel();
         let (a, b) = tokio::join!(capture, ui);
         a.context("capture listener task")?;
         b.context("UI listener task")?;
-        self.records.close();
-        if tokio::time::timeout(RECORDS_DEADLINE, self.records.wait())
+        self.tasks.close();
+        if tokio::time::timeout_at(deadline, self.tasks.wait())
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tracing::warn!(
+            "deliveries still in flight after {:?}; recording them as interrupted",
+            crate::server::DRAIN_DEADLINE
+        );
+        self.cut.cancel();
+        if tokio::time::timeout(RECORDS_DEADLINE, self.tasks.wait())
             .await
             .is_err()
         {
+            // The next start closes whatever is left unrecorded as interrupted.
             tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
         }
         Ok(())

@@ -141,6 +141,6 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 pub fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
     if !ingested.was_forwarded() && crate::forward::target_for(app, &s.path, &s.query).is_some() {
-        crate::forward::retry::spawn(app, s.id, 0, std::time::Duration::ZERO);
+        crate::forward::retry::spawn(app, s.id);
     }
 }
