@@ -164,7 +164,8 @@ impl App {
             crate::server::Listener::Ui,
             self.clone(),
         ));
-        self.tasks.spawn(crate::forward::retry::dispatch(self.clone()));
+        self.tasks
+            .spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
         shutdown.await;
         tracing::info!("shutting down");

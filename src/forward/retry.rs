@@ -6,14 +6,14 @@
 //! counts as a failed try, as Svix counts a timeout.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 use super::replay::{ReplayMode, prepare};
-use super::{Outgoing, finish, outgoing_headers, outcome, send, start, target_for};
+use super::{Outgoing, finish, outcome, outgoing_headers, send, start, target_for};
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
@@ -36,43 +36,44 @@ pub fn spawn(app: &App, id: i64) {
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
     // first try too, since until that try starts nothing in the store says it is owed).
     app.tasks.clone().spawn(async move {
-        try_once(&app, id, 0).await;
+        let (started, _) = oneshot::channel();
+        try_once(&app, id, 0, started).await;
         app.retry_due.notify_one();
     });
 }
 
-/// What came of one try.
-#[derive(Debug, PartialEq, Eq)]
-enum Tried {
-    /// Made and recorded (delivered, failed, or interrupted with its next try scheduled).
-    Recorded,
-    /// Nothing to deliver: the event was deleted.
-    Gone,
-    /// It cannot be made in this run (no forward target, the store failed); the next start
-    /// tries again.
-    Blocked,
-}
-
 /// Makes try number `tries + 1` of event `id` and records it, with the time of the next try
 /// when it fails. A stop that has waited long enough cuts it short: it is then recorded as
-/// interrupted, a failed try.
-async fn try_once(app: &App, id: i64, tries: usize) -> Tried {
+/// interrupted, a failed try. `started` is dropped once the attempt is stored (or the try
+/// given up), so a caller can start tries in a strict order.
+async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>) {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
-        Ok(None) => return Tried::Gone,
-        Err(e) => {
-            tracing::error!(id, "cannot load event for delivery: {e}");
-            return Tried::Blocked;
-        }
+        Ok(None) => return, // deleted meanwhile: nothing to deliver
+        Err(e) => return tracing::error!(id, "cannot load event for delivery: {e}"),
     };
     let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
-        tracing::warn!(id, "a retry is due but no forward target covers this webhook");
-        return Tried::Blocked;
+        // Retried at the next start, when a forward target may cover it again.
+        return tracing::warn!(
+            id,
+            "a retry is due but no forward target covers this webhook"
+        );
     };
     // The first try passes the webhook on as it came; retries are re-signed like Svix's,
     // falling back to the original headers when no key can sign.
     let resigned = (tries > 0)
-        .then(|| prepare(app, &event, ReplayMode::Resign, false, None, None, url.clone()).ok())
+        .then(|| {
+            prepare(
+                app,
+                &event,
+                ReplayMode::Resign,
+                false,
+                None,
+                None,
+                url.clone(),
+            )
+            .ok()
+        })
         .flatten();
     let out = resigned.unwrap_or_else(|| Outgoing {
         method: event.summary.method.clone(),
@@ -86,13 +87,12 @@ async fn try_once(app: &App, id: i64, tries: usize) -> Tried {
         AttemptKind::Retry
     };
     let next = app.config.retry_schedule.delay_before(tries + 1);
-    let started = match start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await {
+    let recorded = start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await;
+    drop(started);
+    let started = match recorded {
         Ok(started) => started,
-        Err(crate::store::StoreError::NotFound { .. }) => return Tried::Gone,
-        Err(e) => {
-            tracing::error!(id, "cannot record a delivery attempt: {e}");
-            return Tried::Blocked;
-        }
+        Err(crate::store::StoreError::NotFound { .. }) => return, // deleted meanwhile
+        Err(e) => return tracing::error!(id, "cannot record a delivery attempt: {e}"),
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
@@ -105,8 +105,7 @@ async fn try_once(app: &App, id: i64, tries: usize) -> Tried {
     let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
     if let Err(e) = finish(app, started.id, result).await {
         // Left unfinished: the next start closes it as interrupted and schedules it again.
-        tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
-        return Tried::Blocked;
+        return tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
     }
     if !delivered && next.is_none() {
         tracing::warn!(
@@ -115,7 +114,6 @@ async fn try_once(app: &App, id: i64, tries: usize) -> Tried {
             "delivery failed on every try of the schedule"
         );
     }
-    Tried::Recorded
 }
 
 /// How an interrupted try is recorded: failed at `at`, the next due `next` later.
@@ -174,25 +172,21 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
     interrupted(started, app.config.retry_schedule.delay_before(tries)).next_retry_at
 }
 
-/// Events the dispatcher is delivering, and those it cannot deliver in this run.
-#[derive(Default)]
-struct Busy {
-    delivering: HashSet<i64>,
-    blocked: HashSet<i64>,
-}
-
 /// Runs every due retry until hookpit stops: reads the due ones from the store in the order
 /// they fell due, however many, and starts them in that order, at most [`MAX_IN_FLIGHT`] at a
 /// time; then sleeps until the next is due or a try schedules one.
 pub async fn dispatch(app: App) {
-    let busy = Arc::new(Mutex::new(Busy::default()));
+    // The due retries (by the attempt that scheduled them) already started in this run: each
+    // is started once, even when a stale read still shows it due after its try has ended, and
+    // one that could not be made (no target, a store error) waits for the next start.
+    let mut dispatched = HashSet::new();
     let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
         let now = Utc::now();
         let started = tokio::select! {
-            started = dispatch_due(&app, &busy, &slots, now) => started,
+            started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
             _ = &mut stopped => return,
         };
         let started = match started {
@@ -232,60 +226,55 @@ async fn sleep_at_most(d: Duration) {
     }
 }
 
-/// Starts every retry due at `now` that is not already running; how many it started.
+/// Starts every retry due at `now` that is not in `dispatched`; how many it started.
 async fn dispatch_due(
     app: &App,
-    busy: &Arc<Mutex<Busy>>,
+    dispatched: &mut HashSet<i64>,
     slots: &Arc<Semaphore>,
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let mut started = 0;
+    let mut seen = HashSet::new();
     let mut after = None;
     loop {
         let page = app.store.due_retries(now, after, PAGE).await?;
         for due in &page {
-            let skip = {
-                let b = busy.lock().unwrap_or_else(PoisonError::into_inner);
-                b.delivering.contains(&due.event_id) || b.blocked.contains(&due.event_id)
-            };
-            if skip {
+            seen.insert(due.attempt_id);
+            if !dispatched.insert(due.attempt_id) {
                 continue;
             }
             let Ok(slot) = Arc::clone(slots).acquire_owned().await else {
                 return Ok(started); // the semaphore is never closed
             };
-            busy.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .delivering
-                .insert(due.event_id);
             started += 1;
-            let (app, busy, due) = (app.clone(), Arc::clone(busy), *due);
+            let (app, due) = (app.clone(), *due);
+            let (recorded, is_recorded) = oneshot::channel();
             app.tasks.clone().spawn(async move {
-                let tried = retry(&app, due).await;
-                let mut b = busy.lock().unwrap_or_else(PoisonError::into_inner);
-                b.delivering.remove(&due.event_id);
-                if tried == Tried::Blocked {
-                    b.blocked.insert(due.event_id);
-                }
-                drop(b);
+                retry(&app, due, recorded).await;
                 drop(slot);
                 app.retry_due.notify_one();
             });
+            // The next starts once this one's attempt is stored: attempts are numbered in the
+            // order their retries fell due.
+            let _ = is_recorded.await;
         }
         match page.last() {
             Some(last) if page.len() == PAGE as usize => after = Some((last.due, last.attempt_id)),
-            _ => return Ok(started),
+            _ => break,
         }
     }
+    // A retry no longer due has been superseded by a later try and never comes back.
+    dispatched.retain(|id| seen.contains(id));
+    Ok(started)
 }
 
-/// One due retry.
-async fn retry(app: &App, due: DueRetry) -> Tried {
+/// One due retry; `started` as for [`try_once`].
+async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<()>) {
     tracing::debug!(
         event = due.event_id,
         try_number = due.tries + 1,
         "retrying a delivery due at {}",
         due.due
     );
-    try_once(app, due.event_id, due.tries).await
+    try_once(app, due.event_id, due.tries, started).await
 }

@@ -10,9 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use super::StoreError;
 use super::codec::{bad_column, json_escaped, rfc3339_ms};
 use super::conn::{Target, open_reader};
-use super::model::{
-    EventFilter, EventSummary, Extracted, ListQuery, Page, StoredEvent, StoredKey,
-};
+use super::model::{EventFilter, EventSummary, Extracted, ListQuery, Page, StoredEvent, StoredKey};
 use super::rows::{self, SUMMARY_COLUMNS, SUMMARY_FROM, SUMMARY_LEN};
 
 /// Idle read connections kept for reuse; more are opened when all are busy.

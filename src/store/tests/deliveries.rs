@@ -37,7 +37,11 @@ async fn every_due_retry_is_read_in_due_order_page_after_page() {
     let mut expected = Vec::new();
     // 1,203 events, due in an order unlike their ids (and some at the same millisecond).
     for n in 0..1203i64 {
-        let id = store.insert_event(event("/q", b"{}")).await.expect("event").id;
+        let id = store
+            .insert_event(event("/q", b"{}"))
+            .await
+            .expect("event")
+            .id;
         let a = begin(&store, id, AttemptKind::Forward, t0).await;
         let due = t0 + chrono::Duration::milliseconds((n * 7919) % 1000);
         refuse(&store, a, Some(due)).await;
@@ -67,7 +71,11 @@ async fn every_due_retry_is_read_in_due_order_page_after_page() {
 async fn an_interrupted_retry_hides_no_older_due_retry_and_is_closed_with_its_own() {
     let store = mem();
     let t0 = at("2026-11-27T12:00:00Z");
-    let id = store.insert_event(event("/i", b"{}")).await.expect("event").id;
+    let id = store
+        .insert_event(event("/i", b"{}"))
+        .await
+        .expect("event")
+        .id;
     let first = begin(&store, id, AttemptKind::Forward, t0).await;
     let due = t0 + chrono::Duration::seconds(5);
     refuse(&store, first, Some(due)).await;
