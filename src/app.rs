@@ -1,9 +1,10 @@
-//! `App`: the bundle of cheap handles every part of hookpit shares, and `run`, which serves
-//! both listeners until shutdown.
+//! `App`: the bundle of cheap handles every part of hookpit shares. It sits below everything that
+//! uses it; `App::run`, which wires the listeners, the retries and the relay agent together, lives
+//! at the top in `serve.rs`.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -15,9 +16,9 @@ use crate::client::HttpClient;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
-use crate::relay::agent::RelayState;
 use crate::store::{Retention, Store};
 use crate::verify::Key;
+use crate::wire::RelayStatus;
 
 /// The two listeners hookpit serves, bound by the caller (port 0 in tests).
 pub struct Listeners {
@@ -49,9 +50,34 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
-/// How long shutdown waits, once in-flight work has been told to stop, for it to record that
-/// it was interrupted.
-const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Shared relay status (an `Arc<Mutex>`, never held across `.await`).
+#[derive(Clone, Default)]
+pub struct RelayState(Arc<Mutex<Option<RelayStatus>>>);
+
+impl RelayState {
+    /// The current status; `None` when no relay is configured.
+    pub fn get(&self) -> Option<RelayStatus> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes the status (first created as `connecting` to `relay`) and publishes it.
+    pub fn update(&self, live: &LiveHub, relay: &str, change: impl FnOnce(&mut RelayStatus)) {
+        let snapshot = {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let status = slot.get_or_insert_with(|| RelayStatus {
+                state: "connecting",
+                relay: relay.to_string(),
+                public_url: None,
+                last_heartbeat: None,
+                backlog: 0,
+                error: None,
+            });
+            change(status);
+            status.clone()
+        };
+        live.publish_frame(&snapshot);
+    }
+}
 
 /// Shared state: a `Clone` bundle of handles, each cheap to clone.
 #[derive(Clone)]
@@ -70,14 +96,14 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
-    /// Cancelled when shutdown starts: listeners stop accepting, long-lived tasks (WebSockets,
-    /// the retry dispatcher, bulk replays) end, and no new delivery starts.
-    stopping: CancellationToken,
-    /// Cancelled when the drain deadline has passed: deliveries still in flight stop waiting
-    /// for the app and record themselves as interrupted.
-    cut: CancellationToken,
+    /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
+    /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
+    pub(crate) stopping: CancellationToken,
+    /// Cancelled once shutdown has waited its drain deadline (by `run`): deliveries still in
+    /// flight stop waiting for the app and record themselves as interrupted.
+    pub(crate) cut: CancellationToken,
     /// Every spawned task that writes to the store (deliveries, proxy records, bulk replays,
-    /// doctor runs); shutdown waits for them, so none is left half-recorded.
+    /// doctor runs, the relay agent); shutdown waits for them, so none is left half-recorded.
     pub tasks: TaskTracker,
     /// Woken when an ack-mode try has scheduled a retry, so the dispatcher looks again.
     pub retry_due: Arc<Notify>,
@@ -143,56 +169,5 @@ impl App {
     /// it was interrupted and end.
     pub fn cut_short(&self) -> impl Future<Output = ()> + Send + 'static {
         self.cut.clone().cancelled_owned()
-    }
-
-    /// Serves both listeners until `shutdown` completes, then drains connections.
-    pub async fn run(
-        self,
-        listeners: Listeners,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
-        // Before anything new is delivered: what the last run left in flight is closed as
-        // interrupted and scheduled again.
-        crate::forward::retry::recover(&self).await;
-        let capture = tokio::spawn(crate::server::serve(
-            listeners.capture,
-            crate::server::Listener::Capture,
-            self.clone(),
-        ));
-        let ui = tokio::spawn(crate::server::serve(
-            listeners.ui,
-            crate::server::Listener::Ui,
-            self.clone(),
-        ));
-        self.tasks
-            .spawn(crate::forward::retry::dispatch(self.clone()));
-        crate::relay::agent::spawn(&self);
-        shutdown.await;
-        tracing::info!("shutting down");
-        let deadline = tokio::time::Instant::now() + crate::server::DRAIN_DEADLINE;
-        self.stopping.cancel();
-        let (a, b) = tokio::join!(capture, ui);
-        a.context("capture listener task")?;
-        b.context("UI listener task")?;
-        self.tasks.close();
-        if tokio::time::timeout_at(deadline, self.tasks.wait())
-            .await
-            .is_ok()
-        {
-            return Ok(());
-        }
-        tracing::warn!(
-            "deliveries still in flight after {:?}; recording them as interrupted",
-            crate::server::DRAIN_DEADLINE
-        );
-        self.cut.cancel();
-        if tokio::time::timeout(RECORDS_DEADLINE, self.tasks.wait())
-            .await
-            .is_err()
-        {
-            // The next start closes whatever is left unrecorded as interrupted.
-            tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
-        }
-        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::replay::{ReplayMode, ReplayRequest, replay};
 use crate::app::App;
-use crate::live::LiveEvent;
+use crate::live::Frame;
 use crate::store::model::{EventFilter, EventSummary, ListQuery};
 use crate::store::{ReplayState, StoreError};
 
@@ -69,6 +69,10 @@ pub struct Progress {
     pub error: Option<String>,
     /// Running, done (after the last replay) or interrupted (by a stop).
     pub state: ReplayState,
+}
+
+impl Frame for Progress {
+    const TYPE: &'static str = "replay.progress";
 }
 
 /// The events a bulk request covers, oldest first.
@@ -200,5 +204,5 @@ async fn report(app: &App, progress: Progress) {
     if let Err(e) = app.store.update_replay_job(job, done, state).await {
         tracing::error!(job, "cannot record bulk replay progress: {e}");
     }
-    app.live.publish(LiveEvent::ReplayProgress(progress));
+    app.live.publish_frame(&progress);
 }

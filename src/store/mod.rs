@@ -26,6 +26,7 @@ use bytes::Bytes;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+pub use conn::default_db_path;
 pub use deliveries::{DueRetry, ReplayJob, ReplayState};
 pub use relay::{Enqueued, RelayChannel};
 
