@@ -315,3 +315,61 @@ async fn every_due_retry_resumes_after_a_restart_in_due_order() {
     );
     t.stop().await;
 }
+
+/// A bulk replay cut by a stop ends with a `replay.progress` frame that says interrupted and
+/// how far it got, and the stored job says the same.
+#[tokio::test]
+async fn a_bulk_replay_cut_by_a_stop_says_interrupted_and_how_far_it_got() {
+    use common::{capture_post, get_json, post_json, spawn_app};
+    let stub = Stub::start(None, &[]).await;
+    let t = spawn_app(&[]).await;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(1);
+    for n in 0..5 {
+        capture_post(&t, "/bulk", &[], format!("{{\"n\":{n}}}").as_bytes()).await;
+    }
+    let mut frames = t.app.live.subscribe();
+    let request = serde_json::json!({
+        "since": since.to_rfc3339(),
+        "target": stub.url("/r"),
+        "rate": 2.0,
+    });
+    let r = post_json(&t, "/api/replay", &request).await;
+    assert_eq!(r.status, 202);
+    let job = r.json()["job"].as_u64().expect("job");
+    eventually("the first replay", || async {
+        (!stub.hits().is_empty()).then_some(())
+    })
+    .await;
+    let running = get_json(&t, &format!("/api/replay/{job}")).await;
+    assert_eq!(running["state"], "running", "{running}");
+    let app = t.app.clone();
+    t.stop().await;
+
+    let mut last = None;
+    while let Ok(frame) = frames.try_recv() {
+        let frame: Value = serde_json::from_str(&frame).expect("JSON frame");
+        if frame["type"] == "replay.progress" {
+            last = Some(frame["data"].clone());
+        }
+    }
+    let last = last.expect("progress frames");
+    assert_eq!(last["state"], "interrupted", "{last}");
+    assert_eq!(last["error"], "hookpit stopped during this replay");
+    let done = last["done"].as_u64().expect("done");
+    assert!((1..5).contains(&done), "{last}");
+    assert_eq!(last["total"], 5);
+    assert_eq!(
+        stub.hits().len() as u64,
+        done,
+        "every finished replay counted"
+    );
+    let stored = app
+        .store
+        .replay_job(job)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.state, hookpit::store::ReplayState::Interrupted);
+    assert_eq!(stored.done as u64, done);
+    assert_eq!(stored.total, 5);
+}

@@ -30,16 +30,19 @@ const PAGE: u32 = 500;
 /// How long the dispatcher waits before reading the store again after it failed.
 const STORE_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Starts the first try of event `id` now; a failure leaves its retry to the dispatcher.
-pub fn spawn(app: &App, id: i64) {
-    let app = app.clone();
+/// Starts the first try of event `id` now, and returns once its attempt is stored (or the try
+/// was given up): a sender acknowledged after this is owed a delivery the store knows of, so
+/// even `kill -9` the next moment cannot lose it. A failure leaves its retry to the dispatcher.
+pub async fn deliver(app: &App, id: i64) {
+    let (started, recorded) = oneshot::channel();
+    let tracked = app.clone();
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
-    // first try too, since until that try starts nothing in the store says it is owed).
-    app.tasks.clone().spawn(async move {
-        let (started, _) = oneshot::channel();
-        try_once(&app, id, 0, started).await;
-        app.retry_due.notify_one();
+    // first try too).
+    app.tasks.spawn(async move {
+        try_once(&tracked, id, 0, started).await;
+        tracked.retry_due.notify_one();
     });
+    let _ = recorded.await;
 }
 
 /// Makes try number `tries + 1` of event `id` and records it, with the time of the next try
