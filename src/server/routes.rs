@@ -139,6 +139,7 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
             api_replay::curl(&app, parse_id(id)?, req).await
         }
         (&Method::POST, ["api", "replay"]) => api_replay::replay_many(&app, req).await,
+        (&Method::GET, ["api", "replay", job]) => api_replay::replay_job(&app, job).await,
         (&Method::GET, ["api", "messages", msg_id]) => {
             let msg_id = percent_decode(msg_id);
             api_replay::message_timeline(&app, &msg_id).await
