@@ -94,7 +94,7 @@ pub async fn dispatch(
 }
 
 async fn ui(app: App, req: Request<Incoming>) -> Response<Body> {
-    let admitted = match guard::admit(&app, req.method(), req.uri(), req.headers()) {
+    let admitted = match guard::admit(&app, req.method(), req.version(), req.uri(), req.headers()) {
         Ok(a) => a,
         Err(refusal) => {
             let (status, message) = refusal.status_and_message();
