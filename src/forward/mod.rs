@@ -163,7 +163,7 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
     let (ended, outcome_rx) = tokio::sync::oneshot::channel();
     let recorder = app.clone();
     let (url, headers) = (out.url.clone(), out.headers.clone());
-    app.records.spawn(async move {
+    app.tasks.spawn(async move {
         let app = &recorder;
         let record = async {
             let started = start(app, event_id, AttemptKind::Forward, "proxy", url, headers).await?;

@@ -132,7 +132,7 @@ pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
         }
         (target, _) => {
             if target.is_some() {
-                forward_in_background(app, ingested);
+                forward_in_background(app, ingested).await;
             }
             Answer::Stored {
                 status: app.config.respond_status,

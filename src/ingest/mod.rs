@@ -134,10 +134,11 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 }
 
 /// Hands a stored webhook to the app in the background (ack-style), when it has a forward
-/// target and did not come from another hookpit's forward.
-pub fn forward_in_background(app: &App, ingested: &Ingested) {
+/// target and did not come from another hookpit's forward. Returns once the first try is on
+/// record, so the sender is acknowledged only when a restart would resume the delivery.
+pub async fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
     if !ingested.was_forwarded() && crate::forward::target_for(app, &s.path, &s.query).is_some() {
-        crate::forward::retry::spawn(app, s.id, 0, std::time::Duration::ZERO);
+        crate::forward::retry::deliver(app, s.id).await;
     }
 }

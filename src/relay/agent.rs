@@ -49,7 +49,8 @@ pub fn spawn(app: &App) {
     };
     crate::server::tls::install_crypto();
     let app = app.clone();
-    tokio::spawn(async move {
+    // Tracked: it writes relayed webhooks to the store, so a stop waits for it to end.
+    app.tasks.clone().spawn(async move {
         let stopped = app.stopped();
         tokio::pin!(stopped);
         let mut backoff = Duration::from_secs(1);

@@ -45,8 +45,8 @@ pub struct Relay {
     pub args: Arc<RelayArgs>,
     /// Connected agents by channel.
     pub agents: Arc<Mutex<HashMap<String, AgentSlot>>>,
-    /// Turns `true` when the relay stops.
-    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Cancelled when the relay stops.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 /// sha256 hex, how keys and tokens are kept.
@@ -57,10 +57,7 @@ pub fn hash(secret: &str) -> String {
 impl Relay {
     /// Completes when the relay starts stopping.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.stopping.clone();
-        async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.stopping.clone().cancelled_owned()
     }
 
     /// The public URL of a channel.

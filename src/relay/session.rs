@@ -306,14 +306,11 @@ mod tests {
             tls_cert: None,
             tls_key: None,
         };
-        let (_tx, stopping) = tokio::sync::watch::channel(false);
-        // Keep the sender alive for the test's duration.
-        std::mem::forget(_tx);
         Relay {
             store,
             args: Arc::new(args),
             agents: Arc::default(),
-            stopping,
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 

@@ -119,7 +119,7 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
     };
     let ingested = ingest(app, arrival).await?;
     // Like any captured webhook, a sent one goes on to the app when a forward target is set.
-    crate::ingest::forward_in_background(app, &ingested);
+    crate::ingest::forward_in_background(app, &ingested).await;
     let summary = ingested.summary;
     Ok(json_response(
         StatusCode::OK,

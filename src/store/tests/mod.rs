@@ -1,5 +1,6 @@
 //! Store tests: helpers here, one file per concern.
 
+mod deliveries;
 mod events;
 mod list;
 mod misc;
