@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::protocol::{
     AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
-    SILENCE_LIMIT, VERSION, decode_bytes, decode_headers, encode_bytes, encode_headers,
+    SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
 use crate::ingest::{Arrival, answer, ingest_relayed};
@@ -283,17 +283,14 @@ async fn receive(
     let mut arrivals = Vec::with_capacity(batch.len());
     for r in batch {
         let seq = r.seq;
-        let (Ok(headers), Ok(body)) = (decode_headers(&r.headers), decode_bytes(&r.body)) else {
-            return Err(format!("request {seq} is not valid base64"));
-        };
         let arrival = Arrival {
             received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
                 .unwrap_or_else(chrono::Utc::now),
             method: r.method,
             path: r.path,
             query: r.query,
-            headers,
-            body: body.into(),
+            headers: r.headers,
+            body: r.body,
             remote_addr: r.remote_addr,
             source: Source::Relay,
         };
@@ -327,8 +324,8 @@ async fn receive(
                 .send(AgentFrame::Response {
                     seq,
                     status: reply.status.as_u16(),
-                    headers: encode_headers(&reply.headers),
-                    body: encode_bytes(&reply.body),
+                    headers: reply.headers,
+                    body: reply.body,
                 })
                 .await;
         });

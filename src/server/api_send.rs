@@ -112,7 +112,7 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         method: "POST".to_string(),
         path: path.to_string(),
         query: query.to_string(),
-        headers,
+        headers: headers.into(),
         body: message.body,
         remote_addr: None,
         source: Source::Send,

@@ -19,11 +19,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let source = if received
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case(REPLAY_HEADER))
-    {
+    let source = if received.headers.contains(REPLAY_HEADER) {
         Source::Replay
     } else {
         Source::Direct

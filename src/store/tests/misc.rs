@@ -1,6 +1,7 @@
 //! Attempts, keys, meta, and refusing databases that are not hookpit's.
 
 use super::*;
+use crate::store::model::Headers;
 use crate::store::model::{AttemptKind, AttemptOutcome, AttemptSummary, NewAttempt};
 
 /// A new attempt of `kind` on `event_id`, started at `t`.
@@ -11,7 +12,7 @@ fn attempt(event_id: i64, kind: AttemptKind, t: DateTime<Utc>) -> NewAttempt {
         target: "http://localhost:3000/hooks".into(),
         mode: "ack".into(),
         started_at: t,
-        request_headers: vec![("svix-id".into(), b"msg_1".to_vec())],
+        request_headers: Headers::from(vec![("svix-id".into(), b"msg_1".to_vec())]),
     }
 }
 
@@ -45,7 +46,7 @@ async fn attempts_record_list_and_schedule_retries() {
     let retry_at = at("2026-11-27T12:00:05.250Z");
     let outcome = AttemptOutcome {
         status: Some(500),
-        response_headers: vec![("X-Bin".into(), vec![0xfe, 0x01])],
+        response_headers: Headers::from(vec![("X-Bin".into(), vec![0xfe, 0x01])]),
         response_body: Bytes::from_static(b"oops\0\xff"),
         duration_ms: Some(12),
         error: None,
