@@ -64,13 +64,10 @@ pub struct ServeArgs {
     /// SQLite file; `:memory:` for a throwaway run [default: $XDG_DATA_HOME/hookpit/hookpit.db].
     #[arg(long, env = "HOOKPIT_DB")]
     pub db: Option<String>,
-    /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable.
-    #[arg(
-        long = "secret",
-        env = "HOOKPIT_SECRET",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
+    /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable,
+    /// or a comma-separated list. A route's keys are tried along with these.
+    // Split by `parse_keys`, not clap, so a pasted `v1,…` signature is recognised whole.
+    #[arg(long = "secret", env = "HOOKPIT_SECRET", hide_env_values = true)]
     pub secrets: Vec<String>,
     /// Forward each captured webhook to this URL (the captured path is appended).
     #[arg(long, env = "HOOKPIT_FORWARD")]
