@@ -47,6 +47,9 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
+/// How often retention runs when nothing arrives, at most (sooner for a short `--max-age`).
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long shutdown waits for attempt records still being written.
 const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -149,7 +152,23 @@ impl App {
         ));
         crate::forward::retry::resume(&self).await;
         crate::relay::agent::spawn(&self);
+        let retention = self.config.max_age.map(|age| {
+            let store = self.store.clone();
+            let every = (age / 2).clamp(std::time::Duration::from_secs(1), RETENTION_EVERY);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = store.apply_retention().await {
+                        tracing::warn!("retention could not run: {e}");
+                    }
+                }
+            })
+        });
         shutdown.await;
+        if let Some(task) = retention {
+            task.abort();
+        }
         tracing::info!("shutting down");
         self.stop.send_replace(true);
         let (a, b) = tokio::join!(capture, ui);

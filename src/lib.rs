@@ -17,6 +17,7 @@
 //! - `relay`: the tunnel: `hookpit relay` (public side) and the agent inside the inspector.
 //! - `wire`: JSON shapes shared by the API and the live stream.
 //! - `banner`: what hookpit prints at start.
+//! - `out`: stdout lines that survive a closed pipe, and plurals.
 //! - `client`: the one outgoing HTTP client (forward, replay, send).
 //! - `schedule`: retry schedules (svix, fast, or a list).
 //! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
@@ -37,6 +38,7 @@ pub mod forward;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod out;
 pub mod relay;
 pub mod schedule;
 pub mod send;

@@ -13,10 +13,8 @@ const OTHER: &str = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
 /// Runs `hookpit` with a throwaway store on free ports; it must refuse before binding (a
 /// hookpit that accepted the key would serve until killed, so it gets 20 s).
 async fn refused_at_start(secret: &str) -> String {
-    let run = run_hookpit(
-        &["--db", ":memory:", "--listen", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--secret", secret],
-        b"",
-    );
+    let args = ["--db", ":memory:", "--listen", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--secret", secret];
+    let run = run_hookpit(&args, b"");
     let out = tokio::time::timeout(std::time::Duration::from_secs(20), run)
         .await
         .unwrap_or_else(|_| panic!("{secret:?} was accepted: hookpit started serving"));

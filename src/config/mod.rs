@@ -8,28 +8,44 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod routes;
+mod ui;
 
 pub use routes::{Route, parse_routes};
+pub use ui::{parse_ui_addr, ui_base_url};
 use routes::{check_target, load_routes, parse_keys};
 
 use crate::schedule::RetrySchedule;
 use crate::verify::{Key, KeyError};
 
-/// `hookpit`: a webhook tunnel-and-inspector.
+/// `hookpit`: a webhook tunnel-and-inspector. Without a subcommand it runs `serve` (see
+/// `hookpit serve --help` for its flags).
 #[derive(Parser)]
-#[command(
-    name = "hookpit",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "hookpit", version, about)]
 pub struct Cli {
-    /// What to run; the inspector when absent.
+    /// What to run.
     #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Flags of the default `serve` command.
-    #[command(flatten)]
-    pub serve: ServeArgs,
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first), running `serve` when no subcommand is named:
+    /// `hookpit --secret …` is `hookpit serve --secret …`. Serve's flags and their `HOOKPIT_*`
+    /// variables are read only for `serve`, so a variable meant for it cannot break another
+    /// subcommand.
+    pub fn parse_from_args<I, S>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString>,
+    {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+        let names_command = matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
+            || (!first.is_empty() && !first.starts_with('-'));
+        if !names_command {
+            args.insert(1.min(args.len()), "serve".into());
+        }
+        Cli::parse_from(args)
+    }
 }
 
 /// The subcommands.
@@ -58,8 +74,8 @@ pub struct ServeArgs {
     /// Capture listener: every method and path is a webhook.
     #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8700")]
     pub listen: SocketAddr,
-    /// Browser UI, JSON API and WebSocket.
-    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701")]
+    /// Browser UI, JSON API and WebSocket: an address, or the URL hookpit prints.
+    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701", value_parser = parse_ui_addr)]
     pub ui: SocketAddr,
     /// SQLite file; `:memory:` for a throwaway run [default: $XDG_DATA_HOME/hookpit/hookpit.db].
     #[arg(long, env = "HOOKPIT_DB")]
@@ -80,9 +96,10 @@ pub struct ServeArgs {
     /// list like `0s,2s,1m`.
     #[arg(long, env = "HOOKPIT_RETRY_SCHEDULE", default_value = "svix")]
     pub retry_schedule: String,
-    /// Status returned to the sender when not proxying.
-    #[arg(long, env = "HOOKPIT_RESPOND_STATUS", default_value_t = 200)]
-    pub respond_status: u16,
+    /// Status returned to the sender when not proxying [default: 200]; refused with
+    /// `--forward` in proxy mode, where the sender gets the app's answer instead.
+    #[arg(long, env = "HOOKPIT_RESPOND_STATUS")]
+    pub respond_status: Option<u16>,
     /// Largest body accepted; larger ones get 413 and nothing is stored.
     #[arg(long, env = "HOOKPIT_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
@@ -128,20 +145,22 @@ pub enum ForwardMode {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A key did not parse.
-    #[error("{what}: {source}")]
+    // The causes are fields of the message, not `source`s: a caller printing the error chain
+    // would otherwise show the same cause twice.
+    #[error("{what}: {reason}")]
     Key {
         /// Where the key came from.
         what: String,
         /// What is wrong with it.
-        source: KeyError,
+        reason: KeyError,
     },
     /// The routes file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The routes file is not valid TOML of the expected shape.
     #[error("{path}: {message}")]
@@ -231,13 +250,21 @@ impl ServeArgs {
 
     /// Checks every value and loads the routes file.
     pub fn validate(self) -> Result<Config, ConfigError> {
-        if !(200..=599).contains(&self.respond_status) {
+        let status = self.respond_status.unwrap_or(200);
+        if !(200..=599).contains(&status) {
             return Err(ConfigError::Invalid(format!(
-                "--respond-status must be between 200 and 599, got {}",
-                self.respond_status
+                "--respond-status must be between 200 and 599, got {status}"
             )));
         }
-        let respond_status = http::StatusCode::from_u16(self.respond_status)
+        if self.respond_status.is_some()
+            && self.forward.is_some()
+            && self.forward_mode == ForwardMode::Proxy
+        {
+            return Err(ConfigError::Invalid(
+                "--respond-status does nothing with --forward in proxy mode (the sender gets the app's answer): add --forward-mode ack to answer senders with it while hookpit delivers to the app".into(),
+            ));
+        }
+        let respond_status = http::StatusCode::from_u16(status)
             .map_err(|e| ConfigError::Invalid(format!("--respond-status: {e}")))?;
         if self.max_body == 0 {
             return Err(ConfigError::Invalid("--max-body must be above 0".into()));
@@ -368,6 +395,26 @@ mod tests {
             .validate()
             .expect("valid");
         assert!(cfg.ui_token.as_deref().is_some_and(|t| t.len() > 20));
+    }
+
+    #[test]
+    fn respond_status_that_cannot_apply_is_refused() {
+        let proxy = ["--forward", "http://127.0.0.1:3000/", "--respond-status", "500"];
+        let err = ServeArgs::from_flags(proxy)
+            .expect("flags parse")
+            .validate()
+            .expect_err("proxy mode never uses it");
+        assert!(err.to_string().contains("--forward-mode ack"), "{err}");
+        let ack = ServeArgs::from_flags(proxy.iter().chain(&["--forward-mode", "ack"]))
+            .expect("flags parse")
+            .validate()
+            .expect("ack mode answers with it");
+        assert_eq!(ack.respond_status, http::StatusCode::INTERNAL_SERVER_ERROR);
+        let no_forward = ServeArgs::from_flags(["--respond-status", "503"])
+            .expect("flags parse")
+            .validate()
+            .expect("without --forward every sender gets it");
+        assert_eq!(no_forward.respond_status.as_u16(), 503);
     }
 
     #[test]

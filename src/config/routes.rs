@@ -62,9 +62,9 @@ pub(super) fn parse_keys(pasted: &[String], what: &str) -> Result<Vec<Key>, Conf
     }
     let mut keys: Vec<Key> = Vec::new();
     for piece in pieces.iter().filter(|s| !s.trim().is_empty()) {
-        let key = Key::parse(None, piece).map_err(|source| ConfigError::Key {
+        let key = Key::parse(None, piece).map_err(|reason| ConfigError::Key {
             what: what.to_string(),
-            source,
+            reason,
         })?;
         if keys.iter().any(|k| k.pasted() == key.pasted()) {
             return Err(ConfigError::Invalid(format!(
@@ -94,9 +94,9 @@ pub(super) fn load_routes(
         None if Path::new("hookpit.toml").is_file() => PathBuf::from("hookpit.toml"),
         None => return Ok((Vec::new(), None)),
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(&path).map_err(|error| ConfigError::Read {
         path: path.clone(),
-        source,
+        error,
     })?;
     let routes = parse_routes(&text).map_err(|e| match e {
         ConfigError::Toml { message, .. } => ConfigError::Toml {
