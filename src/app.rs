@@ -1,21 +1,24 @@
-//! `App`: the bundle of cheap handles every part of hookpit shares, and `run`, which serves
-//! both listeners until shutdown.
+//! `App`: the bundle of cheap handles every part of hookpit shares. It sits below everything that
+//! uses it; `App::run`, which wires the listeners, the retries and the relay agent together, lives
+//! at the top in `serve.rs`.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::client::HttpClient;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
-use crate::relay::agent::RelayState;
 use crate::store::{Retention, Store};
 use crate::verify::Key;
+use crate::wire::RelayStatus;
 
 /// The two listeners hookpit serves, bound by the caller (port 0 in tests).
 pub struct Listeners {
@@ -47,11 +50,34 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
-/// How often retention runs when nothing arrives, at most (sooner for a short `--max-age`).
-const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Shared relay status (an `Arc<Mutex>`, never held across `.await`).
+#[derive(Clone, Default)]
+pub struct RelayState(Arc<Mutex<Option<RelayStatus>>>);
 
-/// How long shutdown waits for attempt records still being written.
-const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+impl RelayState {
+    /// The current status; `None` when no relay is configured.
+    pub fn get(&self) -> Option<RelayStatus> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes the status (first created as `connecting` to `relay`) and publishes it.
+    pub fn update(&self, live: &LiveHub, relay: &str, change: impl FnOnce(&mut RelayStatus)) {
+        let snapshot = {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let status = slot.get_or_insert_with(|| RelayStatus {
+                state: "connecting",
+                relay: relay.to_string(),
+                public_url: None,
+                last_heartbeat: None,
+                backlog: 0,
+                error: None,
+            });
+            change(status);
+            status.clone()
+        };
+        live.publish_frame(&snapshot);
+    }
+}
 
 /// Shared state: a `Clone` bundle of handles, each cheap to clone.
 #[derive(Clone)]
@@ -70,13 +96,17 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
-    /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
-    stopping: watch::Receiver<bool>,
-    /// Sender half of `stopping`.
-    stop: Arc<watch::Sender<bool>>,
-    /// Writes that finish after their request was answered (proxy attempts); shutdown waits
-    /// for them, so a proxied webhook's attempt is never left half-recorded.
-    pub records: tokio_util::task::TaskTracker,
+    /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
+    /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
+    pub(crate) stopping: CancellationToken,
+    /// Cancelled once shutdown has waited its drain deadline (by `run`): deliveries still in
+    /// flight stop waiting for the app and record themselves as interrupted.
+    pub(crate) cut: CancellationToken,
+    /// Every spawned task that writes to the store (deliveries, proxy records, bulk replays,
+    /// doctor runs, the relay agent); shutdown waits for them, so none is left half-recorded.
+    pub tasks: TaskTracker,
+    /// Woken when an ack-mode try has scheduled a retry, so the dispatcher looks again.
+    pub retry_due: Arc<Notify>,
 }
 
 impl App {
@@ -110,7 +140,6 @@ impl App {
                 Err(e) => tracing::warn!(id = stored.id, "stored key no longer parses: {e}"),
             }
         }
-        let (stop, stopping) = watch::channel(false);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -119,68 +148,26 @@ impl App {
             bound,
             client: HttpClient::default(),
             relay: RelayState::default(),
-            stopping,
-            stop: Arc::new(stop),
-            records: tokio_util::task::TaskTracker::new(),
+            stopping: CancellationToken::new(),
+            cut: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            retry_due: Arc::default(),
         })
     }
 
     /// Completes when shutdown begins (or at once if it already has).
     pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut rx = self.stopping.clone();
-        async move {
-            // An error means the sender is gone, which only happens once the app is dropped.
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.stopping.clone().cancelled_owned()
     }
 
-    /// Serves both listeners until `shutdown` completes, then drains connections.
-    pub async fn run(
-        self,
-        listeners: Listeners,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
-        let capture = tokio::spawn(crate::server::serve(
-            listeners.capture,
-            crate::server::Listener::Capture,
-            self.clone(),
-        ));
-        let ui = tokio::spawn(crate::server::serve(
-            listeners.ui,
-            crate::server::Listener::Ui,
-            self.clone(),
-        ));
-        crate::forward::retry::resume(&self).await;
-        crate::relay::agent::spawn(&self);
-        let retention = self.config.max_age.map(|age| {
-            let store = self.store.clone();
-            let every = (age / 2).clamp(std::time::Duration::from_secs(1), RETENTION_EVERY);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                loop {
-                    tick.tick().await;
-                    if let Err(e) = store.apply_retention().await {
-                        tracing::warn!("retention could not run: {e}");
-                    }
-                }
-            })
-        });
-        shutdown.await;
-        if let Some(task) = retention {
-            task.abort();
-        }
-        tracing::info!("shutting down");
-        self.stop.send_replace(true);
-        let (a, b) = tokio::join!(capture, ui);
-        a.context("capture listener task")?;
-        b.context("UI listener task")?;
-        self.records.close();
-        if tokio::time::timeout(RECORDS_DEADLINE, self.records.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
-        }
-        Ok(())
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
+    /// Completes when shutdown has waited long enough: work still in flight must record that
+    /// it was interrupted and end.
+    pub fn cut_short(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.cut.clone().cancelled_owned()
     }
 }

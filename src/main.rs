@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use hookpit::app::{App, Listeners};
-use hookpit::config::{Cli, Command};
+use hookpit::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

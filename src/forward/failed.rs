@@ -37,7 +37,7 @@ mod tests {
             target: target.to_string(),
             mode: "resign".to_string(),
             started_at: String::new(),
-            request_headers: Vec::new(),
+            request_headers: Default::default(),
             outcome: AttemptOutcome {
                 status,
                 error: error.map(str::to_string),

@@ -16,7 +16,7 @@ use hyper::Request;
 
 use crate::app::App;
 use crate::client::{DELIVERY_TIMEOUT, Delivery};
-use crate::keys::route_matches;
+use crate::keys::route_for;
 use crate::live::LiveEvent;
 use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
@@ -26,21 +26,6 @@ use crate::wire::{ATTEMPT_BODY_LIMIT, AttemptJson};
 pub const FORWARDED_HEADER: &str = "Hookpit-Forwarded";
 /// Added to replays, so a hookpit capturing one records it as `source: "replay"`.
 pub const REPLAY_HEADER: &str = "Hookpit-Replay";
-
-/// Headers that belong to one connection and are never passed on (RFC 9110 §7.6.1), plus the
-/// ones the client sets itself for the new request.
-const HOP_BY_HOP: [&str; 10] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-];
 
 /// A request about to be delivered.
 #[derive(Debug, Clone)]
@@ -59,12 +44,8 @@ pub struct Outgoing {
 /// (the rest of the path after the route prefix appended), else `--forward` (the whole path
 /// appended). `None` when there is no target.
 pub fn target_for(app: &App, path: &str, query: &str) -> Option<String> {
-    let route = app
-        .config
-        .routes
-        .iter()
-        .filter(|r| r.forward.is_some() && route_matches(&r.path, path))
-        .max_by_key(|r| r.path.len());
+    let with_forward = app.config.routes.iter().filter(|r| r.forward.is_some());
+    let route = route_for(with_forward, |r| &r.path, path);
     match route {
         Some(r) => {
             let rest = &path[r.path.trim_end_matches('/').len()..];
@@ -105,24 +86,8 @@ pub fn join(base: &str, path: &str, query: &str) -> String {
 
 /// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded: 1`.
 pub fn outgoing_headers(stored: &Headers) -> Headers {
-    let listed: Vec<String> = stored
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, v)| {
-            String::from_utf8_lossy(v)
-                .split(',')
-                .map(|t| t.trim().to_ascii_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut out: Headers = stored
-        .iter()
-        .filter(|(n, _)| {
-            let lower = n.to_ascii_lowercase();
-            lower != "host" && !HOP_BY_HOP.contains(&lower.as_str()) && !listed.contains(&lower)
-        })
-        .cloned()
-        .collect();
+    let mut out = crate::headers::end_to_end(stored);
+    out.remove("host");
     out.push((FORWARDED_HEADER.to_string(), b"1".to_vec()));
     out
 }
@@ -194,7 +159,7 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
     let (ended, outcome_rx) = tokio::sync::oneshot::channel();
     let recorder = app.clone();
     let (url, headers) = (out.url.clone(), out.headers.clone());
-    app.records.spawn(async move {
+    app.tasks.spawn(async move {
         let app = &recorder;
         let record = async {
             let started = start(app, event_id, AttemptKind::Forward, "proxy", url, headers).await?;
@@ -342,10 +307,10 @@ mod tests {
         let out = Outgoing {
             method: "POST".into(),
             url: "http://h/x?a=1&b=2".into(),
-            headers: vec![
+            headers: Headers::from(vec![
                 ("X-Q".into(), b"it's".to_vec()),
                 (FORWARDED_HEADER.into(), b"1".to_vec()),
-            ],
+            ]),
             body: Bytes::from_static(b"{\"a\":\"$HOME\"}"),
         };
         assert_eq!(
@@ -354,7 +319,7 @@ mod tests {
         );
         let bin = Outgoing {
             body: Bytes::from_static(&[0xff, 0x00]),
-            headers: vec![],
+            headers: Headers::from(vec![]),
             ..out
         };
         assert!(curl_command(&bin).ends_with("--data-binary $'\\xff\\x00'"));
@@ -362,14 +327,14 @@ mod tests {
 
     #[test]
     fn hop_by_hop_headers_are_dropped_and_the_marker_added() {
-        let stored: Headers = vec![
+        let stored: Headers = Headers::from(vec![
             ("Host".into(), b"a".to_vec()),
             ("Connection".into(), b"keep-alive, X-Drop".to_vec()),
             ("X-Drop".into(), b"1".to_vec()),
             ("Content-Length".into(), b"2".to_vec()),
             ("svix-id".into(), b"msg_1".to_vec()),
             ("X-Keep".into(), b"2".to_vec()),
-        ];
+        ]);
         let names: Vec<String> = outgoing_headers(&stored)
             .into_iter()
             .map(|(n, _)| n)

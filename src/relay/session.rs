@@ -16,8 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::protocol::{
-    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT,
-    VERSION, decode_bytes, decode_headers,
+    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT, VERSION,
 };
 use super::server::{AgentSlot, Relay, Waiters, hash};
 use crate::server::Body;
@@ -248,8 +247,8 @@ async fn serve<S: Io>(
                     }
                     Ok(AgentFrame::Response { seq, status, headers, body }) => {
                         let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
-                        if let (Some(tx), Ok(h), Ok(b)) = (waiter, decode_headers(&headers), decode_bytes(&body)) {
-                            let _ = tx.send((status, h, b.into()));
+                        if let Some(tx) = waiter {
+                            let _ = tx.send((status, headers, body));
                         }
                     }
                     Ok(AgentFrame::Heartbeat) => {}
@@ -308,14 +307,11 @@ mod tests {
             tls_cert: None,
             tls_key: None,
         };
-        let (_tx, stopping) = tokio::sync::watch::channel(false);
-        // Keep the sender alive for the test's duration.
-        std::mem::forget(_tx);
         Relay {
             store,
             args: Arc::new(args),
             agents: Arc::default(),
-            stopping,
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -377,9 +373,9 @@ mod tests {
                         method: "POST".into(),
                         path: "/".into(),
                         query: String::new(),
-                        headers: vec![],
+                        headers: Default::default(),
                         remote_addr: None,
-                        body: "e30=".into(),
+                        body: bytes::Bytes::from_static(b"{}"),
                     },
                 ))
                 .expect("json")

@@ -19,7 +19,6 @@ use super::routes::{ApiError, ApiResult};
 use crate::app::App;
 use crate::doctor::wire::{Frame, Step, Summary};
 use crate::doctor::{DoctorError, DoctorReport, Options, Progress, check_keys, run};
-use crate::live::LiveEvent;
 use crate::store::doctor::{DoctorRun, NewDoctorRun, RunState};
 use crate::verify::Key;
 use crate::wire::rfc3339_ms;
@@ -133,7 +132,7 @@ pub async fn request_body(app: &App, id: &str, n: &str) -> ApiResult {
 /// Runs the doctor in the background; stops (and marks the run interrupted) at shutdown.
 fn spawn(app: App, id: i64, target: Uri, keys: Vec<Key>, options: Options) {
     let stopped = app.stopped();
-    tokio::spawn(async move {
+    app.tasks.clone().spawn(async move {
         tokio::select! {
             report = execute(&app, id, &target, &keys, &options) => finish(&app, id, &report).await,
             _ = stopped => end(&app, id, RunState::Interrupted, None, Step::Interrupted).await,
@@ -204,8 +203,7 @@ async fn end(app: &App, id: i64, state: RunState, summary: Option<String>, step:
 }
 
 fn publish(app: &App, run_id: i64, step: Step) {
-    app.live
-        .publish(LiveEvent::DoctorProgress(Frame { run_id, step }));
+    app.live.publish_frame(&Frame { run_id, step });
 }
 
 /// A stored run as the API shows it; with `results`, the detail.

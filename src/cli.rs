@@ -1,0 +1,58 @@
+//! The command line as a whole: `hookpit` with no subcommand serves, and each subcommand's flags
+//! belong to the module that runs it. This sits above everything it names, so no module below
+//! needs to know the others' flags.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+
+/// `hookpit`: a webhook tunnel-and-inspector. Without a subcommand it runs `serve` (see
+/// `hookpit serve --help` for its flags).
+#[derive(Parser)]
+#[command(name = "hookpit", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first), running `serve` when no subcommand is named:
+    /// `hookpit --secret …` is `hookpit serve --secret …`. Serve's flags and their `HOOKPIT_*`
+    /// variables are read only for `serve`, so a variable meant for it cannot break another
+    /// subcommand.
+    pub fn parse_from_args<I, S>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString>,
+    {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+        let names_command = matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
+            || (!first.is_empty() && !first.starts_with('-'));
+        if !names_command {
+            args.insert(1.min(args.len()), "serve".into());
+        }
+        Cli::parse_from(args)
+    }
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the inspector: capture webhooks, verify, store, stream to the UI (the default).
+    Serve(ServeArgs),
+    /// Send a signed test event (or any body) as Svix would, retrying on a schedule if asked.
+    Send(crate::send::args::SendArgs),
+    /// Print a fresh signing secret (`whsec_…`), or an ed25519 pair with --ed25519.
+    Secret(crate::send::args::SecretArgs),
+    /// Print the `svix-*` signature headers for a body read from stdin (or a curl command).
+    Sign(crate::send::args::SignArgs),
+    /// Run the public side of the tunnel: store webhooks sent to channels' public URLs and hand
+    /// them to their agents.
+    Relay(crate::relay::args::RelayArgs),
+    /// Ask a running hookpit to replay a stored event (re-signed unless --verbatim).
+    Replay(crate::cli_replay::ReplayArgs),
+    /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
+    Doctor(crate::doctor::cli::DoctorArgs),
+}
