@@ -8,7 +8,8 @@
 //!   `keys` (which keys verify which path; `route_for`), `store` (SQLite with one
 //!   group-committing writer thread; knows nothing of HTTP), `extract` (facts read from a JSON
 //!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
-//!   `client` (the one outgoing HTTP client), `schedule` (retry schedules).
+//!   `client` (the one outgoing HTTP client), `schedule` (retry schedules), `out` (stdout
+//!   lines that survive a closed pipe, and plurals).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`).
@@ -39,6 +40,7 @@ pub mod headers;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod out;
 pub mod relay;
 pub mod schedule;
 pub mod send;

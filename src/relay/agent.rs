@@ -169,7 +169,9 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         }
     };
     tracing::info!("relay connected ({backlog} waiting)");
-    println!("relay: webhooks sent to {public_url}/… arrive here");
+    crate::out::note(format_args!(
+        "relay: webhooks sent to {public_url}/… arrive here"
+    ));
     update(app, |s| {
         s.state = "connected";
         s.public_url = Some(public_url.clone());

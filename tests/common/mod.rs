@@ -380,6 +380,7 @@ pub async fn run_hookpit(args: &[&str], stdin: &[u8]) -> std::process::Output {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .expect("hookpit binary starts");
     let mut input = child.stdin.take().expect("stdin");
