@@ -13,7 +13,7 @@ async fn begin(store: &Store, event_id: i64, kind: AttemptKind, t: DateTime<Utc>
             target: "http://localhost:3000/hooks".into(),
             mode: "ack".into(),
             started_at: t,
-            request_headers: Vec::new().into(),
+            request_headers: Default::default(),
         })
         .await
         .expect("attempt")
