@@ -18,7 +18,7 @@
 //! - `wire`: JSON shapes shared by the API and the live stream.
 //! - `banner`: what hookpit prints at start.
 //! - `out`: stdout lines that survive a closed pipe, and plurals.
-//! - `client`: the one outgoing HTTP client (forward, replay, send).
+//! - `client`: the one outgoing HTTP client (forward, replay, send); `client_tls` its trust.
 //! - `schedule`: retry schedules (svix, fast, or a list).
 //! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
 //! - `cli_tools`: the `secret`, `sign` and `send` commands.
@@ -32,6 +32,7 @@ pub mod cli;
 pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
+pub mod client_tls;
 pub mod config;
 pub mod doctor;
 pub mod duration;
