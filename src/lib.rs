@@ -18,6 +18,7 @@
 //! - `wire`: JSON shapes shared by the API and the live stream.
 //! - `banner`: what hookpit prints at start.
 //! - `client`: the one outgoing HTTP client (forward, replay, send).
+//! - `curl`: the one builder of curl commands for a person to paste (exports, `sign`, banner).
 //! - `schedule`: retry schedules (svix, fast, or a list).
 //! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
 //! - `cli_tools`: the `secret`, `sign` and `send` commands.
@@ -31,6 +32,7 @@ pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
 pub mod config;
+pub mod curl;
 pub mod doctor;
 pub mod extract;
 pub mod forward;

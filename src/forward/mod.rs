@@ -126,32 +126,22 @@ pub fn outgoing_headers(stored: &Headers) -> Headers {
     out
 }
 
-/// A shell command that sends `out` with curl (single-quoted, so nothing is expanded). Binary
-/// bodies are written as `$'\x..'` escapes.
+/// A shell command that sends `out` with curl, hookpit's own marker headers left out.
 pub fn curl_command(out: &Outgoing) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut cmd = format!("curl -sS -X {} {}", out.method, quote(&out.url));
-    for (name, value) in &out.headers {
-        if name.eq_ignore_ascii_case(FORWARDED_HEADER) || name.eq_ignore_ascii_case(REPLAY_HEADER) {
-            continue;
-        }
-        let value = String::from_utf8_lossy(value);
-        cmd.push_str(&format!(" \\\n  -H {}", quote(&format!("{name}: {value}"))));
-    }
-    if !out.body.is_empty() {
-        let body = match std::str::from_utf8(&out.body) {
-            Ok(text) => quote(text),
-            Err(_) => format!(
-                "$'{}'",
-                out.body
-                    .iter()
-                    .map(|b| format!("\\x{b:02x}"))
-                    .collect::<String>()
-            ),
-        };
-        cmd.push_str(&format!(" \\\n  --data-binary {body}"));
-    }
-    cmd
+    let headers: Headers = out
+        .headers
+        .iter()
+        .filter(|(n, _)| {
+            !n.eq_ignore_ascii_case(FORWARDED_HEADER) && !n.eq_ignore_ascii_case(REPLAY_HEADER)
+        })
+        .cloned()
+        .collect();
+    let body = if out.body.is_empty() {
+        crate::curl::Body::Empty
+    } else {
+        crate::curl::Body::Bytes(&out.body)
+    };
+    crate::curl::command(&out.method, &out.url, &headers, body)
 }
 
 /// Whether a delivery counts as success: a 2xx, as Svix counts it (3xx is a failure).
@@ -337,26 +327,21 @@ mod tests {
     }
 
     #[test]
-    fn curl_commands_quote_everything() {
+    fn curl_commands_leave_the_markers_out() {
         let out = Outgoing {
             method: "POST".into(),
             url: "http://h/x?a=1&b=2".into(),
             headers: vec![
                 ("X-Q".into(), b"it's".to_vec()),
                 (FORWARDED_HEADER.into(), b"1".to_vec()),
+                (REPLAY_HEADER.into(), b"1".to_vec()),
             ],
             body: Bytes::from_static(b"{\"a\":\"$HOME\"}"),
         };
-        assert_eq!(
-            curl_command(&out),
-            "curl -sS -X POST 'http://h/x?a=1&b=2' \\\n  -H 'X-Q: it'\\''s' \\\n  --data-binary '{\"a\":\"$HOME\"}'"
-        );
-        let bin = Outgoing {
-            body: Bytes::from_static(&[0xff, 0x00]),
-            headers: vec![],
-            ..out
-        };
-        assert!(curl_command(&bin).ends_with("--data-binary $'\\xff\\x00'"));
+        let cmd = curl_command(&out);
+        assert!(cmd.contains("-H 'X-Q: it'\\''s'"), "{cmd}");
+        assert!(!cmd.contains("Hookpit-"), "{cmd}");
+        assert!(cmd.ends_with("--data-raw '{\"a\":\"$HOME\"}'"), "{cmd}");
     }
 
     #[test]
