@@ -65,7 +65,7 @@ pub async fn dispatch(
     match which {
         Listener::Capture => capture::handle(app, req, conn).await,
         Listener::Ui => {
-            let mut resp = ui(app, req).await;
+            let mut resp = ui(app, req, conn.local).await;
             let headers = resp.headers_mut();
             if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
                 headers.insert(
@@ -90,8 +90,8 @@ pub async fn dispatch(
     }
 }
 
-async fn ui(app: App, req: Request<Incoming>) -> Response<Body> {
-    let admitted = match guard::admit(&app, req.method(), req.uri(), req.headers()) {
+async fn ui(app: App, req: Request<Incoming>, reached: std::net::SocketAddr) -> Response<Body> {
+    let admitted = match guard::admit(&app, req.method(), req.uri(), req.headers(), reached) {
         Ok(a) => a,
         Err(refusal) => {
             let (status, message) = refusal.status_and_message();

@@ -42,14 +42,13 @@ impl TestApp {
     }
 }
 
-/// Boots hookpit with `flags` (plus `--db :memory:` unless a `--db` is given).
+/// Boots hookpit with `flags` (plus `--db :memory:` unless a `--db` is given, and the UI on
+/// 127.0.0.1:0 unless a `--ui` is).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
-    let mut all: Vec<String> = vec![
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--ui".into(),
-        "127.0.0.1:0".into(),
-    ];
+    let mut all: Vec<String> = vec!["--listen".into(), "127.0.0.1:0".into()];
+    if !flags.contains(&"--ui") {
+        all.extend(["--ui".into(), "127.0.0.1:0".into()]);
+    }
     if !flags.contains(&"--db") {
         all.extend(["--db".into(), ":memory:".into()]);
     }
