@@ -67,6 +67,8 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The value of this process's `Hookpit-Forwarded` and `Hookpit-Replay` headers.
+    pub marker: crate::forward::Marker,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping`.
@@ -116,6 +118,7 @@ impl App {
             bound,
             client: HttpClient::default(),
             relay: RelayState::default(),
+            marker: crate::forward::Marker::new(),
             stopping,
             stop: Arc::new(stop),
             records: tokio_util::task::TaskTracker::new(),

@@ -49,9 +49,9 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    /// Whether another hookpit already forwarded this (forwarding it again could loop).
-    pub fn was_forwarded(&self) -> bool {
-        header_str(&self.headers, crate::forward::FORWARDED_HEADER).is_some()
+    /// Whether this hookpit forwarded this itself (forwarding it again would loop).
+    pub fn was_forwarded(&self, marker: &crate::forward::Marker) -> bool {
+        marker.on(&self.headers, crate::forward::FORWARDED_HEADER)
     }
 }
 
@@ -140,7 +140,9 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 /// target and did not come from another hookpit's forward.
 pub fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
-    if !ingested.was_forwarded() && crate::forward::target_for(app, &s.path, &s.query).is_some() {
+    if !ingested.was_forwarded(&app.marker)
+        && crate::forward::target_for(app, &s.path, &s.query).is_some()
+    {
         crate::forward::retry::spawn(app, s.id, 0, std::time::Duration::ZERO);
     }
 }

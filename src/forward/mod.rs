@@ -21,10 +21,44 @@ use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
 use crate::wire::{ATTEMPT_BODY_LIMIT, AttemptJson};
 
-/// Added to every forwarded request, so a hookpit that receives it does not forward it again.
+/// Added to every forwarded request (with this hookpit's [`Marker`]), so that when it comes
+/// back to this hookpit it is not forwarded again.
 pub const FORWARDED_HEADER: &str = "Hookpit-Forwarded";
-/// Added to replays, so a hookpit capturing one records it as `source: "replay"`.
+/// Added to replays (with this hookpit's [`Marker`]), so that when one comes back to this
+/// hookpit it is recorded as `source: "replay"`.
 pub const REPLAY_HEADER: &str = "Hookpit-Replay";
+
+/// The value of this hookpit's marker headers: random per process, so a marker is trusted
+/// only on requests this hookpit sent; a sender that adds `Hookpit-Forwarded: 1` can neither
+/// stop its webhook being forwarded nor have it recorded as a replay.
+#[derive(Clone)]
+pub struct Marker(std::sync::Arc<str>);
+
+impl Marker {
+    /// A fresh random value (128 bits).
+    pub fn new() -> Marker {
+        let bytes: [u8; 16] = rand::random();
+        Marker(hex::encode(bytes).into())
+    }
+
+    /// The value to send.
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `headers` hold header `name` with this hookpit's value.
+    pub fn on(&self, headers: &Headers, name: &str) -> bool {
+        headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case(name) && v.as_slice() == self.0.as_bytes())
+    }
+}
+
+impl Default for Marker {
+    fn default() -> Marker {
+        Marker::new()
+    }
+}
 
 /// Headers that belong to one connection and are never passed on (RFC 9110 §7.6.1), plus the
 /// ones the client sets itself for the new request.
@@ -102,8 +136,9 @@ pub fn join(base: &str, path: &str, query: &str) -> String {
     url
 }
 
-/// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded: 1`.
-pub fn outgoing_headers(stored: &Headers) -> Headers {
+/// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded` with this
+/// hookpit's marker. Markers of other hookpits stay, so a loop through several stops too.
+pub fn outgoing_headers(stored: &Headers, marker: &Marker) -> Headers {
     let listed: Vec<String> = stored
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
@@ -122,7 +157,10 @@ pub fn outgoing_headers(stored: &Headers) -> Headers {
         })
         .cloned()
         .collect();
-    out.push((FORWARDED_HEADER.to_string(), b"1".to_vec()));
+    out.push((
+        FORWARDED_HEADER.to_string(),
+        marker.value().as_bytes().to_vec(),
+    ));
     out
 }
 
@@ -354,10 +392,15 @@ mod tests {
             ("svix-id".into(), b"msg_1".to_vec()),
             ("X-Keep".into(), b"2".to_vec()),
         ];
-        let names: Vec<String> = outgoing_headers(&stored)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let marker = Marker::new();
+        let out = outgoing_headers(&stored, &marker);
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["svix-id", "X-Keep", FORWARDED_HEADER]);
+        assert!(marker.on(&out, FORWARDED_HEADER));
+        assert!(
+            !Marker::new().on(&out, FORWARDED_HEADER),
+            "another hookpit's value"
+        );
+        assert!(!marker.on(&stored, FORWARDED_HEADER));
     }
 }

@@ -61,7 +61,7 @@ async fn deliver(app: &App, id: i64, mut tries: usize, mut delay: Duration) {
         let out = out.unwrap_or_else(|| Outgoing {
             method: event.summary.method.clone(),
             url,
-            headers: outgoing_headers(&event.headers),
+            headers: outgoing_headers(&event.headers, &app.marker),
             body: event.body.clone(),
         });
         let next = schedule.delay_before(tries + 1);

@@ -74,10 +74,8 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         .heads
         .take(parts.method.as_str(), target, &parts.uri.to_string())
         .unwrap_or_else(|| from_header_map(&parts.headers));
-    let source = if headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case(REPLAY_HEADER))
-    {
+    // Only this hookpit's own replays carry its marker; a sender's header is just a header.
+    let source = if app.marker.on(&headers, REPLAY_HEADER) {
         Source::Replay
     } else {
         Source::Direct
@@ -132,7 +130,8 @@ pub async fn answer(app: &App, ingested: &Ingested) -> Response<Body> {
             &serde_json::json!({ "id": s.id, "error": "failed on purpose (route fail_rate)" }),
         );
     }
-    let target = target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded());
+    let target =
+        target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded(&app.marker));
     match (target, app.config.forward_mode) {
         (Some(url), ForwardMode::Proxy) => proxy(app, ingested, url).await,
         (target, _) => {
@@ -154,7 +153,7 @@ async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
     let out = Outgoing {
         method: s.method.clone(),
         url,
-        headers: outgoing_headers(&ingested.headers),
+        headers: outgoing_headers(&ingested.headers, &app.marker),
         body: ingested.body.clone(),
     };
     let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
