@@ -322,3 +322,90 @@ async fn an_agent_with_a_wrong_token_says_refused_and_why() {
     t.stop().await;
     relay.stop().await;
 }
+
+/// A hostile (or intercepted) relay cannot aim the agent's forward at another host, nor send a
+/// dot-segment path through to the app: a path without a leading `/` is refused with 400 and
+/// not stored; `/../../x` reaches the app as `/x`.
+#[tokio::test]
+async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
+    let app = common::stub::Stub::start(None, &[]).await;
+    let other = common::stub::Stub::start(None, &[]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let relay_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let forward = format!("http://{}", app.addr);
+    let t = spawn_app(&[
+        "--relay",
+        &relay_url,
+        "--relay-token",
+        "tok",
+        "--forward",
+        &forward,
+    ])
+    .await;
+    let (stream, _) = listener.accept().await.expect("the agent connects");
+    let mut ws = tokio_tungstenite::accept_async(stream)
+        .await
+        .expect("handshake");
+    let hello = ws.next().await;
+    assert!(matches!(hello, Some(Ok(Message::Text(_)))), "{hello:?}");
+    let welcome = serde_json::json!({
+        "type": "welcome", "channel": "c", "key": "k", "public_url": "http://relay/c/c", "backlog": 0
+    });
+    ws.send(Message::text(welcome.to_string()))
+        .await
+        .expect("welcome");
+    let paths = [
+        format!("@{}/x", other.addr),
+        "/../../x".to_string(),
+        "/ok".to_string(),
+    ];
+    for (i, path) in paths.iter().enumerate() {
+        let request = serde_json::json!({
+            "type": "request", "seq": i + 1, "received_at_ms": 0, "method": "POST",
+            "path": path, "query": "", "headers": [], "remote_addr": null, "body": "e30="
+        });
+        ws.send(Message::text(request.to_string()))
+            .await
+            .expect("request");
+    }
+    let mut answers = std::collections::BTreeMap::new();
+    while answers.len() < paths.len() {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the agent answers in time");
+        let Some(Ok(Message::Text(text))) = next else {
+            panic!("agent closed: {next:?}")
+        };
+        let frame: serde_json::Value = serde_json::from_str(&text).expect("json");
+        if frame["type"] == "response" {
+            answers.insert(frame["seq"].as_i64().expect("seq"), frame["status"].clone());
+        }
+    }
+    assert_eq!(answers[&1], 400, "a path without a leading / is refused");
+    assert_eq!((&answers[&2], &answers[&3]), (&200.into(), &200.into()));
+    assert!(
+        other.hits().is_empty(),
+        "the agent delivered to another host"
+    );
+    let mut reached: Vec<String> = app
+        .hits()
+        .iter()
+        .map(|h| h.path_and_query.clone())
+        .collect();
+    reached.sort();
+    assert_eq!(reached, ["/ok", "/x"], "no dot-segments reach the app");
+    let stored = get_json(&t, "/api/events").await;
+    let stored: Vec<&str> = stored["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert!(
+        !stored.iter().any(|p| p.contains('@')),
+        "refused, not stored: {stored:?}"
+    );
+    t.stop().await;
+}
