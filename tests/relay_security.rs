@@ -409,3 +409,44 @@ async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
     );
     t.stop().await;
 }
+
+/// A channel id lets anyone post into the channel: the relay's log names channels by a short
+/// fingerprint, never by id.
+#[tokio::test]
+async fn the_relay_log_never_holds_a_channel_id() {
+    use common::child::{free_addr, start_relay};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = free_addr();
+    let relay = start_relay(
+        dir.path(),
+        addr,
+        &dir.path().join("relay.db"),
+        &[],
+        "relay.log",
+    )
+    .await;
+    let url = format!("ws://{addr}/_hookpit/connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connects");
+    ws.send(Message::text(hello(Some("relay-token"), None, None)))
+        .await
+        .expect("hello");
+    let w = reply(&mut ws).await;
+    let channel = w["channel"].as_str().expect("channel").to_string();
+    ws.close(None).await.expect("close");
+    let log = eventually("the relay to log the agent leaving", || async {
+        let log = relay.stderr();
+        log.contains("agent disconnected").then_some(log)
+    })
+    .await;
+    assert!(
+        !log.contains(&channel),
+        "the channel id is in the log:\n{log}"
+    );
+    let fp = hookpit::relay::server::fingerprint(&channel);
+    assert!(
+        log.contains(&fp),
+        "channels are named by fingerprint: {log}"
+    );
+}

@@ -53,6 +53,12 @@ pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// What logs call a channel: 8 hex digits of its id's sha256. The id itself lets anyone post
+/// into the channel, so it never reaches a log.
+pub fn fingerprint(channel: &str) -> String {
+    hash(channel)[..8].to_string()
+}
+
 impl Relay {
     /// Completes when the relay starts stopping.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {

@@ -172,7 +172,8 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         )
         .await;
     }
-    tracing::info!(%channel, "agent connected");
+    let fp = super::server::fingerprint(&channel);
+    tracing::info!(channel = %fp, "agent connected");
     let backlog = relay.store.relay_backlog(&channel).await.unwrap_or(0);
     let welcome = RelayFrame::Welcome {
         channel: channel.clone(),
@@ -189,7 +190,7 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
             agents.remove(&channel);
         }
     }
-    tracing::info!(%channel, "agent disconnected");
+    tracing::info!(channel = %fp, "agent disconnected");
 }
 
 async fn serve<S: Io>(
@@ -253,7 +254,7 @@ async fn serve<S: Io>(
                     }
                     Ok(AgentFrame::Heartbeat) => {}
                     Ok(AgentFrame::Hello { .. }) | Err(_) => {
-                        tracing::warn!(%channel, "unexpected frame from agent; closing");
+                        tracing::warn!(channel = %super::server::fingerprint(channel), "unexpected frame from agent; closing");
                         return;
                     }
                 }
@@ -264,7 +265,7 @@ async fn serve<S: Io>(
             }
             _ = beat.tick() => {
                 if heard.elapsed() > SILENCE_LIMIT {
-                    tracing::warn!(%channel, "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
+                    tracing::warn!(channel = %super::server::fingerprint(channel), "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
                     return;
                 }
                 let backlog = relay.store.relay_backlog(channel).await.unwrap_or(0);
