@@ -532,6 +532,26 @@ async fn raw_bodies_are_served_inert() {
         "{csp}"
     );
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    // Whatever type the sender claimed, the bytes come as a download, or as plain text when
+    // the user asks to view them: never as a script or page of the UI's origin.
+    let js = b"fetch('/api/keys',{method:'POST',body:'{}'})";
+    let id = capture_post(&t, "/js", &[("Content-Type", "text/javascript")], js).await;
+    let r = ui_request(&t, "GET", &format!("/api/events/{id}/raw"), &[], b"").await;
+    assert_eq!(r.body, js, "byte-exact");
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+    assert!(
+        r.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment")),
+        "{r:?}"
+    );
+    let r = ui_request(&t, "GET", &format!("/api/events/{id}/raw?view=1"), &[], b"").await;
+    assert_eq!(r.body, js, "byte-exact");
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| c.contains("sandbox"))
+    );
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     // In the JSON API the payload is a string inside JSON, never HTML.
     let r = ui_request(&t, "GET", &format!("/api/events/{id}"), &[], b"").await;
     assert_eq!(r.header("content-type"), Some("application/json"));

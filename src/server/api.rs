@@ -115,23 +115,34 @@ pub async fn get(app: &App, id: i64) -> ApiResult {
     ))
 }
 
-/// `GET /api/events/{id}/raw`: the body bytes with their content type, in a sandbox so a
-/// captured HTML body cannot run script on the UI's origin.
-pub async fn raw(app: &App, id: i64) -> ApiResult {
-    let (content_type, body) = app.store.raw_body(id).await?.ok_or_else(|| not_found(id))?;
+/// `GET /api/events/{id}/raw[?view=1]`: the body bytes, byte-exact. The sender chose them and
+/// their content type, so they are never served as what they claim to be from the UI's origin
+/// (a `text/javascript` body would be a script of the UI's own): a download
+/// (`application/octet-stream`, `attachment`), or with `?view=1` plain text for a browser tab.
+/// Either way in a sandbox, unsniffed.
+pub async fn raw(app: &App, id: i64, uri: &Uri) -> ApiResult {
+    let (_, body) = app.store.raw_body(id).await?.ok_or_else(|| not_found(id))?;
+    let view = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == "view" && v != "0");
+    let (content_type, disposition) = if view {
+        ("text/plain; charset=utf-8", "inline")
+    } else {
+        ("application/octet-stream", "attachment")
+    };
     let mut resp = Response::new(Full::new(body));
-    let ct = content_type
-        .and_then(|c| HeaderValue::from_str(&c).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, ct);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
     headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("inline; filename=\"event-{id}.body\""))
+        HeaderValue::from_str(&format!("{disposition}; filename=\"event-{id}.body\""))
             .expect("ascii header value"),
     );
     Ok(resp)

@@ -125,7 +125,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::DELETE, ["api", "events"]) => api::delete_all(&app).await,
         (&Method::GET, ["api", "events", id]) => api::get(&app, parse_id(id)?).await,
         (&Method::DELETE, ["api", "events", id]) => api::delete(&app, parse_id(id)?).await,
-        (&Method::GET, ["api", "events", id, "raw"]) => api::raw(&app, parse_id(id)?).await,
+        (&Method::GET, ["api", "events", id, "raw"]) => {
+            api::raw(&app, parse_id(id)?, req.uri()).await
+        }
         (&Method::POST, ["api", "events", id, "verify"]) => {
             api::verify_one(&app, parse_id(id)?).await
         }
