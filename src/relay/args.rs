@@ -63,6 +63,15 @@ impl RelayArgs {
         if self.tokens.iter().all(|t| t.trim().is_empty()) {
             return Err("give at least one --token: it decides who may create channels".into());
         }
+        if self.max_body > super::protocol::MAX_RELAYED_BODY {
+            return Err(format!(
+                "--max-body {} is more than a relay frame can carry to the agent: at most {} bytes \
+                 (frames are {} MiB and bodies travel in base64)",
+                self.max_body,
+                super::protocol::MAX_RELAYED_BODY,
+                super::protocol::MAX_FRAME / (1024 * 1024)
+            ));
+        }
         if !(200..=599).contains(&self.offline_status) {
             return Err("--offline-status must be between 200 and 599".into());
         }

@@ -216,6 +216,21 @@ async fn serve<S: Io>(
                 };
                 let full = batch.len() == BACKLOG_BATCH as usize;
                 for (seq, frame) in batch {
+                    // Stored by a relay whose --max-body was too large for a frame: the agent
+                    // would refuse it and reconnect forever, holding back everything after it.
+                    if frame.len() > MAX_FRAME {
+                        tracing::warn!(
+                            channel = %super::server::fingerprint(channel),
+                            seq, bytes = frame.len(),
+                            "a queued request is larger than a relay frame; dropped so the rest can flow"
+                        );
+                        if let Err(e) = relay.store.relay_drop(channel, seq).await {
+                            tracing::error!("relay cannot drop an oversized request: {e}");
+                            return;
+                        }
+                        cursor = seq;
+                        continue;
+                    }
                     if ws.feed(Message::text(frame)).await.is_err() {
                         return;
                     }
@@ -335,6 +350,120 @@ mod tests {
 
     fn send(f: &AgentFrame) -> Message {
         Message::text(serde_json::to_string(f).expect("json"))
+    }
+
+    /// A request too large for a frame (queued by an earlier, misconfigured relay) is dropped,
+    /// and the requests after it still reach the agent.
+    #[tokio::test]
+    async fn an_oversized_queued_request_does_not_block_the_channel() {
+        let relay = relay().await;
+        relay
+            .store
+            .relay_create_channel(RelayChannel {
+                id: "chan".into(),
+                key_hash: hash("key"),
+                token_hash: hash("tok"),
+            })
+            .await
+            .expect("channel");
+        for body in ["A".repeat(MAX_FRAME), "e30=".to_string()] {
+            let size = body.len();
+            relay
+                .store
+                .relay_enqueue("chan", size, i64::MAX, move |seq| {
+                    serde_json::to_string(&RelayFrame::Request(
+                        crate::relay::protocol::RelayedRequest {
+                            seq,
+                            received_at_ms: 0,
+                            method: "POST".into(),
+                            path: "/".into(),
+                            query: String::new(),
+                            headers: vec![],
+                            remote_addr: None,
+                            body,
+                        },
+                    ))
+                    .expect("json")
+                })
+                .await
+                .expect("queued");
+        }
+        let mut ws = pair(&relay).await;
+        let hello = AgentFrame::Hello {
+            version: VERSION,
+            token: None,
+            channel: Some("chan".into()),
+            key: Some("key".into()),
+            last_seq: 0,
+        };
+        ws.send(send(&hello)).await.expect("hello");
+        assert!(matches!(next(&mut ws).await, RelayFrame::Welcome { .. }));
+        let RelayFrame::Request(r) = next(&mut ws).await else {
+            panic!("expected a request")
+        };
+        assert_eq!(
+            r.seq, 2,
+            "the oversized request was sent, or blocked the next one"
+        );
+        assert!(
+            relay
+                .store
+                .relay_after("chan", 0, 10)
+                .await
+                .expect("after")
+                .iter()
+                .all(|(s, _)| *s == 2),
+            "the oversized request is no longer queued"
+        );
+    }
+
+    #[test]
+    fn a_max_body_too_large_for_a_frame_is_refused_at_start() {
+        let args = |max_body| crate::relay::args::RelayArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            public_url: "https://hooks.example".into(),
+            db: None,
+            tokens: vec!["tok".into()],
+            wait: std::time::Duration::from_secs(1),
+            offline_status: 202,
+            retention: std::time::Duration::from_secs(60),
+            max_body,
+            max_queued: 1 << 20,
+            max_channels: 1,
+            header_timeout: std::time::Duration::from_secs(30),
+            tls_cert: None,
+            tls_key: None,
+        };
+        assert_eq!(args(26_214_400).validate(), Ok(()), "the default fits");
+        let err = args(32_000_000)
+            .validate()
+            .expect_err("32 MB cannot be relayed");
+        assert!(
+            err.contains("--max-body") && err.contains("at most"),
+            "{err}"
+        );
+        assert!(
+            args(crate::relay::protocol::MAX_RELAYED_BODY)
+                .validate()
+                .is_ok()
+        );
+        // The largest body allowed, with a whole head of the worst kinds (half a path of
+        // characters JSON escapes, half a header value in base64), still fits in one frame.
+        let worst = crate::relay::protocol::RelayedRequest {
+            seq: i64::MAX,
+            received_at_ms: i64::MAX,
+            method: "POST".into(),
+            path: "\"".repeat(crate::server::MAX_REQUEST_HEAD / 2),
+            query: String::new(),
+            headers: vec![(
+                "x".into(),
+                "A".repeat(crate::server::MAX_REQUEST_HEAD / 2 / 3 * 4),
+            )],
+            remote_addr: Some("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535".into()),
+            body: "A".repeat((crate::relay::protocol::MAX_RELAYED_BODY / 3 * 4) as usize),
+        };
+        let frame = serde_json::to_string(&RelayFrame::Request(worst)).expect("json");
+        assert!(frame.len() <= MAX_FRAME, "{} > {MAX_FRAME}", frame.len());
     }
 
     #[tokio::test]
