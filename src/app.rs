@@ -69,6 +69,8 @@ pub struct App {
     pub relay: RelayState,
     /// The value of this process's `Hookpit-Forwarded` and `Hookpit-Replay` headers.
     pub marker: crate::forward::Marker,
+    /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
+    pub in_flight: crate::server::in_flight::InFlight,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping`.
@@ -110,6 +112,7 @@ impl App {
             }
         }
         let (stop, stopping) = watch::channel(false);
+        let in_flight = crate::server::in_flight::InFlight::new(config.max_in_flight);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -119,6 +122,7 @@ impl App {
             client: HttpClient::default(),
             relay: RelayState::default(),
             marker: crate::forward::Marker::new(),
+            in_flight,
             stopping,
             stop: Arc::new(stop),
             records: tokio_util::task::TaskTracker::new(),

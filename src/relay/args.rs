@@ -39,6 +39,14 @@ pub struct RelayArgs {
     /// Largest body accepted.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
+    /// Most bytes of request bodies all connections may hold at once; past it senders get 503
+    /// with Retry-After (at least --max-body).
+    #[arg(
+        long,
+        env = "HOOKPIT_RELAY_MAX_IN_FLIGHT",
+        default_value_t = 268_435_456
+    )]
+    pub max_in_flight: u64,
     /// Most bytes of unacknowledged requests one channel may hold; past it senders get 507.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_QUEUED", default_value_t = 268_435_456)]
     pub max_queued: u64,
@@ -70,6 +78,12 @@ impl RelayArgs {
                 self.max_body,
                 super::protocol::MAX_RELAYED_BODY,
                 super::protocol::MAX_FRAME / (1024 * 1024)
+            ));
+        }
+        if self.max_in_flight < self.max_body {
+            return Err(format!(
+                "--max-in-flight ({}) must be at least --max-body ({}), or no body that large could arrive",
+                self.max_in_flight, self.max_body
             ));
         }
         if !(200..=599).contains(&self.offline_status) {

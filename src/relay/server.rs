@@ -46,6 +46,8 @@ pub struct Relay {
     pub agents: Arc<Mutex<HashMap<String, AgentSlot>>>,
     /// Turns `true` when the relay stops.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Body bytes all public connections hold now, bounded by `--max-in-flight`.
+    pub in_flight: crate::server::in_flight::InFlight,
 }
 
 /// sha256 hex, how keys and tokens are kept.
@@ -116,7 +118,14 @@ async fn public(
     sub_path: String,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let body = match read_limited(body, relay.args.max_body, relay.args.header_timeout).await {
+    let mut hold = relay.in_flight.hold();
+    let read = read_limited(
+        body,
+        relay.args.max_body,
+        relay.args.header_timeout,
+        &mut hold,
+    );
+    let body = match read.await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             return error_response(
@@ -139,6 +148,7 @@ async fn public(
                 format!("the body stalled for {pause:?}; nothing was stored"),
             );
         }
+        Err(BodyError::Busy(cap)) => return crate::server::capture::busy(cap),
     };
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = conn

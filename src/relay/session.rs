@@ -318,6 +318,7 @@ mod tests {
             retention: std::time::Duration::from_secs(60),
             max_body: 1024,
             max_queued: 1 << 20,
+            max_in_flight: 1 << 20,
             max_channels: 1,
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
@@ -328,6 +329,7 @@ mod tests {
         std::mem::forget(_tx);
         Relay {
             store,
+            in_flight: crate::server::in_flight::InFlight::new(args.max_in_flight),
             args: Arc::new(args),
             agents: Arc::default(),
             stopping,
@@ -429,6 +431,7 @@ mod tests {
             retention: std::time::Duration::from_secs(60),
             max_body,
             max_queued: 1 << 20,
+            max_in_flight: u64::MAX,
             max_channels: 1,
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,

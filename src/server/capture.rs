@@ -4,9 +4,11 @@
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
+use super::in_flight::Hold;
 use super::{Body, Conn, error_response, json_response};
 use crate::app::App;
 use crate::config::ForwardMode;
@@ -30,6 +32,8 @@ pub enum BodyError {
     Broken(String),
     /// Nothing arrived for longer than the allowed pause.
     Stalled(std::time::Duration),
+    /// All connections together already hold `--max-in-flight` bytes of bodies.
+    Busy(u64),
 }
 
 /// Captures one webhook.
@@ -41,9 +45,11 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // Held until the answer is built: the body is in memory until then.
+    let mut hold = app.in_flight.hold();
     let body = match declared {
         Some(len) if len > max + OVERSIZE_DRAIN => Err(BodyError::TooLarge),
-        _ => read_limited(body, max, app.config.header_timeout).await,
+        _ => read_limited(body, max, app.config.header_timeout, &mut hold).await,
     };
     let body = match body {
         Ok(b) => b,
@@ -67,6 +73,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
                 ),
             );
         }
+        Err(BodyError::Busy(cap)) => return busy(cap),
     };
     let received_at = chrono::Utc::now();
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -188,15 +195,38 @@ async fn proxy(app: &App, ingested: &Ingested, url: String) -> Response<Body> {
     }
 }
 
-/// Reads the body up to `max` bytes. Past it, reads on (discarding, up to `OVERSIZE_DRAIN`) so
-/// the 413 reaches the sender, and reports `TooLarge`. A sender silent for longer than `pause`
+/// 503 for a body that would take the bytes held by all connections past `cap`.
+pub fn busy(cap: u64) -> Response<Body> {
+    let mut resp = error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "too many request bodies in flight (--max-in-flight, {cap} bytes together); nothing was stored, please retry"
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
+}
+
+/// Reads the body up to `max` bytes, each byte kept counted in `hold`. Past `max`, reads on
+/// (discarding, up to `OVERSIZE_DRAIN`) so the 413 reaches the sender, and reports `TooLarge`;
+/// when `hold` cannot grow (all connections together hold `--max-in-flight`), drops what it
+/// has, drains the same way and reports `Busy`. A sender silent for longer than `pause`
 /// mid-body is given up (`Stalled`), so a slow body cannot hold a connection forever.
 pub async fn read_limited(
     mut body: Incoming,
     max: u64,
     pause: std::time::Duration,
+    hold: &mut Hold,
 ) -> Result<Bytes, BodyError> {
-    let mut buf = BytesMut::new();
+    // A declared length is taken at once: a sender over the bound hears so before sending.
+    let declared = body.size_hint().exact().filter(|n| *n <= max);
+    let mut busy = declared.is_some_and(|n| !hold.cover(n));
+    let mut buf = BytesMut::with_capacity(if busy {
+        0
+    } else {
+        declared.unwrap_or(0) as usize
+    });
     let mut seen: u64 = 0;
     loop {
         let next = tokio::time::timeout(pause, body.frame())
@@ -211,11 +241,24 @@ pub async fn read_limited(
         };
         seen += data.len() as u64;
         if seen > max + OVERSIZE_DRAIN {
-            return Err(BodyError::TooLarge);
+            return Err(if busy {
+                BodyError::Busy(hold.pool_cap())
+            } else {
+                BodyError::TooLarge
+            });
         }
-        if seen <= max {
-            buf.extend_from_slice(&data);
+        if seen <= max && !busy {
+            if hold.cover(seen) {
+                buf.extend_from_slice(&data);
+            } else {
+                busy = true;
+                buf = BytesMut::new();
+                hold.release();
+            }
         }
+    }
+    if busy {
+        return Err(BodyError::Busy(hold.pool_cap()));
     }
     if seen > max {
         return Err(BodyError::TooLarge);

@@ -55,6 +55,7 @@ pub mod capture;
 mod drive;
 mod guard;
 mod head_tap;
+pub mod in_flight;
 mod preface;
 pub mod routes;
 pub mod tls;
