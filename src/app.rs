@@ -1,9 +1,10 @@
-//! `App`: the bundle of cheap handles every part of hookpit shares, and `run`, which serves
-//! both listeners until shutdown.
+//! `App`: the bundle of cheap handles every part of hookpit shares. It sits below everything that
+//! uses it; `App::run`, which wires the listeners, the retries and the relay agent together, lives
+//! at the top in `serve.rs`.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -13,9 +14,9 @@ use crate::client::HttpClient;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
-use crate::relay::agent::RelayState;
 use crate::store::{Retention, Store};
 use crate::verify::Key;
+use crate::wire::RelayStatus;
 
 /// The two listeners hookpit serves, bound by the caller (port 0 in tests).
 pub struct Listeners {
@@ -47,8 +48,34 @@ pub struct Bound {
     pub ui: SocketAddr,
 }
 
-/// How long shutdown waits for attempt records still being written.
-const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Shared relay status (an `Arc<Mutex>`, never held across `.await`).
+#[derive(Clone, Default)]
+pub struct RelayState(Arc<Mutex<Option<RelayStatus>>>);
+
+impl RelayState {
+    /// The current status; `None` when no relay is configured.
+    pub fn get(&self) -> Option<RelayStatus> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes the status (first created as `connecting` to `relay`) and publishes it.
+    pub fn update(&self, live: &LiveHub, relay: &str, change: impl FnOnce(&mut RelayStatus)) {
+        let snapshot = {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let status = slot.get_or_insert_with(|| RelayStatus {
+                state: "connecting",
+                relay: relay.to_string(),
+                public_url: None,
+                last_heartbeat: None,
+                backlog: 0,
+                error: None,
+            });
+            change(status);
+            status.clone()
+        };
+        live.publish_frame(&snapshot);
+    }
+}
 
 /// Shared state: a `Clone` bundle of handles, each cheap to clone.
 #[derive(Clone)]
@@ -73,8 +100,8 @@ pub struct App {
     pub in_flight: crate::server::in_flight::InFlight,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
-    /// Sender half of `stopping`.
-    stop: Arc<watch::Sender<bool>>,
+    /// Sender half of `stopping` (flipped by `run`).
+    pub(crate) stop: Arc<watch::Sender<bool>>,
     /// Writes that finish after their request was answered (proxy attempts); shutdown waits
     /// for them, so a proxied webhook's attempt is never left half-recorded.
     pub records: tokio_util::task::TaskTracker,
@@ -136,39 +163,5 @@ impl App {
             // An error means the sender is gone, which only happens once the app is dropped.
             let _ = rx.wait_for(|stop| *stop).await;
         }
-    }
-
-    /// Serves both listeners until `shutdown` completes, then drains connections.
-    pub async fn run(
-        self,
-        listeners: Listeners,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
-        let capture = tokio::spawn(crate::server::serve(
-            listeners.capture,
-            crate::server::Listener::Capture,
-            self.clone(),
-        ));
-        let ui = tokio::spawn(crate::server::serve(
-            listeners.ui,
-            crate::server::Listener::Ui,
-            self.clone(),
-        ));
-        crate::forward::retry::resume(&self).await;
-        crate::relay::agent::spawn(&self);
-        shutdown.await;
-        tracing::info!("shutting down");
-        self.stop.send_replace(true);
-        let (a, b) = tokio::join!(capture, ui);
-        a.context("capture listener task")?;
-        b.context("UI listener task")?;
-        self.records.close();
-        if tokio::time::timeout(RECORDS_DEADLINE, self.records.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
-        }
-        Ok(())
     }
 }

@@ -58,6 +58,25 @@ pub fn route_matches(route: &str, path: &str) -> bool {
         || (path.starts_with(route) && path.as_bytes().get(route.len()) == Some(&b'/'))
 }
 
+/// The item whose route prefix `path` lies under most specifically: the longest prefix, a
+/// trailing `/` not counted; among equally long prefixes the first listed wins. The one lookup
+/// behind a path's keys, its route's chaos settings and its forward target.
+pub fn route_for<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    route: impl Fn(&T) -> &str,
+    path: &str,
+) -> Option<&'a T> {
+    let mut best: Option<(&'a T, usize)> = None;
+    for item in items {
+        let prefix = route(item);
+        let len = prefix.trim_end_matches('/').len();
+        if route_matches(prefix, path) && best.is_none_or(|(_, l)| len > l) {
+            best = Some((item, len));
+        }
+    }
+    best.map(|(item, _)| item)
+}
+
 impl Keys {
     /// Adds a configured key for a route prefix.
     pub fn add_config(&self, route: &str, key: Key) {
@@ -91,21 +110,15 @@ impl Keys {
     /// route of its own uses the `/` keys (`--secret`).
     pub fn for_path(&self, path: &str) -> Vec<Key> {
         let entries = self.read();
-        let best = entries
+        let Some(best) = route_for(entries.iter(), |e| &e.route, path) else {
+            return Vec::new();
+        };
+        let prefix = best.route.trim_end_matches('/');
+        entries
             .iter()
-            .filter(|e| route_matches(&e.route, path))
-            .map(|e| e.route.trim_end_matches('/').len())
-            .max();
-        match best {
-            None => Vec::new(),
-            Some(len) => entries
-                .iter()
-                .filter(|e| {
-                    route_matches(&e.route, path) && e.route.trim_end_matches('/').len() == len
-                })
-                .map(|e| e.key.clone())
-                .collect(),
-        }
+            .filter(|e| e.route.trim_end_matches('/') == prefix)
+            .map(|e| e.key.clone())
+            .collect()
     }
 
     /// Every key, masked, for the API.
@@ -149,6 +162,12 @@ mod tests {
         assert!(route_matches("/cyberdesk/", "/cyberdesk/runs"));
         assert!(!route_matches("/cyberdesk", "/cyberdesks"));
         assert!(!route_matches("/cyberdesk", "/"));
+        let routes = ["/", "/a", "/a/b/", "/a/b", "/ab"];
+        let best = |path| route_for(routes.iter(), |r| r, path).copied();
+        assert_eq!(best("/a/b/c"), Some("/a/b/"), "longest, then first listed");
+        assert_eq!(best("/a/x"), Some("/a"));
+        assert_eq!(best("/abc"), Some("/"));
+        assert_eq!(route_for(routes[1..].iter(), |r| r, "/z"), None);
     }
 
     #[test]

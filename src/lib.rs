@@ -28,20 +28,24 @@
 
 pub mod app;
 pub mod banner;
+pub mod cli;
 pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
 pub mod config;
 pub mod curl;
 pub mod doctor;
+pub mod duration;
 pub mod extract;
 pub mod forward;
+pub mod headers;
 pub mod ingest;
 pub mod keys;
 pub mod live;
 pub mod relay;
 pub mod schedule;
 pub mod send;
+pub mod serve;
 pub mod server;
 pub mod store;
 pub mod verify;

@@ -37,15 +37,6 @@ pub enum LiveEvent {
     /// A delivery try finished.
     #[serde(rename = "attempt.updated")]
     AttemptUpdated(AttemptJson),
-    /// A bulk replay made progress.
-    #[serde(rename = "replay.progress")]
-    ReplayProgress(crate::forward::bulk::Progress),
-    /// A doctor run made progress (started, a scenario running or ended, finished).
-    #[serde(rename = "doctor.progress")]
-    DoctorProgress(crate::doctor::wire::Frame),
-    /// The relay connection changed (state, heartbeat, backlog).
-    #[serde(rename = "relay.status")]
-    RelayStatus(crate::relay::agent::RelayStatus),
     /// The client missed frames and must refetch.
     #[serde(rename = "resync")]
     Resync,
@@ -58,6 +49,22 @@ impl LiveEvent {
             .expect("live events hold only strings, numbers and maps")
             .into()
     }
+}
+
+/// A frame type owned by the module that publishes it (a bulk replay's progress, a doctor run's
+/// steps, the relay connection's status): the hub sends it as `{"type": TYPE, "data": …}`, the
+/// same envelope as [`LiveEvent`], without `live` knowing anything above it.
+pub trait Frame: Serialize {
+    /// The frame's `type`.
+    const TYPE: &'static str;
+}
+
+/// The envelope of an owned [`Frame`].
+#[derive(Serialize)]
+struct Envelope<'a, F> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    data: &'a F,
 }
 
 /// Handle to the broadcast hub (a cloneable `broadcast::Sender` of pre-serialized frames).
@@ -83,6 +90,19 @@ impl LiveHub {
         }
     }
 
+    /// Publishes a frame whose type its publisher owns; costs nothing when no one listens.
+    pub fn publish_frame<F: Frame>(&self, frame: &F) {
+        if self.sender.receiver_count() > 0 {
+            let envelope = Envelope {
+                kind: F::TYPE,
+                data: frame,
+            };
+            let text = serde_json::to_string(&envelope).expect("live frames serialize");
+            // An error only means every client left since the check: nothing to deliver.
+            let _ = self.sender.send(text.into());
+        }
+    }
+
     /// A new client's receiver, starting with the next published frame.
     pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.sender.subscribe()
@@ -98,6 +118,24 @@ mod tests {
         let frame = LiveEvent::EventDeleted { id: 4 }.to_frame();
         assert_eq!(&*frame, r#"{"type":"event.deleted","data":{"id":4}}"#);
         assert_eq!(&*LiveEvent::Resync.to_frame(), r#"{"type":"resync"}"#);
+    }
+
+    #[derive(Serialize)]
+    struct Owned {
+        n: u8,
+    }
+
+    impl Frame for Owned {
+        const TYPE: &'static str = "owned.frame";
+    }
+
+    #[tokio::test]
+    async fn owned_frames_have_the_same_envelope() {
+        let hub = LiveHub::default();
+        let mut rx = hub.subscribe();
+        hub.publish_frame(&Owned { n: 7 });
+        let frame = rx.recv().await.expect("one frame");
+        assert_eq!(&*frame, r#"{"type":"owned.frame","data":{"n":7}}"#);
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use hookpit::app::{App, Listeners};
-use hookpit::config::{Cli, Command};
+use hookpit::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::parse_duration;
+use crate::duration::parse_duration;
 
 /// Svix's schedule: 0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h (delays between tries).
 const SVIX: [u64; 8] = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36_000];

@@ -180,6 +180,23 @@ pub fn rfc3339_ms(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// What the UI shows about the relay (`relay` in `/api/status`, `relay.status` frames).
+#[derive(Debug, Clone, Serialize)]
+pub struct RelayStatus {
+    /// `connecting`, `connected`, `offline` or `refused`.
+    pub state: &'static str,
+    /// The relay's base URL.
+    pub relay: String,
+    /// Where senders post: `{public-url}/c/{channel}`.
+    pub public_url: Option<String>,
+    /// When the relay was last heard, RFC 3339.
+    pub last_heartbeat: Option<String>,
+    /// Requests the relay holds that this agent has not acknowledged.
+    pub backlog: u64,
+    /// Why it is offline or refused.
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

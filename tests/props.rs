@@ -329,7 +329,7 @@ proptest! {
     /// Durations of any text: parsed or refused with a message.
     #[test]
     fn durations_of_any_text_never_panic(text in prop_oneof![any::<String>(), "[0-9]{1,25}(ms|s|m|h|d|)"]) {
-        if let Err(e) = hookpit::config::parse_duration(&text) {
+        if let Err(e) = hookpit::duration::parse_duration(&text) {
             prop_assert!(!e.is_empty());
         }
     }

@@ -450,3 +450,101 @@ async fn the_relay_log_never_holds_a_channel_id() {
         "channels are named by fingerprint: {log}"
     );
 }
+
+/// The next relay frame of type `kind`, skipping heartbeats.
+async fn next_of(ws: &mut Ws, kind: &str) -> serde_json::Value {
+    loop {
+        let frame = reply(ws).await;
+        if frame["type"] == kind {
+            return frame;
+        }
+        assert_eq!(frame["type"], "heartbeat", "{frame}");
+    }
+}
+
+/// An agent's answer cannot frame the relay's response: with `Content-Length: 0` and a body that
+/// holds a whole HTTP response, plus `Connection`, `Keep-Alive` and a `Set-Cookie` for the
+/// relay's domain, the relay still frames the body itself, drops those headers, and the next
+/// pipelined request on the same connection gets its own answer, not the injected one.
+#[tokio::test]
+async fn a_hostile_agent_cannot_split_the_relays_responses() {
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let (channel, _key, mut agent) = new_channel(&relay).await;
+
+    let mut sender = tokio::net::TcpStream::connect(relay.addr)
+        .await
+        .expect("connect");
+    let one = format!(
+        "POST /c/{channel}/one HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n\r\n{{}}",
+        relay.addr
+    );
+    let two = format!(
+        "POST /c/{channel}/two HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        relay.addr
+    );
+    sender
+        .write_all(format!("{one}{two}").as_bytes())
+        .await
+        .expect("pipelined requests");
+
+    let injected = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\ninjected";
+    for _ in 0..2 {
+        let request = next_of(&mut agent, "request").await;
+        let answer = if request["path"] == "/one" {
+            serde_json::json!({
+                "type": "response", "seq": request["seq"], "status": 200,
+                "headers": [
+                    ["Content-Length", b64(b"0")],
+                    ["Connection", b64(b"keep-alive")],
+                    ["Keep-Alive", b64(b"timeout=600")],
+                    ["Set-Cookie", b64(b"relay_session=stolen; Path=/")],
+                    ["X-Kept", b64(b"yes")],
+                ],
+                "body": b64(injected.as_bytes()),
+            })
+        } else {
+            serde_json::json!({
+                "type": "response", "seq": request["seq"], "status": 201,
+                "headers": [], "body": b64(b"two"),
+            })
+        };
+        agent
+            .send(Message::text(answer.to_string()))
+            .await
+            .expect("answer");
+    }
+
+    let mut wire = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sender.read_to_end(&mut wire),
+    )
+    .await
+    .expect("the relay closes after the second answer")
+    .expect("read");
+    let first = try_parse_response(&wire).expect("a first response");
+    let len: usize = first
+        .header("content-length")
+        .expect("the relay frames the body")
+        .parse()
+        .expect("a number");
+    assert_eq!(
+        len,
+        injected.len(),
+        "the body's own length, not the agent's"
+    );
+    assert_eq!(&first.body[..len], injected.as_bytes());
+    assert_eq!(first.header("x-kept"), Some("yes"), "ordinary headers pass");
+    for dropped in ["set-cookie", "keep-alive", "transfer-encoding"] {
+        assert_eq!(first.header(dropped), None, "{dropped} from the agent");
+    }
+    assert_ne!(first.header("connection"), Some("keep-alive"));
+    let second = try_parse_response(&first.body[len..]).expect("a second response");
+    assert_eq!(second.status, 201, "the second request gets its own answer");
+    assert_eq!(second.body, b"two");
+    drop(agent);
+    relay.stop().await;
+}

@@ -5,52 +5,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
 mod routes;
 
 pub use routes::{Route, parse_routes};
 use routes::{check_target, load_routes, parse_keys};
 
+pub use crate::duration::parse_duration;
 use crate::schedule::RetrySchedule;
+pub use crate::store::default_db_path;
 use crate::verify::{Key, KeyError};
-
-/// `hookpit`: a webhook tunnel-and-inspector.
-#[derive(Parser)]
-#[command(
-    name = "hookpit",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
-pub struct Cli {
-    /// What to run; the inspector when absent.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Flags of the default `serve` command.
-    #[command(flatten)]
-    pub serve: ServeArgs,
-}
-
-/// The subcommands.
-#[derive(Subcommand)]
-pub enum Command {
-    /// Run the inspector: capture webhooks, verify, store, stream to the UI (the default).
-    Serve(ServeArgs),
-    /// Send a signed test event (or any body) as Svix would, retrying on a schedule if asked.
-    Send(crate::send::args::SendArgs),
-    /// Print a fresh signing secret (`whsec_…`), or an ed25519 pair with --ed25519.
-    Secret(crate::send::args::SecretArgs),
-    /// Print the `svix-*` signature headers for a body read from stdin (or a curl command).
-    Sign(crate::send::args::SignArgs),
-    /// Run the public side of the tunnel: store webhooks sent to channels' public URLs and hand
-    /// them to their agents.
-    Relay(crate::relay::args::RelayArgs),
-    /// Ask a running hookpit to replay a stored event (re-signed unless --verbatim).
-    Replay(crate::cli_replay::ReplayArgs),
-    /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
-    Doctor(crate::doctor::cli::DoctorArgs),
-}
 
 /// Flags of `hookpit serve`; each also reads `HOOKPIT_<NAME>`.
 #[derive(Clone, Args)]
@@ -314,54 +279,9 @@ impl ServeArgs {
     }
 }
 
-/// `$XDG_DATA_HOME/hookpit/hookpit.db`, else `~/.local/share/hookpit/hookpit.db`.
-pub fn default_db_path() -> String {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("hookpit")
-        .join("hookpit.db")
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Parses `45s`, `30m`, `12h`, `7d`, `500ms` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m, 2h or 7d"))?;
-    let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
-    match unit {
-        "" | "s" => Ok(secs(1)),
-        "ms" => Ok(Duration::from_millis(n)),
-        "m" => Ok(secs(60)),
-        "h" => Ok(secs(3600)),
-        "d" => Ok(secs(86_400)),
-        _ => Err(format!(
-            "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("12"), Ok(Duration::from_secs(12)));
-        assert!(parse_duration("5 weeks").is_err());
-        assert!(parse_duration("m").is_err());
-    }
 
     #[test]
     fn defaults_match_the_design() {

@@ -9,7 +9,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::{BATTERY, DoctorReport, Options, Outcome, Progress, check_keys, run};
 use crate::client::HttpClient;
-use crate::config::parse_duration;
+use crate::duration::parse_duration;
 use crate::send::parse_target;
 use crate::verify::Key;
 

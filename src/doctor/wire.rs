@@ -15,6 +15,10 @@ pub struct Frame {
     pub step: Step,
 }
 
+impl crate::live::Frame for Frame {
+    const TYPE: &'static str = "doctor.progress";
+}
+
 /// The steps of a run, tagged by `phase`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]

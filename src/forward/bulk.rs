@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::replay::{ReplayMode, ReplayRequest, replay};
 use crate::app::App;
-use crate::live::LiveEvent;
+use crate::live::Frame;
 use crate::store::StoreError;
 use crate::store::model::{EventFilter, EventSummary, ListQuery};
 
@@ -65,6 +65,10 @@ pub struct Progress {
     pub status: Option<u16>,
     /// Why it could not be sent or failed.
     pub error: Option<String>,
+}
+
+impl Frame for Progress {
+    const TYPE: &'static str = "replay.progress";
 }
 
 /// The events a bulk request covers, oldest first.
@@ -135,14 +139,14 @@ pub fn start(app: &App, events: Vec<EventSummary>, req: &BulkRequest) -> u64 {
                     Ok(a) => (a.outcome.status, a.outcome.error),
                     Err(err) => (None, Some(err.to_string())),
                 };
-                app.live.publish(LiveEvent::ReplayProgress(Progress {
+                app.live.publish_frame(&Progress {
                     job,
                     done: i + 1,
                     total,
                     event_id: e.id,
                     status,
                     error,
-                }));
+                });
             }
         };
         tokio::select! {

@@ -15,7 +15,7 @@ use hyper::Request;
 
 use crate::app::App;
 use crate::client::{DELIVERY_TIMEOUT, Delivery};
-use crate::keys::route_matches;
+use crate::keys::route_for;
 use crate::live::LiveEvent;
 use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
@@ -60,21 +60,6 @@ impl Default for Marker {
     }
 }
 
-/// Headers that belong to one connection and are never passed on (RFC 9110 §7.6.1), plus the
-/// ones the client sets itself for the new request.
-const HOP_BY_HOP: [&str; 10] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-];
-
 /// A request about to be delivered.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -92,12 +77,8 @@ pub struct Outgoing {
 /// (the rest of the path after the route prefix appended), else `--forward` (the whole path
 /// appended). `None` when there is no target.
 pub fn target_for(app: &App, path: &str, query: &str) -> Option<String> {
-    let route = app
-        .config
-        .routes
-        .iter()
-        .filter(|r| r.forward.is_some() && route_matches(&r.path, path))
-        .max_by_key(|r| r.path.len());
+    let with_forward = app.config.routes.iter().filter(|r| r.forward.is_some());
+    let route = route_for(with_forward, |r| &r.path, path);
     match route {
         Some(r) => {
             let rest = &path[r.path.trim_end_matches('/').len()..];
@@ -182,24 +163,8 @@ fn escape_into(url: &mut String, text: &str, structural: &[u8]) {
 /// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded` with this
 /// hookpit's marker. Markers of other hookpits stay, so a loop through several stops too.
 pub fn outgoing_headers(stored: &Headers, marker: &Marker) -> Headers {
-    let listed: Vec<String> = stored
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, v)| {
-            String::from_utf8_lossy(v)
-                .split(',')
-                .map(|t| t.trim().to_ascii_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut out: Headers = stored
-        .iter()
-        .filter(|(n, _)| {
-            let lower = n.to_ascii_lowercase();
-            lower != "host" && !HOP_BY_HOP.contains(&lower.as_str()) && !listed.contains(&lower)
-        })
-        .cloned()
-        .collect();
+    let mut out = crate::headers::end_to_end(stored);
+    out.retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
     out.push((
         FORWARDED_HEADER.to_string(),
         marker.value().as_bytes().to_vec(),

@@ -2,12 +2,9 @@
 //! every relayed webhook through the normal pipeline, acknowledges it after the commit and sends
 //! the answer back. It reconnects with backoff, says so loudly, and keeps its channel.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use http_body_util::BodyExt;
-use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -17,56 +14,22 @@ use super::protocol::{
     SILENCE_LIMIT, VERSION, decode_bytes, decode_headers, encode_bytes, encode_headers,
 };
 use crate::app::App;
-use crate::ingest::{Arrival, ingest_relayed};
-use crate::live::LiveEvent;
+use crate::ingest::{Arrival, answer, ingest_relayed};
+use crate::live::Frame;
 use crate::store::model::Source;
+use crate::wire::RelayStatus;
 
 /// Most relayed requests stored in one commit.
 const MAX_BATCH: usize = 256;
 
-/// What the UI shows about the relay (`relay` in `/api/status`, `relay.status` frames).
-#[derive(Debug, Clone, Serialize)]
-pub struct RelayStatus {
-    /// `connecting`, `connected`, `offline` or `refused`.
-    pub state: &'static str,
-    /// The relay's base URL.
-    pub relay: String,
-    /// Where senders post: `{public-url}/c/{channel}`.
-    pub public_url: Option<String>,
-    /// When the relay was last heard, RFC 3339.
-    pub last_heartbeat: Option<String>,
-    /// Requests the relay holds that this agent has not acknowledged.
-    pub backlog: u64,
-    /// Why it is offline or refused.
-    pub error: Option<String>,
+impl Frame for RelayStatus {
+    const TYPE: &'static str = "relay.status";
 }
 
-/// Shared relay status (an `Arc<Mutex>`, never held across `.await`).
-#[derive(Clone, Default)]
-pub struct RelayState(Arc<Mutex<Option<RelayStatus>>>);
-
-impl RelayState {
-    /// The current status; `None` when no relay is configured.
-    pub fn get(&self) -> Option<RelayStatus> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    fn update(&self, app: &App, change: impl FnOnce(&mut RelayStatus)) {
-        let snapshot = {
-            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            let status = slot.get_or_insert_with(|| RelayStatus {
-                state: "connecting",
-                relay: app.config.relay.clone().unwrap_or_default(),
-                public_url: None,
-                last_heartbeat: None,
-                backlog: 0,
-                error: None,
-            });
-            change(status);
-            status.clone()
-        };
-        app.live.publish(LiveEvent::RelayStatus(snapshot));
-    }
+/// Changes the relay status the UI sees and publishes it.
+fn update(app: &App, change: impl FnOnce(&mut RelayStatus)) {
+    let relay = app.config.relay.as_deref().unwrap_or_default();
+    app.relay.update(&app.live, relay, change);
 }
 
 /// How one connection ended.
@@ -91,13 +54,13 @@ pub fn spawn(app: &App) {
         tokio::pin!(stopped);
         let mut backoff = Duration::from_secs(1);
         loop {
-            app.relay.update(&app, |s| s.state = "connecting");
+            update(&app, |s| s.state = "connecting");
             let (ended, was_connected) = connect(&app, &url).await;
             match ended {
                 Ended::Stopped => return,
                 Ended::Refused(reason) => {
                     tracing::error!("RELAY REFUSED this agent: {reason}");
-                    app.relay.update(&app, |s| {
+                    update(&app, |s| {
                         s.state = "refused";
                         s.error = Some(reason);
                     });
@@ -107,7 +70,7 @@ pub fn spawn(app: &App) {
                         "relay connection lost: {reason}; reconnecting in {} s",
                         backoff.as_secs()
                     );
-                    app.relay.update(&app, |s| {
+                    update(&app, |s| {
                         s.state = "offline";
                         s.error = Some(reason);
                     });
@@ -206,7 +169,7 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
     };
     tracing::info!("relay connected ({backlog} waiting)");
     println!("relay: webhooks sent to {public_url}/… arrive here");
-    app.relay.update(app, |s| {
+    update(app, |s| {
         s.state = "connected";
         s.public_url = Some(public_url.clone());
         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
@@ -278,13 +241,13 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                             break Ended::Lost(reason);
                         }
                         match after {
-                            Some(Ok(RelayFrame::Heartbeat { backlog })) => app.relay.update(app, |s| s.backlog = backlog),
+                            Some(Ok(RelayFrame::Heartbeat { backlog })) => update(app, |s| s.backlog = backlog),
                             Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(reason),
                             Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                             None => {}
                         }
                     }
-                    Ok(RelayFrame::Heartbeat { backlog }) => app.relay.update(app, |s| {
+                    Ok(RelayFrame::Heartbeat { backlog }) => update(app, |s| {
                         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
                         s.backlog = backlog;
                     }),
@@ -393,8 +356,7 @@ async fn receive(
     // The relay's count arrives with its next heartbeat; meanwhile count the backlog down here,
     // so the UI sees it drain (only while there is one, to keep the stream quiet).
     if app.relay.get().is_some_and(|s| s.backlog > 0) {
-        app.relay
-            .update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
+        update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
     }
     for (seq, ingested) in seqs.into_iter().zip(stored) {
         let Some(ingested) = ingested else {
@@ -402,29 +364,13 @@ async fn receive(
         };
         let (app, out) = (app.clone(), out.clone());
         tokio::spawn(async move {
-            let mut resp = crate::server::capture::answer(&app, &ingested).await;
-            resp.headers_mut().insert(
-                crate::server::capture::EVENT_ID_HEADER,
-                http::HeaderValue::from(ingested.summary.id),
-            );
-            let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
+            let reply = answer(&app, &ingested).await.reply(ingested.summary.id);
             let _ = out
                 .send(AgentFrame::Response {
                     seq,
-                    status,
-                    headers: encode_headers(&headers),
-                    body: encode_bytes(&body),
+                    status: reply.status.as_u16(),
+                    headers: encode_headers(&reply.headers),
+                    body: encode_bytes(&reply.body),
                 })
                 .await;
         });

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::config::parse_duration;
+use crate::duration::parse_duration;
 
 /// `hookpit relay`.
 #[derive(Clone, Args)]
@@ -106,6 +106,6 @@ impl RelayArgs {
     pub fn db_path(&self) -> String {
         self.db
             .clone()
-            .unwrap_or_else(|| crate::config::default_db_path().replace("hookpit.db", "relay.db"))
+            .unwrap_or_else(|| crate::store::default_db_path().replace("hookpit.db", "relay.db"))
     }
 }

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Method, StatusCode};
-use http_body_util::Full;
+use http::{Method, StatusCode};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use sha2::{Digest, Sha256};
@@ -15,12 +14,14 @@ use tokio::sync::{Notify, oneshot};
 
 use super::args::RelayArgs;
 use super::protocol::{CONNECT_PATH, RelayFrame, RelayedRequest, encode_bytes, encode_headers};
-use crate::server::capture::{BodyError, from_header_map, read_limited};
+use crate::ingest::Reply;
+use crate::server::exchange::{Received, receive, respond};
 use crate::server::{Body, Conn, error_response, json_response};
+use crate::store::model::Headers;
 use crate::store::{Enqueued, Store};
 
 /// The sender's side of one proxied answer.
-pub type Answer = (u16, Vec<(String, Vec<u8>)>, Bytes);
+pub type Answer = (u16, Headers, Bytes);
 
 /// Senders waiting for the agent's answer, by sequence number.
 pub type Waiters = Arc<Mutex<HashMap<i64, oneshot::Sender<Answer>>>>;
@@ -117,47 +118,31 @@ async fn public(
     channel: String,
     sub_path: String,
 ) -> Response<Body> {
-    let (parts, body) = req.into_parts();
+    let max = relay.args.max_body;
+    // Held until the answer is built: the body is in memory until then.
     let mut hold = relay.in_flight.hold();
-    let read = read_limited(
-        body,
-        relay.args.max_body,
+    let received = match receive(
+        req,
+        &conn,
+        max,
         relay.args.header_timeout,
+        "the relay's --max-body",
         &mut hold,
-    );
-    let body = match read.await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "body is larger than the relay's --max-body ({} bytes)",
-                    relay.args.max_body
-                ),
-            );
-        }
-        Err(BodyError::Broken(e)) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format!("the body could not be read ({e})"),
-            );
-        }
-        Err(BodyError::Stalled(pause)) => {
-            return error_response(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("the body stalled for {pause:?}; nothing was stored"),
-            );
-        }
-        Err(BodyError::Busy(cap)) => return crate::server::capture::busy(cap),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
-    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let headers = conn
-        .heads
-        .take(parts.method.as_str(), target, &parts.uri.to_string())
-        .unwrap_or_else(|| from_header_map(&parts.headers));
+    let Received {
+        parts,
+        headers,
+        body,
+        at,
+    } = received;
     let request = RelayedRequest {
         seq: 0,
-        received_at_ms: chrono::Utc::now().timestamp_millis(),
+        received_at_ms: at.timestamp_millis(),
         method: parts.method.to_string(),
         path: sub_path,
         query: parts.uri.query().unwrap_or("").to_string(),
@@ -205,19 +190,7 @@ async fn public(
         .insert(seq, tx);
     notify.notify_one();
     match tokio::time::timeout(relay.args.wait, rx).await {
-        Ok(Ok((status, headers, body))) => {
-            let mut resp = Response::new(Full::new(body));
-            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            for (n, v) in headers {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::from_bytes(n.as_bytes()),
-                    HeaderValue::from_bytes(&v),
-                ) {
-                    resp.headers_mut().append(n, v);
-                }
-            }
-            resp
-        }
+        Ok(Ok((status, headers, body))) => respond(agent_reply(status, headers, body)),
         _ => {
             waiters
                 .lock()
@@ -225,6 +198,23 @@ async fn public(
                 .remove(&seq);
             queued_answer()
         }
+    }
+}
+
+/// The agent's answer as the relay sends it. The relay frames it itself (see `respond`), keeps
+/// only final statuses, and drops `Set-Cookie`: every channel shares the relay's domain, so one
+/// channel's agent must not set cookies on it.
+fn agent_reply(status: u16, headers: Headers, body: Bytes) -> Reply {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| (200..600).contains(&s.as_u16()))
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut headers = headers;
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case("set-cookie"));
+    Reply {
+        status,
+        headers,
+        body,
     }
 }
 

@@ -19,7 +19,6 @@ use super::routes::{ApiError, ApiResult};
 use crate::app::App;
 use crate::doctor::wire::{Frame, Step, Summary};
 use crate::doctor::{DoctorError, DoctorReport, Options, Progress, check_keys, run};
-use crate::live::LiveEvent;
 use crate::store::doctor::{DoctorRun, NewDoctorRun, RunState};
 use crate::verify::Key;
 use crate::wire::rfc3339_ms;
@@ -204,8 +203,7 @@ async fn end(app: &App, id: i64, state: RunState, summary: Option<String>, step:
 }
 
 fn publish(app: &App, run_id: i64, step: Step) {
-    app.live
-        .publish(LiveEvent::DoctorProgress(Frame { run_id, step }));
+    app.live.publish_frame(&Frame { run_id, step });
 }
 
 /// A stored run as the API shows it; with `results`, the detail.

@@ -53,6 +53,7 @@ mod api_send;
 pub mod assets;
 pub mod capture;
 mod drive;
+pub mod exchange;
 mod guard;
 mod head_tap;
 pub mod in_flight;

@@ -14,6 +14,19 @@ use super::StoreError;
 /// How long a connection waits for a lock before giving up with `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// `$XDG_DATA_HOME/hookpit/hookpit.db`, else `~/.local/share/hookpit/hookpit.db`.
+pub fn default_db_path() -> String {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("hookpit")
+        .join("hookpit.db")
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// `PRAGMA application_id` of a hookpit database: "hook" in ASCII.
 const APP_ID: i64 = 0x686f_6f6b;
 

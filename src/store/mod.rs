@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+pub use conn::default_db_path;
 pub use relay::{Enqueued, RelayChannel};
 
 use crate::verify::Verdict;

@@ -1,5 +1,10 @@
 //! The capture pipeline every webhook goes through, whatever carried it (capture port, relay,
-//! sender): verify → store → publish. Callers answer the sender only after this returns.
+//! sender): verify → store → publish, then [`answer`] decides what the sender gets. Callers
+//! answer the sender only after this returns.
+
+mod answer;
+
+pub use answer::{Answer, EVENT_ID_HEADER, Reply, answer};
 
 use bytes::Bytes;
 

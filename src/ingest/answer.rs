@@ -1,0 +1,194 @@
+//! How the sender of a stored webhook is answered, decided once for every listener: the route's
+//! chaos first, then the app's own answer when proxying, else `--respond-status` (with delivery
+//! to the app in the background). The result is plain data; the capture listener turns it into
+//! a hyper response and the relay agent into a `response` frame.
+
+use bytes::Bytes;
+use http::StatusCode;
+
+use super::{Ingested, forward_in_background};
+use crate::app::App;
+use crate::config::ForwardMode;
+use crate::forward::{self, Outgoing, outgoing_headers, target_for};
+use crate::keys::route_for;
+use crate::store::model::Headers;
+
+/// The name of the header carrying the stored event's id.
+pub const EVENT_ID_HEADER: &str = "hookpit-event-id";
+
+/// How a stored webhook is answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Stored (and handed to the app in the background when it has a target).
+    Stored {
+        /// `--respond-status`.
+        status: StatusCode,
+    },
+    /// Stored, but failed on purpose (the route's `fail_rate`) so the sender retries.
+    FailedOnPurpose,
+    /// Proxy mode: the app's own answer.
+    Proxied {
+        /// The app's status.
+        status: u16,
+        /// The app's headers, as received.
+        headers: Headers,
+        /// The app's body.
+        body: Bytes,
+    },
+    /// Proxy mode, and the app could not be reached.
+    Unreachable {
+        /// Why.
+        error: String,
+    },
+}
+
+/// A response as plain data, for any listener to frame: status, ordered headers, body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers in order; never framing or hop-by-hop ones (the listener frames the body).
+    pub headers: Headers,
+    /// Body.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// A JSON reply.
+    pub fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), b"application/json".to_vec())],
+            body: Bytes::from(serde_json::to_vec(value).expect("JSON values serialize")),
+        }
+    }
+}
+
+impl Answer {
+    /// What the sender of event `id` gets: hookpit's own answers as JSON, the app's without
+    /// framing and hop-by-hop headers, each with `Hookpit-Event-Id`.
+    pub fn reply(self, id: i64) -> Reply {
+        let mut reply = match self {
+            Answer::Stored { status } => Reply::json(status, &serde_json::json!({ "id": id })),
+            Answer::FailedOnPurpose => Reply::json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &serde_json::json!({ "id": id, "error": "failed on purpose (route fail_rate)" }),
+            ),
+            Answer::Proxied {
+                status,
+                headers,
+                body,
+            } => Reply {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                headers: crate::headers::end_to_end(&headers),
+                body,
+            },
+            Answer::Unreachable { error } => Reply::json(
+                StatusCode::BAD_GATEWAY,
+                &serde_json::json!({ "id": id, "error": format!("the app did not answer: {error}") }),
+            ),
+        };
+        // The app's own `hookpit-event-id`, if it sent one, would contradict ours.
+        reply
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(EVENT_ID_HEADER));
+        reply
+            .headers
+            .push((EVENT_ID_HEADER.into(), id.to_string().into_bytes()));
+        reply
+    }
+}
+
+/// Decides the answer for a stored webhook (waiting for the route's delay, or for the app when
+/// proxying).
+pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
+    let s = &ingested.summary;
+    let route = route_for(&app.config.routes, |r| &r.path, &s.path);
+    if let Some(delay) = route.and_then(|r| r.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    if route.is_some_and(|r| r.fail_rate > 0.0 && rand::random::<f64>() < r.fail_rate) {
+        // Stored, but failed on purpose so the sender retries: not forwarded.
+        return Answer::FailedOnPurpose;
+    }
+    let target =
+        target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded(&app.marker));
+    match (target, app.config.forward_mode) {
+        (Some(url), ForwardMode::Proxy) => {
+            let out = Outgoing {
+                method: s.method.clone(),
+                url,
+                headers: outgoing_headers(&ingested.headers, &app.marker),
+                body: ingested.body.clone(),
+            };
+            let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
+            match d.status {
+                Some(status) => Answer::Proxied {
+                    status,
+                    headers: d.headers,
+                    body: d.body,
+                },
+                None => Answer::Unreachable {
+                    error: d.error.unwrap_or_default(),
+                },
+            }
+        }
+        (target, _) => {
+            if target.is_some() {
+                forward_in_background(app, ingested);
+            }
+            Answer::Stored {
+                status: app.config.respond_status,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a [u8]> {
+        reply
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    #[test]
+    fn hookpits_own_answers_are_json_with_the_event_id() {
+        let r = Answer::Stored {
+            status: StatusCode::ACCEPTED,
+        }
+        .reply(7);
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+        assert_eq!(&r.body[..], br#"{"id":7}"#);
+        assert_eq!(header(&r, EVENT_ID_HEADER), Some(&b"7"[..]));
+        let r = Answer::Unreachable {
+            error: "refused".into(),
+        }
+        .reply(8);
+        assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+        assert!(String::from_utf8_lossy(&r.body).contains("the app did not answer: refused"));
+    }
+
+    #[test]
+    fn the_apps_answer_loses_its_framing_and_keeps_the_rest() {
+        let r = Answer::Proxied {
+            status: 201,
+            headers: vec![
+                ("Content-Length".into(), b"0".to_vec()),
+                ("Transfer-Encoding".into(), b"chunked".to_vec()),
+                ("Set-Cookie".into(), b"a=1".to_vec()),
+            ],
+            body: Bytes::from_static(b"hello"),
+        }
+        .reply(9);
+        assert_eq!(r.status, StatusCode::CREATED);
+        assert_eq!(header(&r, "content-length"), None);
+        assert_eq!(header(&r, "transfer-encoding"), None);
+        assert_eq!(header(&r, "set-cookie"), Some(&b"a=1"[..]));
+        assert_eq!(&r.body[..], b"hello");
+    }
+}
