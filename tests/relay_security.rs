@@ -548,3 +548,51 @@ async fn a_hostile_agent_cannot_split_the_relays_responses() {
     drop(agent);
     relay.stop().await;
 }
+
+/// The relay's public side bounds the body bytes all its connections hold at once too: with one
+/// upload held open at `--max-in-flight`, the next sender gets 503 with `Retry-After`.
+#[tokio::test]
+async fn the_relay_bounds_bodies_held_open_together() {
+    let relay = spawn_relay(
+        "127.0.0.1:0",
+        ":memory:",
+        &[
+            "--max-body",
+            "100000",
+            "--max-in-flight",
+            "100000",
+            "--wait",
+            "0s",
+        ],
+    )
+    .await;
+    let (channel, _key, _agent) = new_channel(&relay).await;
+    let path = format!("/c/{channel}/hook");
+    let mut held = tokio::net::TcpStream::connect(relay.addr)
+        .await
+        .expect("connect");
+    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    tokio::io::AsyncWriteExt::write_all(&mut held, head.as_bytes())
+        .await
+        .expect("head");
+    tokio::io::AsyncWriteExt::write_all(&mut held, &[b'a'; 99_999])
+        .await
+        .expect("most of the body");
+    let refused = eventually(
+        "a sender to be refused while the upload is held",
+        || async {
+            let r = post(&relay, &path, &[b'b'; 100_000]).await;
+            (r.status == 503).then_some(r)
+        },
+    )
+    .await;
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    drop(held);
+    let r = eventually("the held bytes to be freed", || async {
+        let r = post(&relay, &path, &[b'b'; 1000]).await;
+        (r.status != 503).then_some(r)
+    })
+    .await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    relay.stop().await;
+}
