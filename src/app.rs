@@ -95,9 +95,9 @@ pub struct App {
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
     /// The value of this process's `Hookpit-Forwarded` and `Hookpit-Replay` headers.
-    pub marker: crate::forward::Marker,
+    pub marker: crate::headers::Marker,
     /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
-    pub in_flight: crate::server::in_flight::InFlight,
+    pub in_flight: crate::in_flight::InFlight,
     /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
     stopping: watch::Receiver<bool>,
     /// Sender half of `stopping` (flipped by `run`).
@@ -139,7 +139,7 @@ impl App {
             }
         }
         let (stop, stopping) = watch::channel(false);
-        let in_flight = crate::server::in_flight::InFlight::new(config.max_in_flight);
+        let in_flight = crate::in_flight::InFlight::new(config.max_in_flight);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -148,7 +148,7 @@ impl App {
             bound,
             client: HttpClient::default(),
             relay: RelayState::default(),
-            marker: crate::forward::Marker::new(),
+            marker: crate::headers::Marker::new(),
             in_flight,
             stopping,
             stop: Arc::new(stop),

@@ -7,6 +7,7 @@
 //! - `server`: the accept loop; `routes` (the one route table), `capture`, `api`, `ws`,
 //!   `assets`, `guard` (who may use the UI) and `head_tap` (headers as they were on the wire).
 //! - `ingest`: the pipeline every webhook goes through.
+//! - `in_flight`: the bound on request-body bytes all connections hold at once (`--max-in-flight`).
 //! - `cli_replay`: `hookpit replay ID`, which asks a running hookpit to replay an event.
 //! - `forward`: forward, replay (re-signed or verbatim), ack-mode retries and bulk recovery.
 //! - `verify`: signature schemes as pure functions (Standard Webhooks, Stripe, GitHub).
@@ -39,6 +40,7 @@ pub mod duration;
 pub mod extract;
 pub mod forward;
 pub mod headers;
+pub mod in_flight;
 pub mod ingest;
 pub mod keys;
 pub mod live;

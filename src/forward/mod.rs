@@ -28,37 +28,7 @@ pub const FORWARDED_HEADER: &str = "Hookpit-Forwarded";
 /// hookpit it is recorded as `source: "replay"`.
 pub const REPLAY_HEADER: &str = "Hookpit-Replay";
 
-/// The value of this hookpit's marker headers: random per process, so a marker is trusted
-/// only on requests this hookpit sent; a sender that adds `Hookpit-Forwarded: 1` can neither
-/// stop its webhook being forwarded nor have it recorded as a replay.
-#[derive(Clone)]
-pub struct Marker(std::sync::Arc<str>);
-
-impl Marker {
-    /// A fresh random value (128 bits).
-    pub fn new() -> Marker {
-        let bytes: [u8; 16] = rand::random();
-        Marker(hex::encode(bytes).into())
-    }
-
-    /// The value to send.
-    pub fn value(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether `headers` hold header `name` with this hookpit's value.
-    pub fn on(&self, headers: &Headers, name: &str) -> bool {
-        headers
-            .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case(name) && v.as_slice() == self.0.as_bytes())
-    }
-}
-
-impl Default for Marker {
-    fn default() -> Marker {
-        Marker::new()
-    }
-}
+pub use crate::headers::Marker;
 
 /// A request about to be delivered.
 #[derive(Debug, Clone)]

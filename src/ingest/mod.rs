@@ -55,7 +55,7 @@ pub struct Ingested {
 
 impl Ingested {
     /// Whether this hookpit forwarded this itself (forwarding it again would loop).
-    pub fn was_forwarded(&self, marker: &crate::forward::Marker) -> bool {
+    pub fn was_forwarded(&self, marker: &crate::headers::Marker) -> bool {
         marker.on(&self.headers, crate::forward::FORWARDED_HEADER)
     }
 }

@@ -44,7 +44,7 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let relay = Relay {
         store,
-        in_flight: crate::server::in_flight::InFlight::new(args.max_in_flight),
+        in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
         args: Arc::new(args),
         agents: Arc::default(),
         stopping: stop_rx,

@@ -48,7 +48,7 @@ pub struct Relay {
     /// Turns `true` when the relay stops.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Body bytes all public connections hold now, bounded by `--max-in-flight`.
-    pub in_flight: crate::server::in_flight::InFlight,
+    pub in_flight: crate::in_flight::InFlight,
 }
 
 /// sha256 hex, how keys and tokens are kept.

@@ -329,7 +329,7 @@ mod tests {
         std::mem::forget(_tx);
         Relay {
             store,
-            in_flight: crate::server::in_flight::InFlight::new(args.max_in_flight),
+            in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
             args: Arc::new(args),
             agents: Arc::default(),
             stopping,

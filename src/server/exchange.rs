@@ -9,8 +9,8 @@ use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use super::in_flight::Hold;
 use super::{Body, Conn, error_response};
+use crate::in_flight::Hold;
 use crate::ingest::Reply;
 use crate::store::model::Headers;
 

@@ -56,7 +56,6 @@ mod drive;
 pub mod exchange;
 mod guard;
 mod head_tap;
-pub mod in_flight;
 mod preface;
 pub mod routes;
 pub mod tls;
