@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::client::HttpClient;
 use crate::config::Config;
@@ -98,13 +100,17 @@ pub struct App {
     pub marker: crate::headers::Marker,
     /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
     pub in_flight: crate::in_flight::InFlight,
-    /// Flips to `true` when shutdown starts, so long-lived tasks (WebSockets) end.
-    stopping: watch::Receiver<bool>,
-    /// Sender half of `stopping` (flipped by `run`).
-    pub(crate) stop: Arc<watch::Sender<bool>>,
-    /// Writes that finish after their request was answered (proxy attempts); shutdown waits
-    /// for them, so a proxied webhook's attempt is never left half-recorded.
-    pub records: tokio_util::task::TaskTracker,
+    /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
+    /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
+    pub(crate) stopping: CancellationToken,
+    /// Cancelled once shutdown has waited its drain deadline (by `run`): deliveries still in
+    /// flight stop waiting for the app and record themselves as interrupted.
+    pub(crate) cut: CancellationToken,
+    /// Every spawned task that writes to the store (deliveries, proxy records, bulk replays,
+    /// doctor runs, the relay agent); shutdown waits for them, so none is left half-recorded.
+    pub tasks: TaskTracker,
+    /// Woken when an ack-mode try has scheduled a retry, so the dispatcher looks again.
+    pub retry_due: Arc<Notify>,
 }
 
 impl App {
@@ -138,7 +144,6 @@ impl App {
                 Err(e) => tracing::warn!(id = stored.id, "stored key no longer parses: {e}"),
             }
         }
-        let (stop, stopping) = watch::channel(false);
         let in_flight = crate::in_flight::InFlight::new(config.max_in_flight);
         Ok(App {
             config: Arc::new(config),
@@ -150,18 +155,26 @@ impl App {
             relay: RelayState::default(),
             marker: crate::headers::Marker::new(),
             in_flight,
-            stopping,
-            stop: Arc::new(stop),
-            records: tokio_util::task::TaskTracker::new(),
+            stopping: CancellationToken::new(),
+            cut: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            retry_due: Arc::default(),
         })
     }
 
     /// Completes when shutdown begins (or at once if it already has).
     pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut rx = self.stopping.clone();
-        async move {
-            // An error means the sender is gone, which only happens once the app is dropped.
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.stopping.clone().cancelled_owned()
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
+    /// Completes when shutdown has waited long enough: work still in flight must record that
+    /// it was interrupted and end.
+    pub fn cut_short(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.cut.clone().cancelled_owned()
     }
 }

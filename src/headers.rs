@@ -1,9 +1,117 @@
-//! Which headers belong to one connection rather than to the message: the one list every
-//! listener and every delivery uses before passing headers on, so a forwarded request, a proxied
-//! answer and a relayed answer all drop the same names. Also the value of hookpit's own marker
-//! headers, which only this process can set.
+//! Headers as they arrived ([`Headers`]: ordered, case kept, duplicates kept, values as bytes)
+//! with the one case-insensitive lookup everyone uses, and the one list of headers that belong
+//! to a connection rather than to the message, which every listener and delivery drops before
+//! passing headers on. Also the value of hookpit's own marker headers, which only this process
+//! can set.
 
-use crate::store::model::Headers;
+use std::ops::{Deref, DerefMut};
+
+use serde::{Deserialize, Serialize};
+
+/// Headers as they arrived: ordered `(name, value)` pairs, original case, duplicates kept,
+/// values as raw bytes (they need not be UTF-8). Derefs to the list; lookups ignore case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Headers(Vec<(String, Vec<u8>)>);
+
+impl Headers {
+    /// The first value of `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The first value of `name`, when it is UTF-8.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// Whether any header is named `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Replaces the first header named `name` (keeping its place and case), or appends it.
+    pub fn set(&mut self, name: &str, value: impl Into<Vec<u8>>) {
+        let value = value.into();
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name.to_string(), value)),
+        }
+    }
+
+    /// Drops every header named `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+}
+
+impl Deref for Headers {
+    type Target = Vec<(String, Vec<u8>)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Headers {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl From<Vec<(String, Vec<u8>)>> for Headers {
+    fn from(pairs: Vec<(String, Vec<u8>)>) -> Headers {
+        Headers(pairs)
+    }
+}
+
+impl FromIterator<(String, Vec<u8>)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (String, Vec<u8>)>>(iter: I) -> Headers {
+        Headers(iter.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Headers {
+    type Item = (String, Vec<u8>);
+    type IntoIter = std::vec::IntoIter<(String, Vec<u8>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Headers {
+    type Item = &'a mut (String, Vec<u8>);
+    type IntoIter = std::slice::IterMut<'a, (String, Vec<u8>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = &'a (String, Vec<u8>);
+    type IntoIter = std::slice::Iter<'a, (String, Vec<u8>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
 
 /// Headers that belong to one connection and are never passed on (RFC 9110 §7.6.1), plus the
 /// framing (`content-length`, `transfer-encoding`) that whoever sends the message sets itself.
@@ -23,9 +131,8 @@ pub const HOP_BY_HOP: [&str; 10] = [
 /// `headers` without hop-by-hop and framing headers, nor the ones a `Connection` header names.
 pub fn end_to_end(headers: &Headers) -> Headers {
     let listed: Vec<String> = headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, v)| {
+        .all("connection")
+        .flat_map(|v| {
             String::from_utf8_lossy(v)
                 .split(',')
                 .map(|t| t.trim().to_ascii_lowercase())
@@ -80,7 +187,7 @@ mod tests {
 
     #[test]
     fn framing_hop_by_hop_and_connection_listed_headers_go() {
-        let headers: Headers = vec![
+        let headers: Headers = Headers::from(vec![
             ("Content-Length".into(), b"0".to_vec()),
             ("Transfer-Encoding".into(), b"chunked".to_vec()),
             ("Connection".into(), b"keep-alive, X-Secret".to_vec()),
@@ -89,13 +196,11 @@ mod tests {
             ("Upgrade".into(), b"websocket".to_vec()),
             ("X-Kept".into(), b"1".to_vec()),
             ("x-kept".into(), b"2".to_vec()),
-        ];
-        assert_eq!(
-            end_to_end(&headers),
-            vec![
-                ("X-Kept".to_string(), b"1".to_vec()),
-                ("x-kept".to_string(), b"2".to_vec())
-            ]
-        );
+        ]);
+        let kept = end_to_end(&headers);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept.all("X-KEPT").collect::<Vec<_>>(), [b"1", b"2"]);
+        assert_eq!(headers.get_str("keep-alive"), Some("timeout=5"));
+        assert!(!kept.contains("content-length"));
     }
 }

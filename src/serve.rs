@@ -1,21 +1,28 @@
-//! The one place that wires hookpit together: `App::run` starts both listeners, resumes due
-//! retries and the relay agent, then waits for `shutdown` and drains. It sits above every module
+//! The one place that wires hookpit together: `App::run` closes what the last run left in
+//! flight, starts both listeners, the retry dispatcher and the relay agent, then waits for
+//! `shutdown` and drains. It sits above every module
 //! it starts, so none of them needs to know the others.
 
 use anyhow::Context;
 
 use crate::app::{App, Listeners};
 
-/// How long shutdown waits for attempt records still being written.
+/// How long shutdown waits, once in-flight work has been told to stop, for it to record that
+/// it was interrupted.
 const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl App {
-    /// Serves both listeners until `shutdown` completes, then drains connections.
+    /// Serves both listeners until `shutdown` completes, then drains: connections and every
+    /// tracked task get `DRAIN_DEADLINE` to finish; deliveries still in flight after it are
+    /// recorded as interrupted, with their next try scheduled.
     pub async fn run(
         self,
         listeners: Listeners,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
+        // Before anything new is delivered: what the last run left in flight is closed as
+        // interrupted and scheduled again.
+        crate::forward::retry::recover(&self).await;
         let capture = tokio::spawn(crate::server::serve(
             listeners.capture,
             crate::server::Listener::Capture,
@@ -26,19 +33,33 @@ impl App {
             crate::server::Listener::Ui,
             self.clone(),
         ));
-        crate::forward::retry::resume(&self).await;
+        self.tasks
+            .spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
         shutdown.await;
         tracing::info!("shutting down");
-        self.stop.send_replace(true);
+        let deadline = tokio::time::Instant::now() + crate::server::DRAIN_DEADLINE;
+        self.stopping.cancel();
         let (a, b) = tokio::join!(capture, ui);
         a.context("capture listener task")?;
         b.context("UI listener task")?;
-        self.records.close();
-        if tokio::time::timeout(RECORDS_DEADLINE, self.records.wait())
+        self.tasks.close();
+        if tokio::time::timeout_at(deadline, self.tasks.wait())
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tracing::warn!(
+            "deliveries still in flight after {:?}; recording them as interrupted",
+            crate::server::DRAIN_DEADLINE
+        );
+        self.cut.cancel();
+        if tokio::time::timeout(RECORDS_DEADLINE, self.tasks.wait())
             .await
             .is_err()
         {
+            // The next start closes whatever is left unrecorded as interrupted.
             tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
         }
         Ok(())

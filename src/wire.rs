@@ -125,13 +125,9 @@ impl From<&Attempt> for AttemptJson {
             duration_ms: a.outcome.duration_ms,
             error: a.outcome.error.clone(),
             next_retry_at: a.outcome.next_retry_at.map(rfc3339_ms),
-            msg_id: a
-                .request_headers
-                .iter()
-                .find(|(n, _)| {
-                    n.eq_ignore_ascii_case("svix-id") || n.eq_ignore_ascii_case("webhook-id")
-                })
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned()),
+            msg_id: (a.request_headers.get("svix-id"))
+                .or_else(|| a.request_headers.get("webhook-id"))
+                .map(|v| String::from_utf8_lossy(v).into_owned()),
             duplicate_delivery: false,
         }
     }
@@ -211,10 +207,10 @@ mod tests {
 
     #[test]
     fn non_utf8_header_values_are_marked_and_lossless() {
-        let headers = vec![
+        let headers = Headers::from(vec![
             ("X-A".to_string(), b"plain".to_vec()),
             ("X-B".to_string(), vec![0x63, 0xe9, 0xff]),
-        ];
+        ]);
         let (pairs, binary) = headers_json(&headers);
         assert_eq!(binary, vec![1]);
         let back: Vec<u8> = pairs[1][1].chars().map(|c| c as u8).collect();

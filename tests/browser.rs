@@ -6,6 +6,7 @@
 //! profile; the tests take turns (one browser at a time) so timing stays predictable. Every wait
 //! is on a DOM condition with a deadline, never a fixed sleep.
 
+mod browser_ui;
 mod common;
 mod doctor_apps;
 

@@ -31,6 +31,27 @@ async fn cross_origin_websocket_upgrades_are_refused() {
     t.stop().await;
 }
 
+/// The Origin check and the handshake read `Upgrade` the same way: an upgrade the guard does not
+/// take for a WebSocket (a list such as `foo, websocket`) is not accepted as one either, so no
+/// other site opens the live stream by listing a second protocol.
+#[tokio::test]
+async fn a_listed_upgrade_does_not_slip_past_the_origin_check() {
+    let t = spawn_app(&[]).await;
+    for upgrade in ["Upgrade: foo, websocket", "Upgrade: websocket, foo"] {
+        let mut evil = vec![upgrade];
+        evil.extend_from_slice(&UPGRADE[1..]);
+        evil.push("Origin: http://evil.example");
+        let r = ui_request(&t, "GET", "/api/live", &evil, b"").await;
+        assert!(
+            r.status == 400 || r.status == 403,
+            "{upgrade}: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn cross_origin_state_changes_are_refused_and_change_nothing() {
     let t = spawn_app(&[]).await;

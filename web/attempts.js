@@ -2,8 +2,9 @@
 /**
  * The Attempts tab: every forward and replay of the event, newest first — kind, mode, the app's
  * status (2xx green; 3xx, 4xx, 5xx red; pending amber), latency, error, and the response headers
- * and body — updated live. Below, the timeline of the message id: every delivery of the same
- * webhook (the sender's retries) with its own attempts.
+ * and body — updated live. A replay with a new message id says so. Below, the timeline of the
+ * message id: every delivery of the same webhook (the sender's retries) with its own attempts,
+ * and the new message ids replays went out under, each with its own tries.
  */
 import { el, span, button, copyButton } from './dom.js';
 import { fmtDuration, fmtWhen, fmtRelative, fmtBytes } from './format.js';
@@ -33,6 +34,28 @@ export function headerTable(headers) {
 }
 
 /**
+ * The message id an attempt sent (`svix-id` or `webhook-id`), or null when it sent none.
+ * @param {{request_headers?: Array<[string, string]>}} a
+ * @returns {string | null}
+ */
+export function sentMsgId(a) {
+  const found = (a.request_headers || []).find(([n]) => /^(svix|webhook)-id$/i.test(n));
+  return found ? found[1] : null;
+}
+
+/**
+ * The message id an attempt went out under when it is not the event's own: a replay with a new
+ * id is, for the app, another webhook — not a retry of this one.
+ * @param {{request_headers?: Array<[string, string]>}} a
+ * @param {string | null} msgId the event's message id
+ * @returns {string | null}
+ */
+export function newMsgId(a, msgId) {
+  const sent = sentMsgId(a);
+  return sent !== null && msgId && sent !== msgId ? sent : null;
+}
+
+/**
  * A response body: JSON as a small tree, text as text, binary as hex.
  * @param {{encoding: string, data: string}} body
  */
@@ -57,16 +80,23 @@ function responseBody(body) {
  * One attempt as a card.
  * @param {any} a Attempt
  * @param {boolean} open whether its response is shown
+ * @param {string | null} msgId the event's message id, to tell a replay with a new id
  */
-function card(a, open) {
+function card(a, open, msgId) {
+  const fresh = newMsgId(a, msgId);
   const head = el('div', 'attempt-head',
     statusChip(a),
     span('kind', a.kind),
     span('mode', a.mode),
+    fresh ? span('chip new-id tone-busy', 'new id', 'Sent with a new message id') : null,
     typeof a.duration_ms === 'number' ? span('latency', fmtDuration(a.duration_ms)) : span('latency muted', a.status === null && !a.error ? 'in flight…' : ''),
     span('when muted', fmtWhen(a.started_at), a.started_at),
     span('target mono', a.target, a.target));
   const c = el('article', { class: `attempt tone-${typeof a.status === 'number' ? (a.status >= 200 && a.status < 300 ? 'good' : 'bad') : a.error ? 'bad' : 'pending'}`, data: { id: String(a.id) } }, head);
+  if (fresh) {
+    c.append(el('p', 'new-id-text', 'Sent as a new message ', span('mono', fresh),
+      ': the app sees another webhook, not a retry of ', span('mono', String(msgId)), '.'));
+  }
   if (a.error) c.append(el('p', { class: 'error-text', text: a.error }));
   if (a.next_retry_at) {
     c.append(el('p', { class: 'pending-text', text: `… next retry ${fmtWhen(a.next_retry_at)} (${fmtRelative(Date.parse(a.next_retry_at))})` }));
@@ -92,6 +122,8 @@ function card(a, open) {
  */
 export function renderAttempts(e, ctx) {
   const root = el('div', 'attempts-tab');
+  /** @type {string | null} */
+  const msgId = e.msg_id || null;
   const list = el('div', 'attempt-list');
   const empty = el('div', 'muted empty-note',
     el('p', { text: 'No forward or replay yet.' }),
@@ -101,15 +133,18 @@ export function renderAttempts(e, ctx) {
   for (const a of e.attempts || []) attempts.set(a.id, a);
   const draw = () => {
     const sorted = [...attempts.values()].sort((x, y) => y.id - x.id);
-    list.replaceChildren(...sorted.map((a, i) => card(a, i === 0)));
+    list.replaceChildren(...sorted.map((a, i) => card(a, i === 0, msgId)));
     empty.hidden = sorted.length > 0;
   };
   draw();
   root.append(empty, list);
-  if (e.msg_id) root.append(timeline(e, ctx));
+  const deliveries = msgId ? timeline(e, msgId, ctx) : null;
+  if (deliveries) root.append(deliveries.root);
   return {
     root,
     upsert: (a) => {
+      // A finished try changes the counts of the timeline (under this id or a new one).
+      if (deliveries && (typeof a.status === 'number' || a.error)) deliveries.reload();
       const had = attempts.has(a.id);
       attempts.set(a.id, a);
       empty.hidden = true;
@@ -117,11 +152,11 @@ export function renderAttempts(e, ctx) {
       const newest = Math.max(...attempts.keys()) === a.id;
       if (had && old) {
         const wasOpen = /** @type {HTMLDetailsElement | null} */ (old.querySelector('details'))?.open;
-        old.replaceWith(card(a, newest || !!wasOpen));
+        old.replaceWith(card(a, newest || !!wasOpen, msgId));
       } else if (newest) {
         // The newest shows its response; ones opened only because they were newest close.
         for (const d of list.querySelectorAll('details[data-auto]')) /** @type {HTMLDetailsElement} */ (d).open = false;
-        list.prepend(card(a, true));
+        list.prepend(card(a, true, msgId));
       } else {
         draw();
       }
@@ -130,32 +165,77 @@ export function renderAttempts(e, ctx) {
 }
 
 /**
- * The message id's timeline, fetched when shown.
+ * The message id's timeline, fetched when shown and again on `reload`: every delivery of the
+ * id with the tries the app saw under it, then each new message id a replay of them went out
+ * under, with its own tries — a replay with a new id counts there, not as a retry of this one.
  * @param {any} e
+ * @param {string} msgId
  * @param {AttemptsContext} ctx
+ * @returns {{root: HTMLElement, reload: () => void}}
  */
-function timeline(e, ctx) {
-  const box = el('section', 'timeline',
-    el('h3', null, 'Deliveries of ', span('mono', e.msg_id), ' ', copyButton(() => e.msg_id)),
-    el('p', { class: 'muted', text: 'Loading…' }));
-  api.messageTimeline(e.msg_id).then((t) => {
-    const rows = el('ol', 'timeline-list');
-    for (const d of t.deliveries || []) {
-      const last = d.attempts && d.attempts.length ? d.attempts[d.attempts.length - 1] : null;
-      const li = el('li', { class: d.id === e.id ? 'current' : '' },
-        span('when mono', fmtWhen(d.received_at), d.received_at),
-        button(`#${d.id}`, () => ctx.openEvent(d.id), 'link-button mono', 'Open this delivery'),
-        span('muted', d.source),
-        verdictBadge(d.verification),
-        d.duplicate_of ? span('chip dup', `dup of #${d.duplicate_of}`) : span('chip first', 'first'),
-        span('muted', `${(d.attempts || []).length} ${(d.attempts || []).length === 1 ? 'try' : 'tries'}`),
-        last ? attemptChip(last) : null,
-        d.id === e.id ? span('muted', '← this one') : null);
-      rows.append(li);
-    }
-    box.replaceChildren(box.firstChild || '', rows);
-  }).catch((err) => {
-    box.replaceChildren(box.firstChild || '', el('p', { class: 'muted', text: `Timeline unavailable: ${err instanceof Error ? err.message : err}` }));
-  });
-  return box;
+function timeline(e, msgId, ctx) {
+  const heading = el('h3', null, 'Deliveries of ', span('mono', msgId), ' ', copyButton(() => msgId));
+  const box = el('section', 'timeline', heading, el('p', { class: 'muted', text: 'Loading…' }));
+  let seq = 0;
+  const reload = () => {
+    const mine = ++seq;
+    api.messageTimeline(msgId).then((t) => {
+      if (mine !== seq) return;
+      const rows = el('ol', 'timeline-list');
+      /** @type {Map<string, {from: number[], tries: any[]}>} */
+      const others = new Map();
+      for (const d of t.deliveries || []) {
+        /** @type {any[]} */
+        const tries = [];
+        for (const a of d.attempts || []) {
+          const fresh = newMsgId(a, msgId);
+          if (!fresh) { tries.push(a); continue; }
+          const o = others.get(fresh) || { from: [], tries: [] };
+          if (!o.from.includes(d.id)) o.from.push(d.id);
+          o.tries.push(a);
+          others.set(fresh, o);
+        }
+        const last = tries.length ? tries[tries.length - 1] : null;
+        rows.append(el('li', { class: d.id === e.id ? 'current' : '', data: { id: String(d.id) } },
+          span('when mono', fmtWhen(d.received_at), d.received_at),
+          button(`#${d.id}`, () => ctx.openEvent(d.id), 'link-button mono', 'Open this delivery'),
+          span('muted', d.source),
+          verdictBadge(d.verification),
+          d.duplicate_of ? span('chip dup', `dup of #${d.duplicate_of}`) : span('chip first', 'first'),
+          span('muted tries', plural(tries.length, 'try', 'tries')),
+          last ? attemptChip(last) : null,
+          d.id === e.id ? span('muted', '← this one') : null));
+      }
+      const parts = [heading, rows];
+      if (others.size) {
+        const list = el('ol', 'timeline-list new-ids');
+        for (const [id, o] of others) {
+          const last = o.tries.reduce((x, y) => (y.id > x.id ? y : x));
+          list.append(el('li', { class: 'new-id', data: { msgId: id } },
+            span('chip new-id tone-busy', 'new id'),
+            span('mono', id),
+            span('muted', `replayed from ${o.from.map((n) => `#${n}`).join(', ')}`),
+            span('muted tries', plural(o.tries.length, 'try', 'tries')),
+            attemptChip(last)));
+        }
+        parts.push(el('h3', { text: 'Replays sent as new messages' }), list);
+      }
+      box.replaceChildren(...parts);
+    }).catch((err) => {
+      if (mine !== seq) return;
+      box.replaceChildren(heading, el('p', { class: 'muted', text: `Timeline unavailable: ${err instanceof Error ? err.message : err}` }));
+    });
+  };
+  reload();
+  return { root: box, reload };
+}
+
+/**
+ * "1 try", "3 tries".
+ * @param {number} n
+ * @param {string} one
+ * @param {string} many
+ */
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -2,8 +2,8 @@
 /**
  * The selected event: a header line, the verdict sentence, the actions (Replay ▾, Copy as curl ▾,
  * Raw, Export, Delete) and the tabs Run, Body, Headers, Verification and Attempts. The tab that
- * answers the obvious question opens first: Run for Cyberdesk events, Verification when a signed
- * webhook did not verify, Body otherwise. Tabs are built when first shown.
+ * answers the obvious question opens first: Verification when a signed webhook did not verify,
+ * Run for Cyberdesk events, Body otherwise. Tabs are built when first shown.
  */
 import { el, span, button, copyText, flashCopied } from './dom.js';
 import { fmtBytes, fmtAbsolute } from './format.js';
@@ -132,13 +132,15 @@ export class Detail {
   }
 
   /**
-   * Run for Cyberdesk events, Verification when a signed webhook is not valid, Body otherwise.
+   * Verification when a signed webhook is not valid (even a Cyberdesk run: a run whose
+   * signature failed must not be read as if it came from Cyberdesk), then Run for Cyberdesk
+   * events, Body otherwise. Unsigned webhooks have no verdict to look into.
    * @returns {TabName}
    */
   obviousTab() {
-    if (this.cyberdesk()) return 'run';
     const s = this.event.verification.status;
     if (s === 'invalid' || s === 'unverified') return 'verification';
+    if (this.cyberdesk()) return 'run';
     return 'body';
   }
 

@@ -18,11 +18,17 @@ export class RawNumber {
   }
 }
 
+/**
+ * JSON.parse as recent engines have it: the reviver gets a third argument with the source text
+ * of primitive values (TypeScript's lib does not describe it yet; older engines pass nothing).
+ * @type {(text: string, reviver: (key: string, value: unknown, ctx?: {source?: unknown}) => unknown) => any}
+ */
+const parseWithSource = JSON.parse;
+
 /** Whether JSON.parse hands the reviver the source text (recent engines). */
 const HAS_SOURCE = (() => {
   try {
-    // @ts-ignore: the third argument is new
-    return JSON.parse('1', (_k, v, ctx) => (ctx && typeof ctx.source === 'string' ? 'ok' : v)) === 'ok';
+    return parseWithSource('1', (_k, v, ctx) => (ctx && typeof ctx.source === 'string' ? 'ok' : v)) === 'ok';
   } catch {
     return false;
   }
@@ -36,9 +42,8 @@ const HAS_SOURCE = (() => {
 export function parseJson(text) {
   try {
     const value = HAS_SOURCE
-      // @ts-ignore: the reviver's third argument (source text access) is new
-      ? JSON.parse(text, (_k, v, /** @type {any} */ ctx) =>
-        typeof v === 'number' && ctx && ctx.source !== String(v) ? new RawNumber(ctx.source) : v)
+      ? parseWithSource(text, (_k, v, ctx) =>
+        typeof v === 'number' && typeof ctx?.source === 'string' && ctx.source !== String(v) ? new RawNumber(ctx.source) : v)
       : JSON.parse(text);
     return { ok: true, value };
   } catch (e) {
@@ -52,8 +57,15 @@ export function parseJson(text) {
  * @param {number} [indent]
  */
 export function stringify(value, indent = 2) {
-  const marked = JSON.stringify(value, (_k, v) => (v instanceof RawNumber ? `\u0000${v.text}\u0000` : v), indent);
-  return marked.replace(/"\u0000([^\u0000]*)\u0000"/g, '$1');
+  // The replacer sees what toJSON made of a RawNumber (its text as a string), so it looks at the
+  // holder's own property to mark it.
+  const marked = JSON.stringify(value, function mark(k, v) {
+    const own = /** @type {Record<string, unknown>} */ (this)[k];
+    return own instanceof RawNumber ? `\u0000${own.text}\u0000` : v;
+  }, indent);
+  // JSON.stringify writes the NUL marks as the six characters `\u0000`; a number's text has
+  // neither quotes nor backslashes, so the marked strings are found exactly.
+  return marked.replace(/"\\u0000([^"\\]*)\\u0000"/g, '$1');
 }
 
 /**

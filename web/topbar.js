@@ -4,6 +4,7 @@
  * the live stream, and the theme (follows the system unless the user picks one).
  */
 import { byId, el, span, copyButton } from './dom.js';
+import { fmtRelative } from './format.js';
 
 /**
  * Shows the capture URL.
@@ -18,32 +19,73 @@ export function setCapture(url) {
 }
 
 /**
- * Shows the relay, or nothing when hookpit runs without one.
- * @param {any} relay `/api/status` `relay`, or null
+ * @typedef {Object} RelayStatus `/api/status` `relay`, and the `relay.status` frame
+ * @property {'connecting'|'connected'|'offline'|'refused'} state
+ * @property {string} [relay] the relay's base URL
+ * @property {string | null} [public_url] where senders post
+ * @property {string | null} [last_heartbeat] RFC 3339, when the relay was last heard
+ * @property {number} [backlog] requests the relay holds that this agent has not acknowledged
+ * @property {string | null} [error] why it is offline or refused
+ */
+
+/** Icon and word of each relay state: the colour is never the only sign. */
+const RELAY_ICONS = { connected: '●', connecting: '◌', offline: '○', refused: '✗' };
+
+/**
+ * The relay's "heartbeat 3 s ago" node and the time it counts from, kept current by a
+ * once-a-second tick.
+ * @type {{node: HTMLElement, at: number} | null}
+ */
+let heartbeat = null;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let heartbeatTick;
+
+/** Writes the heartbeat's age into its node. */
+function drawHeartbeat() {
+  if (heartbeat) heartbeat.node.textContent = `heartbeat ${fmtRelative(heartbeat.at)}`;
+}
+
+/**
+ * Shows the relay, or nothing when hookpit runs without one: its state as a coloured chip with
+ * an icon and a word, the public URL, and — in plain sight, not in a tooltip — the last
+ * heartbeat, the backlog, and why it is offline or refused.
+ * @param {RelayStatus | null | undefined} relay
  */
 export function setRelay(relay) {
   const box = byId('relay');
+  heartbeat = null;
   if (!relay || typeof relay !== 'object') {
     box.hidden = true;
     box.replaceChildren();
     return;
   }
-  const state = String(relay.state || 'unknown');
-  const tone = state === 'connected' ? 'good' : state === 'connecting' ? 'pending' : 'bad';
-  const icon = { good: '●', pending: '◌', bad: '○' }[tone];
-  const title = [
-    relay.last_heartbeat ? `last heartbeat ${relay.last_heartbeat}` : '',
-    typeof relay.backlog === 'number' ? `backlog ${relay.backlog}` : '',
-    relay.error ? String(relay.error) : '',
-  ].filter(Boolean).join(' · ');
-  box.replaceChildren(span('label', 'relay'), span(`relay-state tone-${tone}`, `${icon} ${state}`, title));
+  const state = relay.state in RELAY_ICONS ? relay.state : 'offline';
+  const chip = span(`relay-state relay-${state}`, `${RELAY_ICONS[state]} ${state}`,
+    state === 'refused' ? 'The relay refused this agent: check --relay and --relay-token' : `Relay ${state}`);
+  box.replaceChildren(span('label', 'relay'), chip);
   if (relay.public_url) {
     const url = String(relay.public_url);
     box.append(el('code', { class: 'url', text: url, title: 'Public URL: senders post here' }), copyButton(() => url, 'copy', 'Copy the public URL'));
   } else if (relay.relay) {
-    box.append(span('muted', String(relay.relay)));
+    box.append(el('code', { class: 'url', text: String(relay.relay), title: 'The relay this agent connects to' }));
   }
-  if (typeof relay.backlog === 'number' && relay.backlog > 0) box.append(span('muted', `${relay.backlog} queued`));
+  const at = relay.last_heartbeat ? Date.parse(relay.last_heartbeat) : NaN;
+  if (!Number.isNaN(at)) {
+    heartbeat = { node: span('relay-fact heartbeat', '', `last heartbeat ${relay.last_heartbeat}`), at };
+    drawHeartbeat();
+    box.append(heartbeat.node);
+    heartbeatTick ??= setInterval(drawHeartbeat, 1000);
+  }
+  if (typeof relay.backlog === 'number' && state !== 'refused') {
+    const queued = relay.backlog;
+    box.append(span(`relay-fact backlog${queued > 0 ? ' queued' : ''}`, `backlog ${queued.toLocaleString('en-US')}`,
+      'Webhooks the relay holds that hookpit has not received yet'));
+  }
+  if (relay.error && state !== 'connected') {
+    const why = String(relay.error);
+    box.append(span('relay-fact relay-error', why, why));
+  }
+  box.dataset.state = state;
   box.hidden = false;
 }
 

@@ -1,7 +1,8 @@
 //! Bulk recovery ("replay everything that failed since T"): picks the events, then replays them
-//! one at a time in their original order, at a bounded rate, with progress on the live stream.
+//! one at a time in their original order, at a bounded rate, with progress on the live stream
+//! and in the store. A stop ends it between two replays (or cuts the one in flight once the
+//! drain deadline has passed); its last frame and its stored state then say interrupted.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,15 +11,16 @@ use serde::{Deserialize, Serialize};
 use super::replay::{ReplayMode, ReplayRequest, replay};
 use crate::app::App;
 use crate::live::Frame;
-use crate::store::StoreError;
 use crate::store::model::{EventFilter, EventSummary, ListQuery};
+use crate::store::{ReplayState, StoreError};
 
 /// Default pace of a bulk replay, in events per second.
 const DEFAULT_RATE: f64 = 10.0;
 /// Page size used while selecting events.
 const PAGE: u32 = 500;
 
-static JOBS: AtomicU64 = AtomicU64::new(1);
+/// The error of the last frame of a bulk replay that hookpit stopped.
+const INTERRUPTED: &str = "hookpit stopped during this replay";
 
 /// `POST /api/replay`.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,12 +61,14 @@ pub struct Progress {
     pub done: usize,
     /// Replays in the job.
     pub total: usize,
-    /// The event just replayed.
+    /// The event just replayed (when interrupted: the first one left unreplayed).
     pub event_id: i64,
     /// The app's status for it, if it answered.
     pub status: Option<u16>,
     /// Why it could not be sent or failed.
     pub error: Option<String>,
+    /// Running, done (after the last replay) or interrupted (by a stop).
+    pub state: ReplayState,
 }
 
 impl Frame for Progress {
@@ -116,9 +120,19 @@ pub async fn select(app: &App, req: &BulkRequest) -> Result<Vec<EventSummary>, S
     Ok(picked)
 }
 
-/// Starts replaying `events` in the background; returns the job number.
-pub fn start(app: &App, events: Vec<EventSummary>, req: &BulkRequest) -> u64 {
-    let job = JOBS.fetch_add(1, Ordering::Relaxed);
+/// Stores the job and starts replaying `events` in the background; returns the job number.
+pub async fn start(
+    app: &App,
+    events: Vec<EventSummary>,
+    req: &BulkRequest,
+) -> Result<u64, StoreError> {
+    let job = app.store.start_replay_job(events.len()).await?;
+    if events.is_empty() {
+        app.store
+            .update_replay_job(job, 0, ReplayState::Done)
+            .await?;
+        return Ok(job);
+    }
     let app = app.clone();
     let pause =
         Duration::from_secs_f64(1.0 / req.rate.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RATE));
@@ -127,32 +141,68 @@ pub fn start(app: &App, events: Vec<EventSummary>, req: &BulkRequest) -> u64 {
         mode: req.mode,
         ..ReplayRequest::default()
     };
-    let stopped = app.stopped();
-    tokio::spawn(async move {
-        let run = async {
-            let total = events.len();
-            for (i, e) in events.iter().enumerate() {
-                if i > 0 {
-                    tokio::time::sleep(pause).await;
+    app.tasks.clone().spawn(async move {
+        let total = events.len();
+        let stopped = app.stopped();
+        let cut = app.cut_short();
+        tokio::pin!(stopped, cut);
+        let mut done = 0;
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = &mut stopped => break,
                 }
-                let (status, error) = match replay(&app, e.id, template.clone()).await {
+            }
+            if app.is_stopping() {
+                break;
+            }
+            let (status, error) = tokio::select! {
+                replayed = replay(&app, e.id, template.clone()) => match replayed {
                     Ok(a) => (a.outcome.status, a.outcome.error),
                     Err(err) => (None, Some(err.to_string())),
-                };
-                app.live.publish_frame(&Progress {
-                    job,
-                    done: i + 1,
-                    total,
-                    event_id: e.id,
-                    status,
-                    error,
-                });
-            }
-        };
-        tokio::select! {
-            _ = run => {}
-            _ = stopped => {}
+                },
+                // Its attempt is left in flight; the next start closes it as interrupted.
+                _ = &mut cut => break,
+            };
+            done = i + 1;
+            let state = if done == total {
+                ReplayState::Done
+            } else {
+                ReplayState::Running
+            };
+            let progress = Progress {
+                job,
+                done,
+                total,
+                event_id: e.id,
+                status,
+                error,
+                state,
+            };
+            report(&app, progress).await;
+        }
+        if done < total {
+            let progress = Progress {
+                job,
+                done,
+                total,
+                event_id: events[done].id,
+                status: None,
+                error: Some(INTERRUPTED.to_string()),
+                state: ReplayState::Interrupted,
+            };
+            report(&app, progress).await;
         }
     });
-    job
+    Ok(job)
+}
+
+/// Stores and publishes where a job stands.
+async fn report(app: &App, progress: Progress) {
+    let (job, done, state) = (progress.job, progress.done, progress.state);
+    if let Err(e) = app.store.update_replay_job(job, done, state).await {
+        tracing::error!(job, "cannot record bulk replay progress: {e}");
+    }
+    app.live.publish_frame(&progress);
 }

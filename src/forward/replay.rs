@@ -156,14 +156,14 @@ pub fn resign(
     new_id: bool,
     now: i64,
 ) -> Option<Headers> {
-    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| headers.contains(name);
     let mut out = headers.clone();
     if has(stripe::HEADER) {
-        set(&mut out, stripe::HEADER, stripe::sign(now, body, keys)?);
+        out.set(stripe::HEADER, stripe::sign(now, body, keys)?);
         return Some(out);
     }
     if has(github::HEADER) {
-        set(&mut out, github::HEADER, github::sign(body, keys)?);
+        out.set(github::HEADER, github::sign(body, keys)?);
         return Some(out);
     }
     let family = if has("webhook-signature") || has("webhook-id") {
@@ -172,10 +172,7 @@ pub fn resign(
         "svix"
     };
     let signed = has(&format!("{family}-signature"));
-    let old_id = out
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(&format!("{family}-id")))
-        .and_then(|(_, v)| String::from_utf8(v.clone()).ok());
+    let old_id = out.get_str(&format!("{family}-id")).map(str::to_string);
     let msg_id = match old_id {
         Some(id) if !new_id => id,
         _ => standard::new_msg_id(),
@@ -183,21 +180,10 @@ pub fn resign(
     let Some(signature) = standard::sign(&msg_id, now, body, keys) else {
         return if signed { None } else { Some(out) };
     };
-    set(&mut out, &format!("{family}-id"), msg_id);
-    set(&mut out, &format!("{family}-timestamp"), now.to_string());
-    set(&mut out, &format!("{family}-signature"), signature);
+    out.set(&format!("{family}-id"), msg_id);
+    out.set(&format!("{family}-timestamp"), now.to_string());
+    out.set(&format!("{family}-signature"), signature);
     Some(out)
-}
-
-/// Replaces the first header called `name` (keeping its place and case), or appends it.
-fn set(headers: &mut Headers, name: &str, value: String) {
-    match headers
-        .iter_mut()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-    {
-        Some(slot) => slot.1 = value.into_bytes(),
-        None => headers.push((name.to_string(), value.into_bytes())),
-    }
 }
 
 #[cfg(test)]
@@ -216,12 +202,12 @@ mod tests {
         let body = br#"{"event_type":"run_complete"}"#;
         let hour_ago = 1_795_700_000;
         let sig = standard::sign("msg_old", hour_ago, body, &key()).expect("signs");
-        let headers: Headers = vec![
+        let headers: Headers = Headers::from(vec![
             ("Content-Type".into(), b"application/json".to_vec()),
             ("svix-id".into(), b"msg_old".to_vec()),
             ("svix-timestamp".into(), hour_ago.to_string().into_bytes()),
             ("svix-signature".into(), sig.into_bytes()),
-        ];
+        ]);
         let now = hour_ago + 3600;
         assert_eq!(verify(&headers, body, &key(), now).status, Status::Invalid);
         let fresh = resign(&headers, body, &key(), false, now).expect("re-signed");
@@ -239,26 +225,28 @@ mod tests {
     #[test]
     fn webhook_prefixed_stripe_and_github_headers_keep_their_scheme() {
         let body = b"{}";
-        let std_headers: Headers = vec![
+        let std_headers: Headers = Headers::from(vec![
             ("webhook-id".into(), b"msg_1".to_vec()),
             ("webhook-signature".into(), b"v1,x".to_vec()),
-        ];
+        ]);
         let out = resign(&std_headers, body, &key(), false, 100).expect("signed");
         assert!(out.iter().all(|(n, _)| n.starts_with("webhook-")));
         assert_eq!(verify(&out, body, &key(), 100).status, Status::Valid);
-        let stripe_headers: Headers = vec![("Stripe-Signature".into(), b"t=1,v1=00".to_vec())];
+        let stripe_headers: Headers =
+            Headers::from(vec![("Stripe-Signature".into(), b"t=1,v1=00".to_vec())]);
         let out = resign(&stripe_headers, body, &key(), false, 100).expect("signed");
         assert_eq!(verify(&out, body, &key(), 100).status, Status::Valid);
-        let gh: Headers = vec![("X-Hub-Signature-256".into(), b"sha256=00".to_vec())];
+        let gh: Headers =
+            Headers::from(vec![("X-Hub-Signature-256".into(), b"sha256=00".to_vec())]);
         let out = resign(&gh, body, &key(), false, 100).expect("signed");
         assert_eq!(verify(&out, body, &key(), 100).status, Status::Valid);
     }
 
     #[test]
     fn signed_without_a_signing_key_is_refused_unsigned_passes() {
-        let signed: Headers = vec![("svix-signature".into(), b"v1,x".to_vec())];
+        let signed: Headers = Headers::from(vec![("svix-signature".into(), b"v1,x".to_vec())]);
         assert!(resign(&signed, b"", &[], false, 1).is_none());
-        let unsigned: Headers = vec![("X-A".into(), b"1".to_vec())];
+        let unsigned: Headers = Headers::from(vec![("X-A".into(), b"1".to_vec())]);
         assert_eq!(resign(&unsigned, b"", &[], false, 1), Some(unsigned));
     }
 }

@@ -1,52 +1,71 @@
-//! Ack-mode delivery: the sender already has hookpit's 2xx, so hookpit delivers to the app
-//! itself — now, then on the retry schedule until the first 2xx, re-signing each retry as Svix
-//! does. The next try's time is stored with each failed attempt, so a restart resumes it.
+//! Ack-mode delivery: the sender already has hookpit's 2xx, so hookpit owes the app the
+//! webhook — at least once, through any stop. The first try starts at once; a failed try
+//! stores when the next is due, and one dispatcher runs every due retry from the store,
+//! earliest first, re-signed as Svix does. The database is the queue: a try cut short by a
+//! stop is recorded as interrupted (by the stop itself, or by `recover` at the next start) and
+//! counts as a failed try, as Svix counts a timeout.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, oneshot};
+
 use super::replay::{ReplayMode, prepare};
-use super::{Outgoing, attempt, outgoing_headers, succeeded, target_for};
+use super::{Outgoing, finish, outcome, outgoing_headers, send, start, target_for};
 use crate::app::App;
-use crate::store::model::AttemptKind;
+use crate::store::DueRetry;
+use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
 
-/// How far ahead `resume` looks for stored retries.
-const RESUME_HORIZON_DAYS: i64 = 30;
+/// The error of a try that hookpit stopped before the app answered.
+pub const INTERRUPTED: &str = "hookpit stopped during this delivery";
 
-/// Starts delivering event `id`: try number `tries_so_far` after `delay`, and on until success
-/// or the schedule ends. Stops when hookpit stops.
-pub fn spawn(app: &App, id: i64, tries_so_far: usize, delay: Duration) {
-    let app = app.clone();
-    let stopped = app.stopped();
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = deliver(&app, id, tries_so_far, delay) => {}
-            _ = stopped => {}
-        }
+/// Most retries in flight at once; they start in the order they fell due.
+pub const MAX_IN_FLIGHT: usize = 8;
+
+/// Due retries read from the store per query.
+const PAGE: u32 = 500;
+
+/// How long the dispatcher waits before reading the store again after it failed.
+const STORE_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Starts the first try of event `id` now, and returns once its attempt is stored (or the try
+/// was given up): a sender acknowledged after this is owed a delivery the store knows of, so
+/// even `kill -9` the next moment cannot lose it. A failure leaves its retry to the dispatcher.
+pub async fn deliver(app: &App, id: i64) {
+    let (started, recorded) = oneshot::channel();
+    let tracked = app.clone();
+    // Tracked: a stop waits for it (a webhook captured while connections drain gets its
+    // first try too).
+    app.tasks.spawn(async move {
+        try_once(&tracked, id, 0, started).await;
+        tracked.retry_due.notify_one();
     });
+    let _ = recorded.await;
 }
 
-async fn deliver(app: &App, id: i64, mut tries: usize, mut delay: Duration) {
-    let schedule = &app.config.retry_schedule;
-    loop {
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        let event = match app.store.get(id).await {
-            Ok(Some(event)) => event,
-            Ok(None) => return, // deleted meanwhile: nothing to deliver
-            Err(e) => {
-                tracing::error!(id, "cannot load event for delivery: {e}");
-                return;
-            }
-        };
-        let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
-            return;
-        };
-        // The first try passes the webhook on as it came; retries are re-signed like Svix's,
-        // falling back to the original headers when no key can sign.
-        let out = if tries == 0 {
-            None
-        } else {
+/// Makes try number `tries + 1` of event `id` and records it, with the time of the next try
+/// when it fails. A stop that has waited long enough cuts it short: it is then recorded as
+/// interrupted, a failed try. `started` is dropped once the attempt is stored (or the try
+/// given up), so a caller can start tries in a strict order.
+async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>) {
+    let event = match app.store.get(id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return, // deleted meanwhile: nothing to deliver
+        Err(e) => return tracing::error!(id, "cannot load event for delivery: {e}"),
+    };
+    let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
+        // Retried at the next start, when a forward target may cover it again.
+        return tracing::warn!(
+            id,
+            "a retry is due but no forward target covers this webhook"
+        );
+    };
+    // The first try passes the webhook on as it came; retries are re-signed like Svix's,
+    // falling back to the original headers when no key can sign.
+    let resigned = (tries > 0)
+        .then(|| {
             prepare(
                 app,
                 &event,
@@ -57,71 +76,208 @@ async fn deliver(app: &App, id: i64, mut tries: usize, mut delay: Duration) {
                 url.clone(),
             )
             .ok()
-        };
-        let out = out.unwrap_or_else(|| Outgoing {
-            method: event.summary.method.clone(),
-            url,
-            headers: outgoing_headers(&event.headers, &app.marker),
-            body: event.body.clone(),
-        });
-        let next = schedule.delay_before(tries + 1);
-        let kind = if tries == 0 {
-            AttemptKind::Forward
-        } else {
-            AttemptKind::Retry
-        };
-        match attempt(app, id, kind, "ack", out, next, 0).await {
-            Ok((_, d)) if succeeded(&d) => return,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(id, "cannot record a delivery attempt: {e}");
-                return;
-            }
+        })
+        .flatten();
+    let out = resigned.unwrap_or_else(|| Outgoing {
+        method: event.summary.method.clone(),
+        url,
+        headers: outgoing_headers(&event.headers, &app.marker),
+        body: event.body.clone(),
+    });
+    let kind = if tries == 0 {
+        AttemptKind::Forward
+    } else {
+        AttemptKind::Retry
+    };
+    let next = app.config.retry_schedule.delay_before(tries + 1);
+    let recorded = start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await;
+    drop(started);
+    let started = match recorded {
+        Ok(started) => started,
+        Err(crate::store::StoreError::NotFound { .. }) => return, // deleted meanwhile
+        Err(e) => return tracing::error!(id, "cannot record a delivery attempt: {e}"),
+    };
+    let began = tokio::time::Instant::now();
+    let result = tokio::select! {
+        delivery = send(app, &out, 0) => outcome(&delivery, next),
+        _ = app.cut_short() => AttemptOutcome {
+            duration_ms: Some(began.elapsed().as_millis() as i64),
+            ..interrupted(Utc::now(), next)
+        },
+    };
+    let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
+    if let Err(e) = finish(app, started.id, result).await {
+        // Left unfinished: the next start closes it as interrupted and schedules it again.
+        return tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
+    }
+    if !delivered && next.is_none() {
+        tracing::warn!(
+            id,
+            tries = tries + 1,
+            "delivery failed on every try of the schedule"
+        );
+    }
+}
+
+/// How an interrupted try is recorded: failed at `at`, the next due `next` later.
+fn interrupted(at: DateTime<Utc>, next: Option<Duration>) -> AttemptOutcome {
+    AttemptOutcome {
+        error: Some(INTERRUPTED.into()),
+        next_retry_at: next
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| at + d),
+        ..AttemptOutcome::default()
+    }
+}
+
+/// Closes what the last run left in flight, before anything new starts: every attempt with
+/// neither a status nor an error gets [`INTERRUPTED`]; an ack-mode try also gets its next try,
+/// counted from when it started, as a failed try. Bulk replays still marked running are marked
+/// interrupted.
+pub async fn recover(app: &App) {
+    let left = match app.store.unfinished_attempts().await {
+        Ok(left) => left,
+        Err(e) => return tracing::error!("cannot read attempts left in flight: {e}"),
+    };
+    if !left.is_empty() {
+        let closing: Vec<(i64, Option<DateTime<Utc>>)> = left
+            .iter()
+            .map(|(a, tries)| (a.id, next_after_interruption(app, a, *tries)))
+            .collect();
+        let scheduled = closing.iter().filter(|(_, next)| next.is_some()).count();
+        match app.store.close_interrupted(INTERRUPTED, closing).await {
+            Ok(n) => tracing::warn!(
+                "{n} deliveries were in flight when hookpit last stopped; recorded as \
+                 interrupted, {scheduled} scheduled again"
+            ),
+            Err(e) => tracing::error!("cannot close attempts left in flight: {e}"),
         }
-        match next {
-            Some(d) => {
-                delay = d;
-                tries += 1;
+    }
+    match app.store.interrupt_replay_jobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!("{n} bulk replays were cut short when hookpit last stopped"),
+        Err(e) => tracing::error!("cannot mark cut-short bulk replays: {e}"),
+    }
+}
+
+/// When an ack-mode try cut short by a stop is due again; `None` for other attempts (a proxy
+/// forward's sender saw the failure, a replay was the user's) or past the schedule's end.
+fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateTime<Utc>> {
+    let acked = a.mode == "ack" && matches!(a.kind, AttemptKind::Forward | AttemptKind::Retry);
+    if !acked {
+        return None;
+    }
+    let started = DateTime::parse_from_rfc3339(&a.started_at)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    // The try ended some time between its start and now; its start is the earliest, so the
+    // app waits no longer than the schedule says.
+    interrupted(started, app.config.retry_schedule.delay_before(tries)).next_retry_at
+}
+
+/// Runs every due retry until hookpit stops: reads the due ones from the store in the order
+/// they fell due, however many, and starts them in that order, at most [`MAX_IN_FLIGHT`] at a
+/// time; then sleeps until the next is due or a try schedules one.
+pub async fn dispatch(app: App) {
+    // The due retries (by the attempt that scheduled them) already started in this run: each
+    // is started once, even when a stale read still shows it due after its try has ended, and
+    // one that could not be made (no target, a store error) waits for the next start.
+    let mut dispatched = HashSet::new();
+    let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    loop {
+        let now = Utc::now();
+        let started = tokio::select! {
+            started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
+            _ = &mut stopped => return,
+        };
+        let started = match started {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!("cannot read due retries: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(STORE_BACKOFF) => continue,
+                    _ = &mut stopped => return,
+                }
             }
-            None => {
-                tracing::warn!(
-                    id,
-                    tries = tries + 1,
-                    "delivery failed on every try of the schedule"
-                );
-                return;
+        };
+        if started > 0 {
+            continue; // more may have fallen due meanwhile
+        }
+        let wait = match app.store.next_retry_after(now).await {
+            Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            Ok(None) => Duration::MAX,
+            Err(e) => {
+                tracing::error!("cannot read the next retry time: {e}");
+                STORE_BACKOFF
             }
+        };
+        tokio::select! {
+            _ = app.retry_due.notified() => {}
+            _ = sleep_at_most(wait) => {}
+            _ = &mut stopped => return,
         }
     }
 }
 
-/// Restarts the retries that were pending when hookpit stopped.
-pub async fn resume(app: &App) {
-    let horizon = chrono::Utc::now() + chrono::Duration::days(RESUME_HORIZON_DAYS);
-    let pending = match app.store.due_retries(horizon).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!("cannot load pending retries: {e}");
-            return;
-        }
-    };
-    for a in pending {
-        let Some(at) = a.outcome.next_retry_at else {
-            continue;
-        };
-        let tries = match app.store.attempts(a.event_id).await {
-            Ok(all) => all
-                .iter()
-                .filter(|x| matches!(x.kind, AttemptKind::Forward | AttemptKind::Retry))
-                .count(),
-            Err(_) => continue,
-        };
-        let wait = (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        tracing::info!(
-            event = a.event_id,
-            "resuming a pending retry in {} s",
-            wait.as_secs()
-        );
-        spawn(app, a.event_id, tries, wait);
+/// Sleeps for `d`, or forever when `d` is too long for a timer.
+async fn sleep_at_most(d: Duration) {
+    match tokio::time::Instant::now().checked_add(d) {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
+}
+
+/// Starts every retry due at `now` that is not in `dispatched`; how many it started.
+async fn dispatch_due(
+    app: &App,
+    dispatched: &mut HashSet<i64>,
+    slots: &Arc<Semaphore>,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::store::StoreError> {
+    let mut started = 0;
+    let mut seen = HashSet::new();
+    let mut after = None;
+    loop {
+        let page = app.store.due_retries(now, after, PAGE).await?;
+        for due in &page {
+            seen.insert(due.attempt_id);
+            if !dispatched.insert(due.attempt_id) {
+                continue;
+            }
+            let Ok(slot) = Arc::clone(slots).acquire_owned().await else {
+                return Ok(started); // the semaphore is never closed
+            };
+            started += 1;
+            let (app, due) = (app.clone(), *due);
+            let (recorded, is_recorded) = oneshot::channel();
+            app.tasks.clone().spawn(async move {
+                retry(&app, due, recorded).await;
+                drop(slot);
+                app.retry_due.notify_one();
+            });
+            // The next starts once this one's attempt is stored: attempts are numbered in the
+            // order their retries fell due.
+            let _ = is_recorded.await;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = Some((last.due, last.attempt_id)),
+            _ => break,
+        }
+    }
+    // A retry no longer due has been superseded by a later try and never comes back.
+    dispatched.retain(|id| seen.contains(id));
+    Ok(started)
+}
+
+/// One due retry; `started` as for [`try_once`].
+async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<()>) {
+    tracing::debug!(
+        event = due.event_id,
+        try_number = due.tries + 1,
+        "retrying a delivery due at {}",
+        due.due
+    );
+    try_once(app, due.event_id, due.tries, started).await
 }

@@ -58,7 +58,7 @@ impl Reply {
     pub fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
         Reply {
             status,
-            headers: vec![("content-type".into(), b"application/json".to_vec())],
+            headers: Headers::from(vec![("content-type".into(), b"application/json".to_vec())]),
             body: Bytes::from(serde_json::to_vec(value).expect("JSON values serialize")),
         }
     }
@@ -89,9 +89,7 @@ impl Answer {
             ),
         };
         // The app's own `hookpit-event-id`, if it sent one, would contradict ours.
-        reply
-            .headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case(EVENT_ID_HEADER));
+        reply.headers.remove(EVENT_ID_HEADER);
         reply
             .headers
             .push((EVENT_ID_HEADER.into(), id.to_string().into_bytes()));
@@ -135,7 +133,7 @@ pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
         }
         (target, _) => {
             if target.is_some() {
-                forward_in_background(app, ingested);
+                forward_in_background(app, ingested).await;
             }
             Answer::Stored {
                 status: app.config.respond_status,
@@ -149,11 +147,7 @@ mod tests {
     use super::*;
 
     fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a [u8]> {
-        reply
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        reply.headers.get(name)
     }
 
     #[test]
@@ -177,11 +171,11 @@ mod tests {
     fn the_apps_answer_loses_its_framing_and_keeps_the_rest() {
         let r = Answer::Proxied {
             status: 201,
-            headers: vec![
+            headers: Headers::from(vec![
                 ("Content-Length".into(), b"0".to_vec()),
                 ("Transfer-Encoding".into(), b"chunked".to_vec()),
                 ("Set-Cookie".into(), b"a=1".to_vec()),
-            ],
+            ]),
             body: Bytes::from_static(b"hello"),
         }
         .reply(9);

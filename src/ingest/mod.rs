@@ -34,14 +34,6 @@ pub struct Arrival {
     pub source: Source,
 }
 
-/// The first header named `name` (case-insensitive) whose value is UTF-8.
-pub fn header_str<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .and_then(|(_, v)| std::str::from_utf8(v).ok())
-}
-
 /// A webhook now on disk, with what forwarding needs.
 #[derive(Debug, Clone)]
 pub struct Ingested {
@@ -100,14 +92,14 @@ fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
         arrival.received_at.timestamp(),
     );
     let msg_id = verification.msg_id.clone().or_else(|| {
-        header_str(&arrival.headers, "svix-id")
-            .or_else(|| header_str(&arrival.headers, "webhook-id"))
+        (arrival.headers.get_str("svix-id"))
+            .or_else(|| arrival.headers.get_str("webhook-id"))
             .map(str::to_string)
     });
     let (headers, body) = (arrival.headers.clone(), arrival.body.clone());
     let event = NewEvent {
         received_at: arrival.received_at,
-        content_type: header_str(&arrival.headers, "content-type").map(str::to_string),
+        content_type: arrival.headers.get_str("content-type").map(str::to_string),
         extracted: extracted(&arrival.headers, &arrival.body),
         msg_id,
         verification,
@@ -127,7 +119,7 @@ fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
 fn extracted(headers: &Headers, body: &[u8]) -> crate::store::model::Extracted {
     let mut x = crate::extract::extract(body);
     if x.event_type.is_none() {
-        x.event_type = header_str(headers, "x-github-event").map(str::to_string);
+        x.event_type = headers.get_str("x-github-event").map(str::to_string);
     }
     x
 }
@@ -142,12 +134,13 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 }
 
 /// Hands a stored webhook to the app in the background (ack-style), when it has a forward
-/// target and did not come from another hookpit's forward.
-pub fn forward_in_background(app: &App, ingested: &Ingested) {
+/// target and did not come from another hookpit's forward. Returns once the first try is on
+/// record, so the sender is acknowledged only when a restart would resume the delivery.
+pub async fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
     if !ingested.was_forwarded(&app.marker)
         && crate::forward::target_for(app, &s.path, &s.query).is_some()
     {
-        crate::forward::retry::spawn(app, s.id, 0, std::time::Duration::ZERO);
+        crate::forward::retry::deliver(app, s.id).await;
     }
 }

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::protocol::{
     AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
-    SILENCE_LIMIT, VERSION, decode_bytes, decode_headers, encode_bytes, encode_headers,
+    SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
 use crate::ingest::{Arrival, answer, ingest_relayed};
@@ -49,7 +49,8 @@ pub fn spawn(app: &App) {
     };
     crate::server::tls::install_crypto();
     let app = app.clone();
-    tokio::spawn(async move {
+    // Tracked: it writes relayed webhooks to the store, so a stop waits for it to end.
+    app.tasks.clone().spawn(async move {
         let stopped = app.stopped();
         tokio::pin!(stopped);
         let mut backoff = Duration::from_secs(1);
@@ -304,9 +305,6 @@ async fn receive(
     let mut refused = Vec::new();
     for r in batch {
         let seq = r.seq;
-        let (Ok(headers), Ok(body)) = (decode_headers(&r.headers), decode_bytes(&r.body)) else {
-            return Err(format!("request {seq} is not valid base64"));
-        };
         if let Some(why) = refusal(&r) {
             tracing::warn!(seq, "refused a relayed request: {why}");
             refused.push((seq, why));
@@ -318,8 +316,8 @@ async fn receive(
             method: r.method,
             path: r.path,
             query: r.query,
-            headers,
-            body: body.into(),
+            headers: r.headers,
+            body: r.body,
             remote_addr: r.remote_addr,
             source: Source::Relay,
         };
@@ -345,11 +343,11 @@ async fn receive(
             .send(AgentFrame::Response {
                 seq,
                 status: 400,
-                headers: encode_headers(&vec![(
+                headers: crate::headers::Headers::from(vec![(
                     "content-type".to_string(),
                     b"application/json".to_vec(),
                 )]),
-                body: encode_bytes(body.to_string().as_bytes()),
+                body: body.to_string().into(),
             })
             .await;
     }
@@ -369,8 +367,8 @@ async fn receive(
                 .send(AgentFrame::Response {
                     seq,
                     status: reply.status.as_u16(),
-                    headers: encode_headers(&reply.headers),
-                    body: encode_bytes(&reply.body),
+                    headers: reply.headers,
+                    body: reply.body,
                 })
                 .await;
         });

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::store::{Retention, Store};
 use args::RelayArgs;
@@ -41,13 +41,13 @@ pub async fn run(
         .await
         .context("store open task failed")?
         .with_context(|| format!("cannot open the relay database {path}"))?;
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopping = CancellationToken::new();
     let relay = Relay {
         store,
         in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
         args: Arc::new(args),
         agents: Arc::default(),
-        stopping: stop_rx,
+        stopping: stopping.clone(),
     };
     let pruner = tokio::spawn(prune(relay.clone()));
     let stopped = relay.stopped();
@@ -71,7 +71,7 @@ pub async fn run(
     ));
     shutdown.await;
     tracing::info!("relay shutting down");
-    stop_tx.send_replace(true);
+    stopping.cancel();
     pruner.abort();
     serving.await.context("relay listener task")?;
     Ok(())

@@ -1,11 +1,11 @@
 //! The relay protocol: the frames an agent and a relay exchange over one WebSocket, as serde
 //! enums sent as JSON text, with the named limits and timings both sides obey. Bytes (header
-//! values, bodies) travel as base64 so nothing is re-encoded on the way.
+//! values, bodies) travel as base64 so nothing is re-encoded on the way; a frame whose base64
+//! does not decode does not parse.
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::store::model::Headers;
@@ -62,10 +62,12 @@ pub enum AgentFrame {
         seq: i64,
         /// HTTP status.
         status: u16,
-        /// Response headers.
-        headers: Vec<(String, String)>,
+        /// Response headers, values base64.
+        #[serde(with = "base64_headers")]
+        headers: Headers,
         /// Body, base64.
-        body: String,
+        #[serde(with = "base64_bytes")]
+        body: Bytes,
     },
     /// I am alive.
     Heartbeat,
@@ -114,37 +116,54 @@ pub struct RelayedRequest {
     /// Raw query.
     pub query: String,
     /// Headers in wire order and case, values base64.
-    pub headers: Vec<(String, String)>,
+    #[serde(with = "base64_headers")]
+    pub headers: Headers,
     /// The sender's address as the relay saw it.
     pub remote_addr: Option<String>,
     /// Body, base64.
-    pub body: String,
+    #[serde(with = "base64_bytes")]
+    pub body: Bytes,
 }
 
-/// Header pairs with base64 values.
-pub fn encode_headers(headers: &Headers) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(n, v)| (n.clone(), BASE64.encode(v)))
-        .collect()
+/// Bytes as one base64 string (`#[serde(with = "base64_bytes")]`).
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(bytes: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&BASE64.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        let text = String::deserialize(d)?;
+        BASE64
+            .decode(text)
+            .map(Bytes::from)
+            .map_err(D::Error::custom)
+    }
 }
 
-/// Back from [`encode_headers`]; a value that is not base64 is an error.
-pub fn decode_headers(pairs: &[(String, String)]) -> Result<Headers, base64::DecodeError> {
-    pairs
-        .iter()
-        .map(|(n, v)| Ok((n.clone(), BASE64.decode(v)?)))
-        .collect()
-}
+/// Headers as `[name, base64 value]` pairs, in order (`#[serde(with = "base64_headers")]`).
+mod base64_headers {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-/// Base64 of bytes.
-pub fn encode_bytes(bytes: &[u8]) -> String {
-    BASE64.encode(bytes)
-}
+    use crate::store::model::Headers;
 
-/// Bytes from base64.
-pub fn decode_bytes(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    BASE64.decode(text)
+    pub fn serialize<S: Serializer>(headers: &Headers, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(headers.iter().map(|(n, v)| (n, BASE64.encode(v))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Headers, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(d)?;
+        pairs
+            .into_iter()
+            .map(|(n, v)| Ok((n, BASE64.decode(v).map_err(D::Error::custom)?)))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -166,26 +185,34 @@ mod tests {
             serde_json::from_str::<AgentFrame>(&text).expect("parses"),
             hello
         );
-        let headers: Headers = vec![
+        let headers: Headers = Headers::from(vec![
             ("X-Bin".into(), vec![0xff, 0x00]),
             ("A".into(), b"b".to_vec()),
-        ];
+        ]);
         let req = RelayFrame::Request(RelayedRequest {
             seq: 3,
             received_at_ms: 1,
             method: "POST".into(),
             path: "/x".into(),
             query: "a=1".into(),
-            headers: encode_headers(&headers),
+            headers: headers.clone(),
             remote_addr: None,
-            body: encode_bytes(b"\x00\x01body"),
+            body: Bytes::from_static(b"\x00\x01body"),
         });
         let text = serde_json::to_string(&req).expect("serializes");
+        // The wire format: header values and the body as base64 strings.
+        assert!(
+            text.contains(r#""headers":[["X-Bin","/wA="],["A","Yg=="]]"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""body":"AAFib2R5""#), "{text}");
         let RelayFrame::Request(back) = serde_json::from_str(&text).expect("parses") else {
             panic!("wrong frame");
         };
-        assert_eq!(decode_headers(&back.headers).expect("base64"), headers);
-        assert_eq!(decode_bytes(&back.body).expect("base64"), b"\x00\x01body");
+        assert_eq!(back.headers, headers);
+        assert_eq!(&back.body[..], b"\x00\x01body");
+        let bad = text.replace("AAFib2R5", "not base64!");
+        assert!(serde_json::from_str::<RelayFrame>(&bad).is_err());
         assert!(serde_json::from_str::<AgentFrame>(r#"{"type":"nope"}"#).is_err());
         assert!(serde_json::from_str::<RelayFrame>("not json").is_err());
     }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, oneshot};
 
 use super::args::RelayArgs;
-use super::protocol::{CONNECT_PATH, RelayFrame, RelayedRequest, encode_bytes, encode_headers};
+use super::protocol::{CONNECT_PATH, RelayFrame, RelayedRequest};
 use crate::ingest::Reply;
 use crate::server::exchange::{Received, receive, respond};
 use crate::server::{Body, Conn, error_response, json_response};
@@ -45,8 +45,8 @@ pub struct Relay {
     pub args: Arc<RelayArgs>,
     /// Connected agents by channel.
     pub agents: Arc<Mutex<HashMap<String, AgentSlot>>>,
-    /// Turns `true` when the relay stops.
-    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Cancelled when the relay stops.
+    pub stopping: tokio_util::sync::CancellationToken,
     /// Body bytes all public connections hold now, bounded by `--max-in-flight`.
     pub in_flight: crate::in_flight::InFlight,
 }
@@ -65,10 +65,7 @@ pub fn fingerprint(channel: &str) -> String {
 impl Relay {
     /// Completes when the relay starts stopping.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.stopping.clone();
-        async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.stopping.clone().cancelled_owned()
     }
 
     /// The public URL of a channel.
@@ -140,21 +137,21 @@ async fn public(
         body,
         at,
     } = received;
+    let size = body.len()
+        + headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len())
+            .sum::<usize>();
     let request = RelayedRequest {
         seq: 0,
         received_at_ms: at.timestamp_millis(),
         method: parts.method.to_string(),
         path: sub_path,
         query: parts.uri.query().unwrap_or("").to_string(),
-        headers: encode_headers(&headers),
+        headers,
         remote_addr: Some(conn.remote.to_string()),
-        body: encode_bytes(&body),
+        body,
     };
-    let size = body.len()
-        + headers
-            .iter()
-            .map(|(n, v)| n.len() + v.len())
-            .sum::<usize>();
     let slot = relay.slot(&channel);
     let frame = move |seq| {
         let mut r = request;
@@ -210,7 +207,7 @@ fn agent_reply(status: u16, headers: Headers, body: Bytes) -> Reply {
         .filter(|s| (200..600).contains(&s.as_u16()))
         .unwrap_or(StatusCode::BAD_GATEWAY);
     let mut headers = headers;
-    headers.retain(|(n, _)| !n.eq_ignore_ascii_case("set-cookie"));
+    headers.remove("set-cookie");
     Reply {
         status,
         headers,

@@ -16,8 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::protocol::{
-    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT,
-    VERSION, decode_bytes, decode_headers,
+    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT, VERSION,
 };
 use super::server::{AgentSlot, Relay, Waiters, hash};
 use crate::server::Body;
@@ -263,8 +262,8 @@ async fn serve<S: Io>(
                     }
                     Ok(AgentFrame::Response { seq, status, headers, body }) => {
                         let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
-                        if let (Some(tx), Ok(h), Ok(b)) = (waiter, decode_headers(&headers), decode_bytes(&body)) {
-                            let _ = tx.send((status, h, b.into()));
+                        if let Some(tx) = waiter {
+                            let _ = tx.send((status, headers, body));
                         }
                     }
                     Ok(AgentFrame::Heartbeat) => {}
@@ -295,6 +294,7 @@ async fn serve<S: Io>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::headers::Headers;
     use crate::relay::protocol::{AgentFrame, RelayFrame};
     use crate::store::{Retention, Store};
     use tokio_tungstenite::tungstenite::protocol::Role;
@@ -324,15 +324,12 @@ mod tests {
             tls_cert: None,
             tls_key: None,
         };
-        let (_tx, stopping) = tokio::sync::watch::channel(false);
-        // Keep the sender alive for the test's duration.
-        std::mem::forget(_tx);
         Relay {
             store,
             in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
             args: Arc::new(args),
             agents: Arc::default(),
-            stopping,
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -368,7 +365,8 @@ mod tests {
             })
             .await
             .expect("channel");
-        for body in ["A".repeat(MAX_FRAME), "e30=".to_string()] {
+        // In base64 the first body is just over a frame.
+        for body in [vec![b'A'; MAX_FRAME / 4 * 3 + 1], b"{}".to_vec()] {
             let size = body.len();
             relay
                 .store
@@ -380,9 +378,9 @@ mod tests {
                             method: "POST".into(),
                             path: "/".into(),
                             query: String::new(),
-                            headers: vec![],
+                            headers: Headers::from(vec![]),
                             remote_addr: None,
-                            body,
+                            body: body.into(),
                         },
                     ))
                     .expect("json")
@@ -458,12 +456,12 @@ mod tests {
             method: "POST".into(),
             path: "\"".repeat(crate::server::MAX_REQUEST_HEAD / 2),
             query: String::new(),
-            headers: vec![(
+            headers: Headers::from(vec![(
                 "x".into(),
-                "A".repeat(crate::server::MAX_REQUEST_HEAD / 2 / 3 * 4),
-            )],
+                vec![b'A'; crate::server::MAX_REQUEST_HEAD / 2],
+            )]),
             remote_addr: Some("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535".into()),
-            body: "A".repeat((crate::relay::protocol::MAX_RELAYED_BODY / 3 * 4) as usize),
+            body: vec![b'A'; crate::relay::protocol::MAX_RELAYED_BODY as usize].into(),
         };
         let frame = serde_json::to_string(&RelayFrame::Request(worst)).expect("json");
         assert!(frame.len() <= MAX_FRAME, "{} > {MAX_FRAME}", frame.len());
@@ -509,9 +507,9 @@ mod tests {
                         method: "POST".into(),
                         path: "/".into(),
                         query: String::new(),
-                        headers: vec![],
+                        headers: Default::default(),
                         remote_addr: None,
-                        body: "e30=".into(),
+                        body: bytes::Bytes::from_static(b"{}"),
                     },
                 ))
                 .expect("json")

@@ -132,7 +132,7 @@ pub async fn request_body(app: &App, id: &str, n: &str) -> ApiResult {
 /// Runs the doctor in the background; stops (and marks the run interrupted) at shutdown.
 fn spawn(app: App, id: i64, target: Uri, keys: Vec<Key>, options: Options) {
     let stopped = app.stopped();
-    tokio::spawn(async move {
+    app.tasks.clone().spawn(async move {
         tokio::select! {
             report = execute(&app, id, &target, &keys, &options) => finish(&app, id, &report).await,
             _ = stopped => end(&app, id, RunState::Interrupted, None, Step::Interrupted).await,

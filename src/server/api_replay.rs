@@ -44,11 +44,23 @@ pub async fn replay_many(app: &App, req: Request<Incoming>) -> ApiResult {
             &serde_json::json!({ "dry_run": true, "total": ids.len(), "events": events }),
         ));
     }
-    let job = bulk::start(app, events, &body);
+    let job = bulk::start(app, events, &body).await?;
     Ok(json_response(
         StatusCode::ACCEPTED,
         &serde_json::json!({ "job": job, "total": ids.len(), "ids": ids }),
     ))
+}
+
+/// `GET /api/replay/{job}`: where a bulk replay stands (`running`, `done` or `interrupted`,
+/// and how many of its events were replayed).
+pub async fn replay_job(app: &App, job: &str) -> ApiResult {
+    let number: u64 = job
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("bad job number {job:?}")))?;
+    match app.store.replay_job(number).await? {
+        Some(state) => Ok(json_response(StatusCode::OK, &state)),
+        None => Err(ApiError::NotFound(format!("no bulk replay {number}"))),
+    }
 }
 
 /// One delivery of a message in its timeline.

@@ -112,14 +112,14 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         method: "POST".to_string(),
         path: path.to_string(),
         query: query.to_string(),
-        headers,
+        headers: headers.into(),
         body: message.body,
         remote_addr: None,
         source: Source::Send,
     };
     let ingested = ingest(app, arrival).await?;
     // Like any captured webhook, a sent one goes on to the app when a forward target is set.
-    crate::ingest::forward_in_background(app, &ingested);
+    crate::ingest::forward_in_background(app, &ingested).await;
     let summary = ingested.summary;
     Ok(json_response(
         StatusCode::OK,

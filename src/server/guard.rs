@@ -54,6 +54,7 @@ pub struct Admitted {
 pub fn admit(
     app: &App,
     method: &Method,
+    version: http::Version,
     uri: &http::Uri,
     headers: &HeaderMap,
     reached: SocketAddr,
@@ -68,10 +69,7 @@ pub fn admit(
     if !host_allowed(&host, bound, &app.config.allow_hosts, "http") {
         return Err(Refusal::Host(host));
     }
-    let is_ws = headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_ws = super::ws::handshake(method, version, headers).is_some();
     let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     let guarded = is_ws || changes_state;
     let origin = headers.get(header::ORIGIN);

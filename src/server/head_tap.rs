@@ -159,13 +159,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<(usize, RawHead, Phase)>, ()> {
         .iter()
         .map(|h| (h.name.to_string(), h.value.to_vec()))
         .collect();
-    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    let value = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| String::from_utf8_lossy(v).to_ascii_lowercase())
-    };
+    let has = |name: &str| headers.contains(name);
+    let value =
+        |name: &str| (headers.get(name)).map(|v| String::from_utf8_lossy(v).to_ascii_lowercase());
     // HTTP/2 prior knowledge, upgrades and tunnels leave HTTP/1 framing: stop following.
     let next = if method == "PRI" || method == "CONNECT" || has("upgrade") {
         Phase::Off
@@ -302,7 +298,7 @@ mod tests {
         queue.push(RawHead {
             method: "GET".into(),
             target: "/other".into(),
-            headers: vec![],
+            headers: Headers::from(vec![]),
         });
         assert!(queue.take("POST", "/x", "http://h/x").is_none());
         assert!(queue.0.lock().expect("not poisoned").is_empty());

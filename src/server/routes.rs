@@ -11,9 +11,12 @@ use super::{Body, Conn, Listener, api, api_replay, assets, capture, error_respon
 use crate::app::App;
 use crate::store::StoreError;
 
-/// Content-Security-Policy of every UI answer: nothing but hookpit's own files.
+/// Content-Security-Policy of every UI answer: nothing but hookpit's own files, and Trusted
+/// Types enforced with no policy allowed, so the browser itself refuses to parse any string as
+/// HTML or script (`innerHTML` and the like throw): webhook data can only ever become text.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; \
+require-trusted-types-for 'script'; trusted-types 'none'";
 
 /// What an API handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +94,14 @@ pub async fn dispatch(
 }
 
 async fn ui(app: App, req: Request<Incoming>, reached: std::net::SocketAddr) -> Response<Body> {
-    let admitted = match guard::admit(&app, req.method(), req.uri(), req.headers(), reached) {
+    let admitted = match guard::admit(
+        &app,
+        req.method(),
+        req.version(),
+        req.uri(),
+        req.headers(),
+        reached,
+    ) {
         Ok(a) => a,
         Err(refusal) => {
             let (status, message) = refusal.status_and_message();
@@ -138,6 +148,7 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
             api_replay::curl(&app, parse_id(id)?, req).await
         }
         (&Method::POST, ["api", "replay"]) => api_replay::replay_many(&app, req).await,
+        (&Method::GET, ["api", "replay", job]) => api_replay::replay_job(&app, job).await,
         (&Method::GET, ["api", "messages", msg_id]) => {
             let msg_id = percent_decode(msg_id);
             api_replay::message_timeline(&app, &msg_id).await

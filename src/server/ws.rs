@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::handshake::server::create_response;
 use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, coding::CloseCode};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
@@ -37,6 +37,25 @@ pub fn upgrade(app: App, req: Request<Incoming>) -> Response<Body> {
     })
 }
 
+/// tungstenite's check of a WebSocket handshake (GET, HTTP/1.1, `Connection: upgrade`,
+/// `Upgrade: websocket`, version 13, a well-formed key) and its 101 answer; `None` when the
+/// request is not one. The UI guard asks this same function whether a request opens a
+/// WebSocket, so the Origin check and the handshake cannot read `Upgrade` differently.
+pub fn handshake(
+    method: &http::Method,
+    version: http::Version,
+    headers: &http::HeaderMap,
+) -> Option<http::Response<()>> {
+    if !headers.contains_key(header::UPGRADE) {
+        return None; // the common case, without copying the headers
+    }
+    let mut req = Request::new(());
+    *req.method_mut() = method.clone();
+    *req.version_mut() = version;
+    *req.headers_mut() = headers.clone();
+    create_response(&req).ok()
+}
+
 /// Completes a WebSocket handshake: answers 101 and runs `then` on the socket once hyper hands
 /// the connection over; a request that is not a WebSocket upgrade gets 400 naming `what`.
 pub fn accept<F, Fut>(
@@ -49,30 +68,12 @@ where
     F: FnOnce(ServerSocket) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let headers = req.headers();
-    let has_token = |name: header::HeaderName, token: &str| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    };
-    let key = headers.get(header::SEC_WEBSOCKET_KEY);
-    let version_ok = headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_some_and(|v| v.as_bytes() == b"13");
-    let Some(key) = key.filter(|_| {
-        version_ok
-            && has_token(header::UPGRADE, "websocket")
-            && has_token(header::CONNECTION, "upgrade")
-    }) else {
+    let Some(answer) = handshake(req.method(), req.version(), req.headers()) else {
         return error_response(
             StatusCode::BAD_REQUEST,
             format!("{what}: connect with a WebSocket (version 13)"),
         );
     };
-    let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match hyper::upgrade::on(req).await {
             Ok(upgraded) => {
@@ -87,16 +88,8 @@ where
             Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
         }
     });
-    let mut resp = Response::new(Body::default());
-    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let h = resp.headers_mut();
-    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(
-        header::SEC_WEBSOCKET_ACCEPT,
-        HeaderValue::from_str(&accept).expect("base64 is a valid header value"),
-    );
-    resp
+    let (parts, ()) = answer.into_parts();
+    Response::from_parts(parts, Body::default())
 }
 
 /// Streams the hub to one client until it leaves or hookpit stops.

@@ -82,13 +82,13 @@ mod tests {
 
     #[test]
     fn headers_round_trip_and_stay_searchable() {
-        let headers: Headers = vec![
+        let headers: Headers = Headers::from(vec![
             ("Content-Type".into(), b"application/json".to_vec()),
             ("X-Dup".into(), b"one".to_vec()),
             ("x-dup".into(), b"two \"quoted\"".to_vec()),
             ("X-Bin".into(), vec![0xff, 0x00, 0xfe, b'a']),
             ("X-Empty".into(), Vec::new()),
-        ];
+        ]);
         let json = encode_headers(&headers);
         assert!(json.contains(r#"["X-Dup","one"]"#), "{json}");
         assert!(json.contains(&json_escaped("two \"quoted\"")), "{json}");

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_relay.sql")),
     (3, include_str!("migrations/0003_doctor.sql")),
+    (4, include_str!("migrations/0004_replay_jobs.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

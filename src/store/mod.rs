@@ -6,6 +6,7 @@ pub mod model;
 
 mod codec;
 mod conn;
+mod deliveries;
 pub mod doctor;
 mod ops;
 mod read;
@@ -22,11 +23,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 pub use conn::default_db_path;
+pub use deliveries::{DueRetry, ReplayJob, ReplayState};
 pub use relay::{Enqueued, RelayChannel};
 
 use crate::verify::Verdict;
@@ -373,12 +374,6 @@ impl Store {
     pub async fn attempts(&self, event_id: i64) -> Result<Vec<Attempt>, StoreError> {
         self.read(move |c| Ok(rows::attempts_of(c, event_id)?))
             .await
-    }
-
-    /// Attempts whose retry is due at `now` and that no later forward or retry of the same
-    /// event superseded; earliest first, at most 500 per call.
-    pub async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<Attempt>, StoreError> {
-        self.read(move |c| read::due_retries(c, now)).await
     }
 
     /// Every stored signing key, oldest first.

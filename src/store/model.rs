@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::verify::{Reason, Status, Verdict};
 
-/// Headers as they arrived: ordered `(name, value)` pairs, original case, duplicates kept,
-/// values as raw bytes (they need not be UTF-8).
-pub type Headers = Vec<(String, Vec<u8>)>;
+pub use crate::headers::Headers;
 
 /// How an event reached hookpit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,26 +4,20 @@
 use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::StoreError;
-use super::codec::{bad_column, json_escaped, rfc3339_ms, to_ms};
+use super::codec::{bad_column, json_escaped, rfc3339_ms};
 use super::conn::{Target, open_reader};
-use super::model::{
-    Attempt, EventFilter, EventSummary, Extracted, ListQuery, Page, StoredEvent, StoredKey,
-};
-use super::rows::{self, ATTEMPT_COLUMNS, SUMMARY_COLUMNS, SUMMARY_FROM, SUMMARY_LEN};
+use super::model::{EventFilter, EventSummary, Extracted, ListQuery, Page, StoredEvent, StoredKey};
+use super::rows::{self, SUMMARY_COLUMNS, SUMMARY_FROM, SUMMARY_LEN};
 
 /// Idle read connections kept for reuse; more are opened when all are busy.
 const MAX_IDLE: usize = 4;
 
 /// Largest page of the event list.
 pub(crate) const MAX_LIMIT: u32 = 500;
-
-/// Most attempts one `due_retries` call returns (earliest due first).
-pub(crate) const MAX_DUE: i64 = 500;
 
 /// Read connections to one database.
 pub(crate) struct Pool {
@@ -254,26 +248,6 @@ pub(crate) fn raw_body(
 pub(crate) fn count(conn: &Connection) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// Attempts due for an ack-mode retry at `now`, earliest first: a retry time has come, and no
-/// later forward or retry of the same event exists (a user's replay does not cancel retries).
-pub(crate) fn due_retries(
-    conn: &Connection,
-    now: DateTime<Utc>,
-) -> Result<Vec<Attempt>, StoreError> {
-    let sql = format!(
-        "SELECT {ATTEMPT_COLUMNS} FROM attempts a \
-         WHERE a.next_retry_at IS NOT NULL AND a.next_retry_at <= ?1 \
-         AND NOT EXISTS (SELECT 1 FROM attempts l WHERE l.event_id = a.event_id \
-         AND l.id > a.id AND l.kind IN ('forward', 'retry')) \
-         ORDER BY a.next_retry_at, a.id LIMIT ?2"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let due = stmt
-        .query_map([to_ms(now), MAX_DUE], rows::attempt)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(due)
 }
 
 /// Every stored signing key, oldest first.

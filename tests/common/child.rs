@@ -39,6 +39,22 @@ impl Proc {
         self.child.kill().await.expect("kill the child");
     }
 
+    /// SIGTERM (a graceful stop, as from a service manager) and wait, at most `limit`, for
+    /// it to exit; its exit code.
+    pub async fn terminate(&mut self, limit: Duration) -> Option<i32> {
+        let pid = self.child.id().expect("still running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let status = tokio::time::timeout(limit, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("hookpit did not exit within {limit:?} of SIGTERM"))
+            .expect("wait");
+        status.code()
+    }
+
     /// What it wrote to stderr so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

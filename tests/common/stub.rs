@@ -50,6 +50,10 @@ pub struct Stub {
     script: Arc<Mutex<VecDeque<u16>>>,
     /// Whether to answer 401 for deliveries whose signature does not verify.
     check_signatures: bool,
+    /// How long to take over the next requests, in order (then no delay): a slow app.
+    stalls: Arc<Mutex<VecDeque<std::time::Duration>>>,
+    /// Requests answered so far (a stalled request counts once its answer is written).
+    pub answered: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Stub {
@@ -69,6 +73,8 @@ impl Stub {
             hits: Arc::default(),
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
             check_signatures: secret.is_some(),
+            stalls: Arc::default(),
+            answered: Arc::default(),
         };
         let served = stub.clone();
         tokio::spawn(async move {
@@ -109,6 +115,7 @@ impl Stub {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
             .collect();
+        let stall = self.stalls.lock().expect("stalls").pop_front();
         let now = chrono::Utc::now().timestamp();
         let verdict = hookpit::verify::verify(&headers, &body, keys, now);
         let valid = verdict.status == hookpit::verify::Status::Valid;
@@ -133,11 +140,21 @@ impl Stub {
                 _ => script.pop_front().unwrap_or(200),
             }
         };
+        if let Some(d) = stall {
+            tokio::time::sleep(d).await;
+        }
+        self.answered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Response::builder()
             .status(status)
             .header("X-App", "stub")
             .body(Full::new(Bytes::from(format!("app says {status}"))))
             .expect("valid response")
+    }
+
+    /// Makes the next requests take these times each before their answer (a slow app).
+    pub fn stall_next(&self, delays: &[std::time::Duration]) {
+        self.stalls.lock().expect("stalls").extend(delays);
     }
 
     pub fn hits(&self) -> Vec<Hit> {

@@ -8,7 +8,7 @@ use crate::verify::{Reason, Scheme};
 async fn round_trip_is_byte_exact() {
     let store = mem();
     let body: Vec<u8> = (0..=255u8).chain([0, 0xff, 0xc3]).collect();
-    let headers = vec![
+    let headers = Headers::from(vec![
         (
             "Content-Type".to_string(),
             b"application/octet-stream".to_vec(),
@@ -18,7 +18,7 @@ async fn round_trip_is_byte_exact() {
         ("X-Bin".to_string(), vec![0xff, 0xfe, 0x00, 0x80, b'a']),
         ("X-Dup".to_string(), b"third, with \"quotes\"".to_vec()),
         ("X-Empty".to_string(), Vec::new()),
-    ];
+    ]);
     let full = Verdict {
         status: Status::Invalid,
         reason: Some(Reason::TimestampTooOld),
@@ -95,7 +95,7 @@ async fn round_trip_is_byte_exact() {
 async fn empty_body_and_no_headers_round_trip() {
     let store = mem();
     let mut e = event("/", b"");
-    e.headers = Vec::new();
+    e.headers = Headers::default();
     e.content_type = None;
     e.remote_addr = None;
     let s = store.insert_event(e).await.expect("insert");
@@ -170,7 +170,7 @@ async fn delete_one_and_all_take_bodies_and_attempts() {
             target: "http://localhost:3000/".into(),
             mode: "proxy".into(),
             started_at: Utc::now(),
-            request_headers: Vec::new(),
+            request_headers: Headers::default(),
         };
         store.insert_attempt(a).await.expect("attempt");
         ids.push(id);

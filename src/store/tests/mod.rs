@@ -1,5 +1,6 @@
 //! Store tests: helpers here, one file per concern.
 
+mod deliveries;
 mod events;
 mod list;
 mod misc;
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::model::{EventFilter, Extracted, ListQuery, NewEvent, Source};
+use super::model::{EventFilter, Extracted, Headers, ListQuery, NewEvent, Source};
 use super::{Retention, Store, StoreError};
 use crate::verify::{Status, Verdict};
 
@@ -57,7 +58,7 @@ fn event(path: &str, body: &[u8]) -> NewEvent {
         method: "POST".into(),
         path: path.into(),
         query: String::new(),
-        headers: vec![("Content-Type".into(), b"application/json".to_vec())],
+        headers: Headers::from(vec![("Content-Type".into(), b"application/json".to_vec())]),
         body: Bytes::copy_from_slice(body),
         remote_addr: Some("127.0.0.1:50000".into()),
         source: Source::Direct,

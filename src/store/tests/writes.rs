@@ -130,7 +130,7 @@ async fn retention_keeps_the_newest_max_events() {
         target: "http://localhost:1/".into(),
         mode: "ack".into(),
         started_at: Utc::now(),
-        request_headers: Vec::new(),
+        request_headers: Headers::default(),
     };
     store.insert_attempt(attempt).await.expect("attempt");
     let mut ids = vec![first];
@@ -171,7 +171,7 @@ async fn retention_drops_events_older_than_max_age() {
             target: "http://localhost:1/".into(),
             mode: "ack".into(),
             started_at: Utc::now(),
-            request_headers: Vec::new(),
+            request_headers: Headers::default(),
         };
         store.insert_attempt(attempt).await.expect("attempt");
         store
