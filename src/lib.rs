@@ -9,7 +9,8 @@
 //!   group-committing writer thread; knows nothing of HTTP), `extract` (facts read from a JSON
 //!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
 //!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
-//!   lines that survive a closed pipe, and plurals).
+//!   lines that survive a closed pipe, and plurals), `in_flight` (the bound on body bytes all
+//!   connections hold at once), `curl` (shell-safe curl commands).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`).
@@ -30,14 +31,16 @@ pub mod cli;
 pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
-pub mod clock;
 pub mod client_tls;
+pub mod clock;
 pub mod config;
+pub mod curl;
 pub mod doctor;
 pub mod duration;
 pub mod extract;
 pub mod forward;
 pub mod headers;
+pub mod in_flight;
 pub mod ingest;
 pub mod keys;
 pub mod live;

@@ -11,8 +11,8 @@ mod routes;
 mod ui;
 
 pub use routes::{Route, parse_routes};
-pub use ui::{parse_ui_addr, ui_base_url};
 use routes::{check_target, load_routes, parse_keys};
+pub use ui::{parse_ui_addr, ui_base_url};
 
 pub use crate::duration::parse_duration;
 use crate::schedule::RetrySchedule;
@@ -49,7 +49,11 @@ pub struct ServeArgs {
     pub forward_cacert: Option<PathBuf>,
     /// Accept any certificate from https:// forward targets and replays: only for an app on
     /// this machine with a self-signed certificate.
-    #[arg(long, env = "HOOKPIT_FORWARD_INSECURE", conflicts_with = "forward_cacert")]
+    #[arg(
+        long,
+        env = "HOOKPIT_FORWARD_INSECURE",
+        conflicts_with = "forward_cacert"
+    )]
     pub forward_insecure: bool,
     /// Ack-mode retries: `svix` (0s,5s,5m,30m,2h,5h,10h,10h), `fast` (0s,1s,2s,5s,10s,30s) or a
     /// list like `0s,2s,1m`.
@@ -62,6 +66,10 @@ pub struct ServeArgs {
     /// Largest body accepted; larger ones get 413 and nothing is stored.
     #[arg(long, env = "HOOKPIT_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
+    /// Most bytes of request bodies all connections may hold at once; past it senders get 503
+    /// with Retry-After (at least --max-body).
+    #[arg(long, env = "HOOKPIT_MAX_IN_FLIGHT", default_value_t = 268_435_456)]
+    pub max_in_flight: u64,
     /// Keep at most this many events; the oldest are pruned.
     #[arg(long, env = "HOOKPIT_MAX_EVENTS", default_value_t = 100_000)]
     pub max_events: u64,
@@ -157,6 +165,8 @@ pub struct Config {
     pub respond_status: http::StatusCode,
     /// Largest accepted body in bytes.
     pub max_body: u64,
+    /// Most body bytes all connections may hold at once.
+    pub max_in_flight: u64,
     /// Retention bound by count.
     pub max_events: u64,
     /// Retention bound by age.
@@ -230,6 +240,12 @@ impl ServeArgs {
         if self.max_body == 0 {
             return Err(ConfigError::Invalid("--max-body must be above 0".into()));
         }
+        if self.max_in_flight < self.max_body {
+            return Err(ConfigError::Invalid(format!(
+                "--max-in-flight ({}) must be at least --max-body ({}), or no body that large could arrive",
+                self.max_in_flight, self.max_body
+            )));
+        }
         if self.max_events == 0 {
             return Err(ConfigError::Invalid("--max-events must be above 0".into()));
         }
@@ -283,6 +299,7 @@ impl ServeArgs {
             retry_schedule,
             respond_status,
             max_body: self.max_body,
+            max_in_flight: self.max_in_flight,
             max_events: self.max_events,
             max_age: self.max_age,
             ui_token,
@@ -325,7 +342,12 @@ mod tests {
 
     #[test]
     fn respond_status_that_cannot_apply_is_refused() {
-        let proxy = ["--forward", "http://127.0.0.1:3000/", "--respond-status", "500"];
+        let proxy = [
+            "--forward",
+            "http://127.0.0.1:3000/",
+            "--respond-status",
+            "500",
+        ];
         let err = ServeArgs::from_flags(proxy)
             .expect("flags parse")
             .validate()
