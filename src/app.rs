@@ -129,6 +129,7 @@ impl App {
             .await
             .context("store open task failed")?
             .with_context(|| format!("cannot open the database {}", config.db_path))?;
+        let client = HttpClient::new(&config.tls_trust).map_err(anyhow::Error::msg)?;
         let keys = Keys::default();
         for key in &config.keys {
             keys.add_config("/", key.clone());
@@ -150,7 +151,7 @@ impl App {
             live: LiveHub::default(),
             keys,
             bound,
-            client: HttpClient::default(),
+            client,
             relay: RelayState::default(),
             clock: Clock::default(),
             stopping: CancellationToken::new(),

@@ -8,7 +8,7 @@
 //!   `keys` (which keys verify which path; `route_for`), `store` (SQLite with one
 //!   group-committing writer thread; knows nothing of HTTP), `extract` (facts read from a JSON
 //!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
-//!   `client` (the one outgoing HTTP client), `schedule` (retry schedules), `out` (stdout
+//!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
 //!   lines that survive a closed pipe, and plurals).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
@@ -31,6 +31,7 @@ pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
 pub mod clock;
+pub mod client_tls;
 pub mod config;
 pub mod doctor;
 pub mod duration;
