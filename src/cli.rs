@@ -55,4 +55,30 @@ pub enum Command {
     Replay(crate::cli_replay::ReplayArgs),
     /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
     Doctor(crate::doctor::cli::DoctorArgs),
+    /// Wait until a matching webhook arrives at a running hookpit; print it as a JSON line.
+    Wait(crate::cli_wait::WaitArgs),
+    /// Say whether a hookpit answers at the UI address, waiting for one with --wait.
+    Status(crate::cli_wait::StatusArgs),
+    /// List a running hookpit's events, newest first.
+    Events(crate::cli_read::EventsArgs),
+    /// Show one stored event (its body bytes with --raw).
+    Show(crate::cli_read::ShowArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+}
+
+/// Flags of `hookpit completions`.
+#[derive(Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Runs `hookpit completions`: the script on stdout.
+pub fn completions(args: &CompletionsArgs) {
+    use clap::CommandFactory as _;
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "hookpit", &mut script);
+    crate::out::bytes(&script);
 }

@@ -28,7 +28,10 @@
 pub mod app;
 pub mod banner;
 pub mod cli;
+pub mod cli_api;
+pub mod cli_read;
 pub mod cli_replay;
+pub mod cli_wait;
 pub mod cli_tools;
 pub mod client;
 pub mod client_tls;

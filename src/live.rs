@@ -103,6 +103,11 @@ impl LiveHub {
         }
     }
 
+    /// How many receivers are subscribed now (WebSocket clients and waiters).
+    pub fn receivers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// A new client's receiver, starting with the next published frame.
     pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.sender.subscribe()

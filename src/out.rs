@@ -18,6 +18,16 @@ pub fn line(text: impl Display) {
     }
 }
 
+/// Writes `bytes` as they are (a body, a completion script), ending quietly on a closed pipe as
+/// [`line`] does.
+pub fn bytes(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_all(bytes).and_then(|()| stdout.flush());
+    if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+        std::process::exit(BROKEN_PIPE_EXIT);
+    }
+}
+
 /// Prints one line for a long-running server (banner, relay URL): a closed stdout must not stop
 /// it, so any write error is ignored.
 pub fn note(text: impl Display) {

@@ -50,6 +50,7 @@ mod api;
 mod api_doctor;
 mod api_replay;
 mod api_send;
+mod api_wait;
 pub mod assets;
 pub mod capture;
 mod drive;

@@ -32,7 +32,7 @@ pub use relay::{Enqueued, RelayChannel};
 
 use crate::verify::Verdict;
 use model::{
-    Attempt, AttemptOutcome, EventSummary, ListQuery, NewAttempt, NewEvent, Page, StoredEvent,
+    Attempt, AttemptOutcome, EventFilter, EventSummary, ListQuery, NewAttempt, NewEvent, Page, StoredEvent,
     StoredKey,
 };
 
@@ -331,6 +331,20 @@ impl Store {
         )?;
         events.extend(rest);
         Ok(read::page(events, limit))
+    }
+
+    /// The oldest event matching `filter` with an id above `after` (`hookpit wait`).
+    pub async fn oldest_after(
+        &self,
+        filter: EventFilter,
+        after: i64,
+    ) -> Result<Option<EventSummary>, StoreError> {
+        self.read(move |c| read::oldest_after(c, &filter, after)).await
+    }
+
+    /// The newest stored event id, if any.
+    pub async fn newest_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.read(read::id_span).await?.map(|(_, high)| high))
     }
 
     /// Everything stored about one event.

@@ -163,6 +163,20 @@ pub(crate) fn newest(
     Ok(events)
 }
 
+/// The oldest summary matching `filter` with an id above `after`: what a waiter gets, so that
+/// waiting again after its id walks forward without skipping one.
+pub(crate) fn oldest_after(
+    conn: &Connection,
+    filter: &EventFilter,
+    after: i64,
+) -> Result<Option<EventSummary>, StoreError> {
+    let (filter, params) = where_clause(filter, None, Some(after.saturating_add(1)));
+    let sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} {filter} ORDER BY e.id ASC LIMIT 1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query_map(params_from_iter(params), rows::summary)?;
+    Ok(rows.next().transpose()?)
+}
+
 /// The page made of `events` (newest first, up to `limit + 1` of them).
 pub(crate) fn page(mut events: Vec<EventSummary>, limit: u32) -> Page {
     let more = events.len() > limit as usize;
