@@ -122,13 +122,14 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<()> {
             Ok(answer) => format!("{} answered {}", args.ui.ui, answer.reason()),
             Err(unreachable) => unreachable.to_string(),
         };
-        if Instant::now() + STATUS_PAUSE > deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             match args.wait {
                 Some(wait) => bail!("no hookpit answered within {} ms: {why}", wait.as_millis()),
                 None => bail!("{why}"),
             }
         }
-        tokio::time::sleep(STATUS_PAUSE).await;
+        tokio::time::sleep(STATUS_PAUSE.min(left)).await;
     };
     let status = answer.json();
     if args.json {

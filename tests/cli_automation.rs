@@ -128,7 +128,7 @@ async fn status_answers_once_hookpit_is_up_and_fails_when_none_is() {
         .await
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(started.elapsed() >= Duration::from_millis(500), "it kept trying");
+    assert!(started.elapsed() >= Duration::from_millis(700), "it kept trying");
     assert!(text(&out.stderr).contains("no hookpit answered within 700 ms"), "{}", text(&out.stderr));
 }
 
