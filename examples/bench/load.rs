@@ -55,6 +55,22 @@ impl Shot {
     }
 }
 
+impl Shot {
+    /// Sends the request once on a new connection; whether the answer was a 2xx.
+    pub async fn once(&self) -> bool {
+        let Ok(stream) = tokio::net::TcpStream::connect(self.addr).await else {
+            return false;
+        };
+        let Ok((mut sender, conn)) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+        else {
+            return false;
+        };
+        tokio::spawn(conn);
+        matches!(self.send(&mut sender).await, Ok((_, true)))
+    }
+}
+
 /// Runs `conns` connections against `shot` for `duration`.
 pub async fn run(shot: &Shot, conns: usize, duration: Duration) -> Stats {
     let deadline = Instant::now() + duration;

@@ -11,6 +11,7 @@ mod peers;
 mod procs;
 mod runs;
 mod ui;
+mod wait;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -549,10 +550,13 @@ async fn main() {
         if wants("ui") {
             ui::ui(&mut b).await;
         }
+        if wants("wait") {
+            wait::wait(&mut b).await;
+        }
         all.push(std::mem::take(&mut b.rows));
     }
     b.rows = median_of_runs(all);
-    let smoke_failures: Vec<String> = ["capture", "proxy", "relay", "store", "ui"]
+    let smoke_failures: Vec<String> = ["capture", "proxy", "relay", "store", "ui", "wait"]
         .into_iter()
         .filter(|s| wants(s))
         .filter_map(|scenario| {
