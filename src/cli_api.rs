@@ -71,7 +71,8 @@ pub struct Api {
 impl Api {
     /// The API at `args.ui`; an address that is neither `HOST:PORT` nor a URL is an error.
     pub fn new(args: &UiArgs) -> anyhow::Result<Api> {
-        let base = crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
+        let base =
+            crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
         Ok(Api {
             base,
             ui: args.ui.clone(),
@@ -81,7 +82,11 @@ impl Api {
     }
 
     /// `GET path` (with its query), waiting at most `timeout` for the whole answer.
-    pub async fn get(&self, path: &str, timeout: Duration) -> anyhow::Result<Result<Answer, Unreachable>> {
+    pub async fn get(
+        &self,
+        path: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Result<Answer, Unreachable>> {
         let url = format!("{}{path}", self.base);
         let mut req = hyper::Request::get(&url)
             .header("accept", "application/json")

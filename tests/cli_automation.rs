@@ -49,7 +49,11 @@ async fn wait_prints_each_match_and_walks_forward_with_count() {
     let first = post(&t, RUN).await;
     post(&t, OTHER).await;
     let second = post(&t, RUN).await;
-    let out = hookpit(&t, &["wait", "type:run_complete", "--after", "0", "--count", "2"]).await;
+    let out = hookpit(
+        &t,
+        &["wait", "type:run_complete", "--after", "0", "--count", "2"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let ids: Vec<_> = json_lines(&out).iter().map(|e| e["id"].as_i64()).collect();
     assert_eq!(ids, [Some(first), Some(second)]);
@@ -86,7 +90,10 @@ async fn wait_full_prints_the_whole_event() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let event = &json_lines(&out)[0];
     assert_eq!(event["id"], id);
-    assert_eq!(event["body"]["data"], std::str::from_utf8(RUN).expect("utf8"));
+    assert_eq!(
+        event["body"]["data"],
+        std::str::from_utf8(RUN).expect("utf8")
+    );
     assert!(event["headers"].is_array());
     t.stop().await;
 }
@@ -109,7 +116,11 @@ async fn wait_exits_1_with_the_reason_when_no_hookpit_answers() {
         .await
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("cannot reach hookpit at 127.0.0.1:9"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot reach hookpit at 127.0.0.1:9"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -128,8 +139,15 @@ async fn status_answers_once_hookpit_is_up_and_fails_when_none_is() {
         .await
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(started.elapsed() >= Duration::from_millis(700), "it kept trying");
-    assert!(text(&out.stderr).contains("no hookpit answered within 700 ms"), "{}", text(&out.stderr));
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "it kept trying"
+    );
+    assert!(
+        text(&out.stderr).contains("no hookpit answered within 700 ms"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -161,7 +179,11 @@ async fn events_lists_newest_first_as_json_lines() {
     assert_eq!(ids, [Some(c), Some(b), Some(a)]);
     let out = hookpit(&t, &["events", "type:run_complete", "--limit", "1"]).await;
     let ids: Vec<_> = json_lines(&out).iter().map(|e| e["id"].as_i64()).collect();
-    assert_eq!(ids, [Some(c)], "a pipe gets JSON lines too, and the query and limit hold");
+    assert_eq!(
+        ids,
+        [Some(c)],
+        "a pipe gets JSON lines too, and the query and limit hold"
+    );
     assert!(!text(&out.stdout).contains('\x1b'), "no colour in a pipe");
     t.stop().await;
 }
@@ -170,7 +192,13 @@ async fn events_lists_newest_first_as_json_lines() {
 async fn show_prints_the_event_and_raw_writes_the_exact_bytes() {
     let t = spawn_app(&[]).await;
     let body: &[u8] = b"\x00\xffnot utf-8\r\n";
-    let id = capture_post(&t, "/bin", &[("content-type", "application/octet-stream")], body).await;
+    let id = capture_post(
+        &t,
+        "/bin",
+        &[("content-type", "application/octet-stream")],
+        body,
+    )
+    .await;
     let id_text = id.to_string();
     let out = hookpit(&t, &["show", &id_text, "--raw"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -181,7 +209,11 @@ async fn show_prints_the_event_and_raw_writes_the_exact_bytes() {
     assert_eq!(event["body"]["encoding"], "base64");
     let out = hookpit(&t, &["show", "999"]).await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no event with id 999"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no event with id 999"),
+        "{}",
+        text(&out.stderr)
+    );
     t.stop().await;
 }
 
@@ -197,26 +229,43 @@ async fn a_closed_pipe_ends_events_quietly() {
         .expect("starts");
     drop(child.stdout.take());
     let out = child.wait_with_output().await.expect("ends");
-    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
     t.stop().await;
 }
 
 #[tokio::test]
 async fn completions_are_printed_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = command(&["completions", shell]).output().await.expect("runs");
+        let out = command(&["completions", shell])
+            .output()
+            .await
+            .expect("runs");
         assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out.stderr));
         let script = text(&out.stdout);
-        assert!(script.contains("hookpit") && script.contains("wait"), "{shell}");
+        assert!(
+            script.contains("hookpit") && script.contains("wait"),
+            "{shell}"
+        );
     }
-    let out = command(&["completions", "tcsh"]).output().await.expect("runs");
+    let out = command(&["completions", "tcsh"])
+        .output()
+        .await
+        .expect("runs");
     assert_ne!(out.status.code(), Some(0));
 }
 
 /// The README's recipe, run as written against the built binary on free ports.
 #[tokio::test]
 async fn the_readme_recipe_runs() {
-    if std::process::Command::new("python3").arg("--version").output().is_err() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         common::skipped("the_readme_recipe_runs", "python3 is not installed");
         return;
     }
@@ -246,5 +295,9 @@ async fn the_readme_recipe_runs() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert!(text(&out.stdout).contains("answered 200"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("answered 200"),
+        "{}",
+        text(&out.stdout)
+    );
 }

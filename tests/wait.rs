@@ -125,7 +125,10 @@ async fn the_wait_is_guarded_like_the_rest_of_the_api() {
         b"",
     )
     .await;
-    assert_ne!(resp.status, 408, "a foreign Host is refused before it waits");
+    assert_ne!(
+        resp.status, 408,
+        "a foreign Host is refused before it waits"
+    );
     t.stop().await;
 }
 
@@ -143,7 +146,11 @@ async fn hundreds_of_waiters_all_wake_on_one_event() {
             common::raw(ui, head.as_bytes(), b"").await
         }));
     }
-    until(|| t.app.live.receivers() >= base + 300, "300 waiters subscribe").await;
+    until(
+        || t.app.live.receivers() >= base + 300,
+        "300 waiters subscribe",
+    )
+    .await;
     let id = post(&t, RUN).await;
     for waiter in waiters {
         let resp = waiter.await.expect("waiter");
@@ -163,7 +170,11 @@ async fn a_waiter_ends_when_its_client_goes_away() {
         t.ui
     );
     stream.write_all(head.as_bytes()).await.expect("send");
-    until(|| t.app.live.receivers() == base + 1, "the waiter subscribes").await;
+    until(
+        || t.app.live.receivers() == base + 1,
+        "the waiter subscribes",
+    )
+    .await;
     drop(stream);
     until(|| t.app.live.receivers() == base, "the waiter lets go").await;
     t.stop().await;

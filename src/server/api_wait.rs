@@ -151,7 +151,10 @@ mod tests {
             created_id(r#"{"type":"event.created","data":{"id":7,"path":"/"}}"#),
             Some(7)
         );
-        assert_eq!(created_id(r#"{"type":"event.deleted","data":{"id":7}}"#), None);
+        assert_eq!(
+            created_id(r#"{"type":"event.deleted","data":{"id":7}}"#),
+            None
+        );
         assert_eq!(created_id(r#"{"type":"resync"}"#), None);
     }
 

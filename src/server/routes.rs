@@ -133,9 +133,7 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
     match (&method, segments.as_slice()) {
         (&Method::GET, ["api", "events"]) => api::list(&app, req.uri()).await,
         (&Method::DELETE, ["api", "events"]) => api::delete_all(&app).await,
-        (&Method::GET, ["api", "events", "wait"]) => {
-            super::api_wait::wait(&app, req.uri()).await
-        }
+        (&Method::GET, ["api", "events", "wait"]) => super::api_wait::wait(&app, req.uri()).await,
         (&Method::GET, ["api", "events", id]) => api::get(&app, parse_id(id)?).await,
         (&Method::DELETE, ["api", "events", id]) => api::delete(&app, parse_id(id)?).await,
         (&Method::GET, ["api", "events", id, "raw"]) => {

@@ -32,8 +32,8 @@ pub use relay::{Enqueued, RelayChannel};
 
 use crate::verify::Verdict;
 use model::{
-    Attempt, AttemptOutcome, EventFilter, EventSummary, ListQuery, NewAttempt, NewEvent, Page, StoredEvent,
-    StoredKey,
+    Attempt, AttemptOutcome, EventFilter, EventSummary, ListQuery, NewAttempt, NewEvent, Page,
+    StoredEvent, StoredKey,
 };
 
 /// Jobs that may wait for the writer before senders wait too (backpressure, not blocking).
@@ -339,7 +339,8 @@ impl Store {
         filter: EventFilter,
         after: i64,
     ) -> Result<Option<EventSummary>, StoreError> {
-        self.read(move |c| read::oldest_after(c, &filter, after)).await
+        self.read(move |c| read::oldest_after(c, &filter, after))
+            .await
     }
 
     /// The newest stored event id, if any.
