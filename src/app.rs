@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::client::HttpClient;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
@@ -100,6 +101,9 @@ pub struct App {
     pub marker: crate::headers::Marker,
     /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
     pub in_flight: crate::in_flight::InFlight,
+    /// The time receive stamps, signatures and retries are judged by (the system clock, unless
+    /// a test replaces it before `run`).
+    pub clock: Clock,
     /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
     /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
     pub(crate) stopping: CancellationToken,
@@ -155,6 +159,7 @@ impl App {
             relay: RelayState::default(),
             marker: crate::headers::Marker::new(),
             in_flight,
+            clock: Clock::default(),
             stopping: CancellationToken::new(),
             cut: CancellationToken::new(),
             tasks: TaskTracker::new(),

@@ -24,9 +24,9 @@ pub fn banner(app: &App) -> String {
     if let Some(file) = &app.config.config_file {
         let _ = writeln!(
             out,
-            "  routes    {} ({} routes)",
+            "  routes    {} ({})",
             file.display(),
-            app.config.routes.len()
+            crate::out::counted(app.config.routes.len() as u64, "route")
         );
     }
     let _ = writeln!(out, "  keys      {}", describe_keys(app));

@@ -6,21 +6,35 @@ use clap::{Parser, Subcommand};
 
 use crate::config::ServeArgs;
 
-/// `hookpit`: a webhook tunnel-and-inspector.
+/// `hookpit`: a webhook tunnel-and-inspector. Without a subcommand it runs `serve` (see
+/// `hookpit serve --help` for its flags).
 #[derive(Parser)]
-#[command(
-    name = "hookpit",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "hookpit", version, about)]
 pub struct Cli {
-    /// What to run; the inspector when absent.
+    /// What to run.
     #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Flags of the default `serve` command.
-    #[command(flatten)]
-    pub serve: ServeArgs,
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first), running `serve` when no subcommand is named:
+    /// `hookpit --secret …` is `hookpit serve --secret …`. Serve's flags and their `HOOKPIT_*`
+    /// variables are read only for `serve`, so a variable meant for it cannot break another
+    /// subcommand.
+    pub fn parse_from_args<I, S>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString>,
+    {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+        let names_command = matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
+            || (!first.is_empty() && !first.starts_with('-'));
+        if !names_command {
+            args.insert(1.min(args.len()), "serve".into());
+        }
+        Cli::parse_from(args)
+    }
 }
 
 /// The subcommands.

@@ -22,8 +22,8 @@ pub struct ReplayArgs {
     /// Give it a fresh message id (otherwise the app's duplicate handling is tested).
     #[arg(long)]
     pub new_id: bool,
-    /// The running hookpit's UI address.
-    #[arg(long, env = "HOOKPIT_UI_URL", default_value = "http://127.0.0.1:8701")]
+    /// The running hookpit's UI: an address (as given to `serve --ui`) or its URL.
+    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701")]
     pub ui: String,
     /// The UI token, when the UI needs one.
     #[arg(long, env = "HOOKPIT_UI_TOKEN", hide_env_values = true)]
@@ -32,11 +32,8 @@ pub struct ReplayArgs {
 
 /// Runs `hookpit replay`.
 pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
-    let url = format!(
-        "{}/api/events/{}/replay",
-        args.ui.trim_end_matches('/'),
-        args.id
-    );
+    let base = crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
+    let url = format!("{base}/api/events/{}/replay", args.id);
     let body = serde_json::json!({
         "target": args.to,
         "mode": if args.verbatim { "verbatim" } else { "resign" },
@@ -74,22 +71,25 @@ pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let app_status = json["status"].as_u64();
     let took = json["duration_ms"].as_i64().unwrap_or(0);
     match app_status {
-        Some(s) => println!(
+        Some(s) => crate::out::line(format_args!(
             "{} {} → {s} in {took} ms",
             json["mode"].as_str().unwrap_or(""),
             json["target"].as_str().unwrap_or("")
-        ),
-        None => println!(
+        )),
+        None => crate::out::line(format_args!(
             "{} → no answer: {}",
             json["target"].as_str().unwrap_or(""),
             json["error"].as_str().unwrap_or("")
-        ),
+        )),
     }
     if let Some(text) = json["response_body"]["data"]
         .as_str()
         .filter(|t| !t.is_empty())
     {
-        println!("{}", text.chars().take(2000).collect::<String>());
+        crate::out::line(format_args!(
+            "{}",
+            text.chars().take(2000).collect::<String>()
+        ));
     }
     match app_status {
         Some(s) if (200..300).contains(&s) => Ok(()),

@@ -23,13 +23,13 @@ const PRINTED_RESPONSE: usize = 2000;
 pub fn secret(args: SecretArgs) -> anyhow::Result<()> {
     if args.ed25519 {
         let (signing, public) = new_ed25519_pair();
-        println!("{signing}");
-        println!("{public}");
+        crate::out::line(format_args!("{signing}"));
+        crate::out::line(format_args!("{public}"));
         if std::io::stderr().is_terminal() {
             eprintln!("Sign with the whsk_ key (first line); verify with the whpk_ key.");
         }
     } else {
-        println!("{}", new_secret());
+        crate::out::line(format_args!("{}", new_secret()));
     }
     Ok(())
 }
@@ -49,7 +49,7 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
     let Some(url) = args.curl else {
         for name in ["svix-id", "svix-timestamp", "svix-signature"] {
             if let Some((n, v)) = headers.iter().find(|(n, _)| n == name) {
-                println!("{n}: {}", String::from_utf8_lossy(v));
+                crate::out::line(format_args!("{n}: {}", String::from_utf8_lossy(v)));
             }
         }
         return Ok(());
@@ -59,7 +59,10 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
         Some(path) if path != Path::new("-") => crate::curl::Body::File(path),
         _ => crate::curl::Body::Bytes(&body),
     };
-    println!("{}", crate::curl::command("POST", &url, &headers, body));
+    crate::out::line(format_args!(
+        "{}",
+        crate::curl::command("POST", &url, &headers, body)
+    ));
     Ok(())
 }
 
@@ -91,12 +94,12 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             };
-            println!(
+            crate::out::line(format_args!(
                 "{count}POST {target}  {}, {} bytes, svix-id {}",
                 describe(&payload, args.file.as_deref()),
                 message.body.len(),
                 message.msg_id
-            );
+            ));
         }
         let report = send::send(&client, &target, &message, &schedule, |t| {
             if !args.json {
@@ -105,12 +108,12 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         })
         .await;
         if args.json {
-            println!(
+            crate::out::line(format_args!(
                 "{}",
                 serde_json::to_string(&report).context("report to JSON")?
-            );
+            ));
         } else if report.ok {
-            println!("  delivered");
+            crate::out::line(format_args!("  delivered"));
         }
         failures.extend(report.failure());
     }
@@ -146,7 +149,7 @@ fn describe(payload: &Payload, file: Option<&Path>) -> String {
 
 /// `  try 1/3: 200 OK in 3 ms` and the start of the response body.
 fn print_try(t: &TryReport, of: usize) {
-    println!("  {}", t.line(of));
+    crate::out::line(format_args!("  {}", t.line(of)));
     let body = t.response_body.trim();
     if !body.is_empty() {
         let shown: String = body.chars().take(PRINTED_RESPONSE).collect();
@@ -155,7 +158,7 @@ fn print_try(t: &TryReport, of: usize) {
         } else {
             ""
         };
-        println!("    {}{more}", shown.replace('\n', "\n    "));
+        crate::out::line(format_args!("    {}{more}", shown.replace('\n', "\n    ")));
     }
 }
 

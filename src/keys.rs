@@ -106,19 +106,35 @@ impl Keys {
         entries.len() != before
     }
 
-    /// The keys that verify `path`: those of the longest matching route prefix. A path with no
-    /// route of its own uses the `/` keys (`--secret`).
+    /// The keys that verify `path`: those of the longest matching route prefix first, then the
+    /// global `/` keys (`--secret`), which every path is tried with (README, "Routes").
     pub fn for_path(&self, path: &str) -> Vec<Key> {
         let entries = self.read();
         let Some(best) = route_for(entries.iter(), |e| &e.route, path) else {
             return Vec::new();
         };
         let prefix = best.route.trim_end_matches('/');
-        entries
+        let of_route = |route: &str| -> Vec<Key> {
+            entries
+                .iter()
+                .filter(|e| e.route.trim_end_matches('/') == route)
+                .map(|e| e.key.clone())
+                .collect()
+        };
+        let mut keys = of_route(prefix);
+        if !prefix.is_empty() {
+            keys.extend(of_route(""));
+        }
+        keys
+    }
+
+    /// Whether the route prefix `route` already has a key labelled `label` (labels name keys
+    /// in verdicts, so two alike on one route would say nothing).
+    pub fn label_taken(&self, route: &str, label: &str) -> bool {
+        let route = route.trim_end_matches('/');
+        self.read()
             .iter()
-            .filter(|e| e.route.trim_end_matches('/') == prefix)
-            .map(|e| e.key.clone())
-            .collect()
+            .any(|e| e.route.trim_end_matches('/') == route && e.key.label() == label)
     }
 
     /// Every key, masked, for the API.
@@ -180,11 +196,19 @@ mod tests {
             "/cyberdesk",
             key("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
         );
-        assert_eq!(keys.for_path("/cyberdesk/x").len(), 2);
+        // The route's two keys, then the global one, which routes add to rather than replace.
+        let tried: Vec<String> = keys
+            .for_path("/cyberdesk/x")
+            .iter()
+            .map(Key::masked)
+            .collect();
+        assert_eq!(tried, ["whsec_…ZXN0", "whsec_…b7oD", "whsec_…LaSw"]);
         assert_eq!(keys.for_path("/github").len(), 1);
+        assert!(keys.label_taken("/cyberdesk/", "whsec_…b7oD"));
+        assert!(!keys.label_taken("/", "whsec_…b7oD"));
         assert!(keys.remove_api(7));
         assert!(!keys.remove_api(7));
-        assert_eq!(keys.for_path("/cyberdesk").len(), 1);
+        assert_eq!(keys.for_path("/cyberdesk").len(), 2);
         assert!(keys.list().iter().all(|k| k.masked.contains('…')));
     }
 }

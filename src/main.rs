@@ -1,37 +1,43 @@
 //! The `hookpit` binary: parse the command line, set up logging, bind, run until Ctrl-C.
 
 use anyhow::Context;
-use clap::Parser;
 use hookpit::app::{App, Listeners};
 use hookpit::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from_args(std::env::args_os());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "hookpit=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour_logs())
         .init();
     match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Send(args)) => hookpit::cli_tools::send(args).await,
-        Some(Command::Secret(args)) => hookpit::cli_tools::secret(args),
-        Some(Command::Sign(args)) => hookpit::cli_tools::sign(args),
-        Some(Command::Relay(args)) => relay(args).await,
-        Some(Command::Replay(args)) => hookpit::cli_replay::replay(args).await,
-        Some(Command::Doctor(args)) => hookpit::doctor::cli::doctor(args).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Send(args) => hookpit::cli_tools::send(args).await,
+        Command::Secret(args) => hookpit::cli_tools::secret(args),
+        Command::Sign(args) => hookpit::cli_tools::sign(args),
+        Command::Relay(args) => relay(args).await,
+        Command::Replay(args) => hookpit::cli_replay::replay(args).await,
+        Command::Doctor(args) => hookpit::doctor::cli::doctor(args).await,
     }
+}
+
+/// Colour codes only for a person at a terminal, and never when `NO_COLOR` is set
+/// (no-color.org): in a file or a pipe they are noise.
+fn colour_logs() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 async fn serve(args: hookpit::config::ServeArgs) -> anyhow::Result<()> {
     let config = args.validate().context("invalid configuration")?;
     let listeners = Listeners::bind(&config).await?;
     let app = App::new(config, &listeners).await?;
-    println!("{}", hookpit::banner::banner(&app));
+    hookpit::out::note(hookpit::banner::banner(&app));
     app.run(listeners, shutdown_signal()).await
 }
 
@@ -40,13 +46,13 @@ async fn relay(args: hookpit::relay::args::RelayArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    println!(
+    hookpit::out::note(format_args!(
         "hookpit relay {}\n  listening  http://{}\n  public     {}/c/<channel>/…\n  database   {}",
         env!("CARGO_PKG_VERSION"),
         listener.local_addr()?,
         args.public_url.trim_end_matches('/'),
         args.db_path()
-    );
+    ));
     hookpit::relay::run(args, listener, shutdown_signal()).await
 }
 

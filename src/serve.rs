@@ -1,7 +1,7 @@
 //! The one place that wires hookpit together: `App::run` closes what the last run left in
 //! flight, starts both listeners, the retry dispatcher and the relay agent, then waits for
-//! `shutdown` and drains. It sits above every module
-//! it starts, so none of them needs to know the others.
+//! `shutdown` and drains. It sits above every module it starts, so none of them needs to know
+//! the others (ARCHITECTURE.md has the layers).
 
 use anyhow::Context;
 
@@ -10,6 +10,9 @@ use crate::app::{App, Listeners};
 /// How long shutdown waits, once in-flight work has been told to stop, for it to record that
 /// it was interrupted.
 const RECORDS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How often retention runs when nothing arrives, at most (sooner for a short `--max-age`).
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl App {
     /// Serves both listeners until `shutdown` completes, then drains: connections and every
@@ -36,6 +39,9 @@ impl App {
         self.tasks
             .spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
+        if let Some(age) = self.config.max_age {
+            self.tasks.spawn(retention(self.clone(), age));
+        }
         shutdown.await;
         tracing::info!("shutting down");
         let deadline = tokio::time::Instant::now() + crate::server::DRAIN_DEADLINE;
@@ -63,5 +69,23 @@ impl App {
             tracing::warn!("attempt records still unwritten after {RECORDS_DEADLINE:?}; leaving");
         }
         Ok(())
+    }
+}
+
+/// Applies `--max-age` on a timer until shutdown: the writer prunes after each stored event,
+/// but an idle hookpit must drop old events too.
+async fn retention(app: App, age: std::time::Duration) {
+    let every = (age / 2).clamp(std::time::Duration::from_secs(1), RETENTION_EVERY);
+    let mut tick = tokio::time::interval(every);
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = &mut stopped => return,
+        }
+        if let Err(e) = app.store.apply_retention().await {
+            tracing::warn!("retention could not run: {e}");
+        }
     }
 }

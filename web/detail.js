@@ -46,7 +46,7 @@ export class Detail {
     this.seq = 0;
     /** @type {Map<TabName, HTMLElement>} */
     this.panels = new Map();
-    /** @type {{root: HTMLElement, upsert: (a: any) => void} | null} */
+    /** @type {ReturnType<typeof renderAttempts> | null} */
     this.attempts = null;
     /** @type {any} */
     this.parsed = undefined;
@@ -312,11 +312,11 @@ export class Detail {
 
   /**
    * A live attempt frame: updates the Attempts tab of the open event.
-   * @param {any} attempt
+   * @param {import('./attempts.js').Attempt} attempt
    */
   onAttempt(attempt) {
     if (!this.event || attempt.event_id !== this.event.id) return;
-    const known = this.event.attempts.findIndex((/** @type {any} */ a) => a.id === attempt.id);
+    const known = this.event.attempts.findIndex((/** @type {import('./attempts.js').Attempt} */ a) => a.id === attempt.id);
     if (known >= 0) this.event.attempts[known] = attempt; else this.event.attempts.push(attempt);
     if (this.attempts) {
       this.attempts.upsert(attempt);

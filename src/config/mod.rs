@@ -8,9 +8,11 @@ use std::time::Duration;
 use clap::{Args, Parser};
 
 mod routes;
+mod ui;
 
 pub use routes::{Route, parse_routes};
 use routes::{check_target, load_routes, parse_keys};
+pub use ui::{parse_ui_addr, ui_base_url};
 
 pub use crate::duration::parse_duration;
 use crate::schedule::RetrySchedule;
@@ -23,19 +25,16 @@ pub struct ServeArgs {
     /// Capture listener: every method and path is a webhook.
     #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8700")]
     pub listen: SocketAddr,
-    /// Browser UI, JSON API and WebSocket.
-    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701")]
+    /// Browser UI, JSON API and WebSocket: an address, or the URL hookpit prints.
+    #[arg(long, env = "HOOKPIT_UI", default_value = "127.0.0.1:8701", value_parser = parse_ui_addr)]
     pub ui: SocketAddr,
     /// SQLite file; `:memory:` for a throwaway run [default: $XDG_DATA_HOME/hookpit/hookpit.db].
     #[arg(long, env = "HOOKPIT_DB")]
     pub db: Option<String>,
-    /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable.
-    #[arg(
-        long = "secret",
-        env = "HOOKPIT_SECRET",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
+    /// Signing key for paths without a route of their own (`whsec_…`, `whpk_…`); repeatable,
+    /// or a comma-separated list. A route's keys are tried along with these.
+    // Split by `parse_keys`, not clap, so a pasted `v1,…` signature is recognised whole.
+    #[arg(long = "secret", env = "HOOKPIT_SECRET", hide_env_values = true)]
     pub secrets: Vec<String>,
     /// Forward each captured webhook to this URL (the captured path is appended).
     #[arg(long, env = "HOOKPIT_FORWARD")]
@@ -48,9 +47,10 @@ pub struct ServeArgs {
     /// list like `0s,2s,1m`.
     #[arg(long, env = "HOOKPIT_RETRY_SCHEDULE", default_value = "svix")]
     pub retry_schedule: String,
-    /// Status returned to the sender when not proxying.
-    #[arg(long, env = "HOOKPIT_RESPOND_STATUS", default_value_t = 200)]
-    pub respond_status: u16,
+    /// Status returned to the sender when not proxying [default: 200]; refused with
+    /// `--forward` in proxy mode, where the sender gets the app's answer instead.
+    #[arg(long, env = "HOOKPIT_RESPOND_STATUS")]
+    pub respond_status: Option<u16>,
     /// Largest body accepted; larger ones get 413 and nothing is stored.
     #[arg(long, env = "HOOKPIT_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
@@ -100,20 +100,22 @@ pub enum ForwardMode {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A key did not parse.
-    #[error("{what}: {source}")]
+    // The causes are fields of the message, not `source`s: a caller printing the error chain
+    // would otherwise show the same cause twice.
+    #[error("{what}: {reason}")]
     Key {
         /// Where the key came from.
         what: String,
         /// What is wrong with it.
-        source: KeyError,
+        reason: KeyError,
     },
     /// The routes file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The routes file is not valid TOML of the expected shape.
     #[error("{path}: {message}")]
@@ -205,13 +207,21 @@ impl ServeArgs {
 
     /// Checks every value and loads the routes file.
     pub fn validate(self) -> Result<Config, ConfigError> {
-        if !(200..=599).contains(&self.respond_status) {
+        let status = self.respond_status.unwrap_or(200);
+        if !(200..=599).contains(&status) {
             return Err(ConfigError::Invalid(format!(
-                "--respond-status must be between 200 and 599, got {}",
-                self.respond_status
+                "--respond-status must be between 200 and 599, got {status}"
             )));
         }
-        let respond_status = http::StatusCode::from_u16(self.respond_status)
+        if self.respond_status.is_some()
+            && self.forward.is_some()
+            && self.forward_mode == ForwardMode::Proxy
+        {
+            return Err(ConfigError::Invalid(
+                "--respond-status does nothing with --forward in proxy mode (the sender gets the app's answer): add --forward-mode ack to answer senders with it while hookpit delivers to the app".into(),
+            ));
+        }
+        let respond_status = http::StatusCode::from_u16(status)
             .map_err(|e| ConfigError::Invalid(format!("--respond-status: {e}")))?;
         if self.max_body == 0 {
             return Err(ConfigError::Invalid("--max-body must be above 0".into()));
@@ -304,6 +314,31 @@ mod tests {
             .validate()
             .expect("valid");
         assert!(cfg.ui_token.as_deref().is_some_and(|t| t.len() > 20));
+    }
+
+    #[test]
+    fn respond_status_that_cannot_apply_is_refused() {
+        let proxy = [
+            "--forward",
+            "http://127.0.0.1:3000/",
+            "--respond-status",
+            "500",
+        ];
+        let err = ServeArgs::from_flags(proxy)
+            .expect("flags parse")
+            .validate()
+            .expect_err("proxy mode never uses it");
+        assert!(err.to_string().contains("--forward-mode ack"), "{err}");
+        let ack = ServeArgs::from_flags(proxy.iter().chain(&["--forward-mode", "ack"]))
+            .expect("flags parse")
+            .validate()
+            .expect("ack mode answers with it");
+        assert_eq!(ack.respond_status, http::StatusCode::INTERNAL_SERVER_ERROR);
+        let no_forward = ServeArgs::from_flags(["--respond-status", "503"])
+            .expect("flags parse")
+            .validate()
+            .expect("without --forward every sender gets it");
+        assert_eq!(no_forward.respond_status.as_u16(), 503);
     }
 
     #[test]

@@ -46,17 +46,43 @@ pub struct Route {
     pub delay: Option<Duration>,
 }
 
+/// Parses keys as given, each value possibly a comma-separated list (`HOOKPIT_SECRET=a,b`). A
+/// signature's version tag stays with what follows it (`v1,K5o…`), so a pasted signature is
+/// refused as one rather than split into two strange keys. Two copies of one key are refused.
 pub(super) fn parse_keys(pasted: &[String], what: &str) -> Result<Vec<Key>, ConfigError> {
-    pasted
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            Key::parse(None, s).map_err(|source| ConfigError::Key {
-                what: what.to_string(),
-                source,
-            })
-        })
-        .collect()
+    let mut pieces: Vec<String> = Vec::new();
+    for part in pasted.iter().flat_map(|s| s.split(',')) {
+        match pieces.last_mut() {
+            Some(last) if is_version_tag(last) => {
+                last.push(',');
+                last.push_str(part);
+            }
+            _ => pieces.push(part.to_string()),
+        }
+    }
+    let mut keys: Vec<Key> = Vec::new();
+    for piece in pieces.iter().filter(|s| !s.trim().is_empty()) {
+        let key = Key::parse(None, piece).map_err(|reason| ConfigError::Key {
+            what: what.to_string(),
+            reason,
+        })?;
+        if keys.iter().any(|k| k.pasted() == key.pasted()) {
+            return Err(ConfigError::Invalid(format!(
+                "{what}: the key {} is given twice",
+                key.masked()
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// `v1`, `v1a`, `v0`: a signature entry's version, which a key never is.
+fn is_version_tag(text: &str) -> bool {
+    text.trim()
+        .strip_prefix('v')
+        .map(|rest| rest.trim_end_matches('a'))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Reads the routes file: the one named, else `hookpit.toml` when present, else none.
@@ -68,9 +94,9 @@ pub(super) fn load_routes(
         None if Path::new("hookpit.toml").is_file() => PathBuf::from("hookpit.toml"),
         None => return Ok((Vec::new(), None)),
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(&path).map_err(|error| ConfigError::Read {
         path: path.clone(),
-        source,
+        error,
     })?;
     let routes = parse_routes(&text).map_err(|e| match e {
         ConfigError::Toml { message, .. } => ConfigError::Toml {
@@ -157,5 +183,32 @@ mod tests {
             .expect("chaos route parses");
         assert_eq!(chaos[0].delay, Some(Duration::from_secs(2)));
         assert!(parse_routes("[[route]]\npath = \"/a\"\nsecret = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn a_pasted_signature_is_explained_not_split() {
+        let err = parse_keys(
+            &["v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()],
+            "--secret",
+        )
+        .expect_err("a signature is not a key");
+        assert!(
+            err.to_string().starts_with("--secret: this is a signature"),
+            "{err}"
+        );
+        let two = parse_keys(
+            &[
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+                    .into(),
+            ],
+            "--secret",
+        )
+        .expect("a list of two keys");
+        assert_eq!(two.len(), 2);
+        let twice = parse_routes(
+            "[[route]]\npath = \"/a\"\nsecrets = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"]\n",
+        )
+        .expect_err("the same key twice on one route");
+        assert!(twice.to_string().contains("given twice"), "{twice}");
     }
 }

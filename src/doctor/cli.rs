@@ -69,18 +69,20 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<()> {
     options.warn_after = args.warn_after;
     if !args.json {
         let n = options.scenarios().len();
-        println!("hookpit doctor: {n} scenarios against {target}\n");
+        crate::out::line(format_args!(
+            "hookpit doctor: {n} scenarios against {target}\n"
+        ));
     }
     let client = HttpClient::default();
     let report = run(&client, &target, &keys, &options, |p| {
         if let (Progress::Finished { result, .. }, false) = (p, args.json) {
-            println!("{}", result.line());
+            crate::out::line(format_args!("{}", result.line()));
         }
     })
     .await;
     if args.json {
         let json = serde_json::to_string_pretty(&report).context("report to JSON")?;
-        println!("{json}");
+        crate::out::line(format_args!("{json}"));
     } else {
         print!("{}", tail(&report));
     }

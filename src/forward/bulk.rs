@@ -30,7 +30,7 @@ pub struct BulkRequest {
     pub since: DateTime<Utc>,
     /// And before this time, when given.
     pub until: Option<DateTime<Utc>>,
-    /// Only events whose last delivery failed.
+    /// Only events the forward target has not answered 2xx for.
     #[serde(default)]
     pub only_failed: bool,
     /// Only this verification status.
@@ -102,11 +102,10 @@ pub async fn select(app: &App, req: &BulkRequest) -> Result<Vec<EventSummary>, S
                 break 'pages;
             }
             let in_window = req.until.is_none_or(|u| at < u);
-            // An attempt still in flight (no status, no error yet) has not failed.
-            let failed = e.last_attempt.as_ref().is_some_and(|a| {
-                let finished = a.status.is_some() || a.error.is_some();
-                finished && !a.status.is_some_and(|s| (200..300).contains(&s))
-            });
+            let failed = in_window && req.only_failed && e.last_attempt.is_some() && {
+                let target = super::target_for(app, &e.path, &e.query);
+                super::failed::forward_failed(&app.store.attempts(e.id).await?, target.as_deref())
+            };
             if in_window && (!req.only_failed || failed) {
                 picked.push(e);
             }

@@ -99,10 +99,10 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
-        delivery = send(app, &out, 0) => outcome(&delivery, next),
+        delivery = send(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
         _ = app.cut_short() => AttemptOutcome {
             duration_ms: Some(began.elapsed().as_millis() as i64),
-            ..interrupted(Utc::now(), next)
+            ..interrupted(app.clock.now(), next)
         },
     };
     let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
@@ -169,7 +169,7 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
     }
     let started = DateTime::parse_from_rfc3339(&a.started_at)
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|_| Utc::now());
+        .unwrap_or_else(|_| app.clock.now());
     // The try ended some time between its start and now; its start is the earliest, so the
     // app waits no longer than the schedule says.
     interrupted(started, app.config.retry_schedule.delay_before(tries)).next_retry_at
@@ -187,7 +187,7 @@ pub async fn dispatch(app: App) {
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
-        let now = Utc::now();
+        let now = app.clock.now();
         let started = tokio::select! {
             started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
             _ = &mut stopped => return,
@@ -206,7 +206,7 @@ pub async fn dispatch(app: App) {
             continue; // more may have fallen due meanwhile
         }
         let wait = match app.store.next_retry_after(now).await {
-            Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            Ok(Some(at)) => (at - app.clock.now()).to_std().unwrap_or(Duration::ZERO),
             Ok(None) => Duration::MAX,
             Err(e) => {
                 tracing::error!("cannot read the next retry time: {e}");

@@ -169,7 +169,9 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         }
     };
     tracing::info!("relay connected ({backlog} waiting)");
-    println!("relay: webhooks sent to {public_url}/… arrive here");
+    crate::out::note(format_args!(
+        "relay: webhooks sent to {public_url}/… arrive here"
+    ));
     update(app, |s| {
         s.state = "connected";
         s.public_url = Some(public_url.clone());
@@ -312,7 +314,7 @@ async fn receive(
         }
         let arrival = Arrival {
             received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
-                .unwrap_or_else(chrono::Utc::now),
+                .unwrap_or_else(|| app.clock.now()),
             method: r.method,
             path: r.path,
             query: r.query,

@@ -135,7 +135,6 @@ async fn public(
         parts,
         headers,
         body,
-        at,
     } = received;
     let size = body.len()
         + headers
@@ -144,7 +143,7 @@ async fn public(
             .sum::<usize>();
     let request = RelayedRequest {
         seq: 0,
-        received_at_ms: at.timestamp_millis(),
+        received_at_ms: chrono::Utc::now().timestamp_millis(),
         method: parts.method.to_string(),
         path: sub_path,
         query: parts.uri.query().unwrap_or("").to_string(),

@@ -124,7 +124,8 @@ async fn hello<S: Io>(
         .map_err(|e| e.to_string())?;
     if owned >= relay.args.max_channels {
         return Err(format!(
-            "this token already has {owned} channels (the relay's --max-channels)"
+            "this token already has {} (the relay's --max-channels)",
+            crate::out::counted(owned, "channel")
         ));
     }
     let (channel, key) = (random_hex(16), random_hex(32));

@@ -11,10 +11,10 @@ use crate::schedule::RetrySchedule;
 /// Flags of `hookpit send`.
 #[derive(Debug, Clone, Args)]
 pub struct SendArgs {
-    /// Event to send (ignored with --file).
+    /// Event to send; cannot be combined with --file, which sends a file's bytes instead.
     #[arg(value_enum, default_value = "run_complete", conflicts_with = "file")]
     pub template: Template,
-    /// Where to POST it (http:// only).
+    /// Where to POST it (http:// or https://).
     #[arg(long, env = "HOOKPIT_TO")]
     pub to: String,
     /// Key to sign with (`whsec_…`, `whsk_…`); repeat it to sign with several, as during a

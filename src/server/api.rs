@@ -1,5 +1,5 @@
-//! JSON API handlers of the UI listener (DESIGN.md §6): list, get, raw, delete, re-verify,
-//! keys and status. Each takes what it needs and returns an `ApiResult`.
+//! JSON API handlers of the UI listener (README.md lists the routes): list, get, raw, delete,
+//! re-verify, keys and status. Each takes what it needs and returns an `ApiResult`.
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, Uri, header};
@@ -286,6 +286,12 @@ pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
     let label = new.label.filter(|l| !l.trim().is_empty());
     let key = Key::parse(label.as_deref(), &new.secret)
         .map_err(|e| ApiError::BadRequest(format!("key rejected: {e}")))?;
+    if app.keys.label_taken(&route, key.label()) {
+        return Err(ApiError::Conflict(format!(
+            "key rejected: route {route} already has a key labelled {:?}; give this one another label",
+            key.label()
+        )));
+    }
     let stored = app.store.add_key(&route, key.label(), &new.secret).await?;
     app.keys.add_api(stored.id, &route, key);
     let checked = if new.reverify.unwrap_or(true) {

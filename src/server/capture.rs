@@ -21,6 +21,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    let received_at = app.clock.now();
     // Only this hookpit's own replays carry its marker; a sender's header is just a header.
     let source = if app.marker.on(&received.headers, REPLAY_HEADER) {
         Source::Replay
@@ -29,7 +30,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
     };
     let parts = received.parts;
     let arrival = Arrival {
-        received_at: received.at,
+        received_at,
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),

@@ -30,7 +30,8 @@ pub enum BodyError {
     Busy(u64),
 }
 
-/// A request read whole: hyper's parts, the headers as they were on the wire, and the body.
+/// A request read whole: hyper's parts, the headers as they were on the wire, and the body (the
+/// caller stamps the time it arrived, by its own clock).
 pub struct Received {
     /// Method, URI and hyper's view of the headers.
     pub parts: request::Parts,
@@ -38,8 +39,6 @@ pub struct Received {
     pub headers: Headers,
     /// The whole body.
     pub body: Bytes,
-    /// When the last byte arrived.
-    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Reads a webhook's body within `max` bytes (`limit` names the flag in the 413), pauses of at
@@ -90,7 +89,6 @@ pub async fn receive(
             resp
         }
     })?;
-    let at = chrono::Utc::now();
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = conn
         .heads
@@ -100,7 +98,6 @@ pub async fn receive(
         parts,
         headers,
         body,
-        at,
     })
 }
 

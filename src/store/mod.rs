@@ -288,6 +288,17 @@ impl Store {
         }
     }
 
+    /// Applies retention now (the writer otherwise prunes only after storing an event), so an
+    /// idle hookpit still drops events past `--max-age`.
+    pub async fn apply_retention(&self) -> Result<(), StoreError> {
+        self.write(0, |ctx| {
+            // Marks the batch as one after which retention runs; nothing else is written.
+            ctx.inserted = true;
+            Ok(())
+        })
+        .await
+    }
+
     /// Stores a captured event; returns only once it is committed to disk.
     pub async fn insert_event(&self, e: NewEvent) -> Result<EventSummary, StoreError> {
         self.write(e.body.len(), move |ctx| ops::insert_event(ctx, e))

@@ -191,7 +191,8 @@ fn age_phrase(skew_s: i64) -> String {
     }
 }
 
-/// The sentence when no signature matched, naming the key when there is only one.
+/// The sentence when no signature matched, naming every key tried (a route's own and the
+/// global ones), so a user can see which one they expected is missing.
 pub(super) fn mismatch_message(keys: &[&Key], what_changed: &str) -> String {
     match keys {
         [key] => format!(
@@ -199,10 +200,28 @@ pub(super) fn mismatch_message(keys: &[&Key], what_changed: &str) -> String {
             key.label()
         ),
         _ => format!(
-            "Signature does not match any of the {} configured keys: {what_changed}, or the key is wrong.",
-            keys.len()
+            "Signature does not match any of the {} configured keys ({}): {what_changed}, or the key is wrong.",
+            keys.len(),
+            tried(keys)
         ),
     }
+}
+
+/// Most key labels a message lists before saying how many more there are.
+const LISTED_KEYS: usize = 5;
+
+/// `"prod", "old" and 2 more`: the labels of the keys tried, in order.
+fn tried(keys: &[&Key]) -> String {
+    let mut text = keys
+        .iter()
+        .take(LISTED_KEYS)
+        .map(|k| format!("\"{}\"", k.label()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if keys.len() > LISTED_KEYS {
+        text.push_str(&format!(" and {} more", keys.len() - LISTED_KEYS));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -25,6 +25,19 @@ pub enum KeyError {
     /// A known prefix with nothing after it.
     #[error("{0} key has nothing after the prefix")]
     NothingAfterPrefix(&'static str),
+    /// A signature (`v1,…`) pasted where the signing secret belongs.
+    #[error(
+        "this is a signature (it starts with \"{0},\"), not a signing secret: paste the endpoint's secret (whsec_…), as the provider's dashboard or `hookpit secret` shows it"
+    )]
+    Signature(String),
+    /// A `whsec_` key whose rest is not base64, so it cannot sign or verify Standard Webhooks.
+    #[error("whsec_ key must be base64 after the prefix, but {0}")]
+    NotBase64(String),
+    /// A plain secret too short to be anyone's signing secret (a typo or a placeholder).
+    #[error(
+        "a plain secret of {0} characters is too short to be a signing secret (at least {MIN_PLAIN} expected): paste the whole secret"
+    )]
+    TooShort(usize),
     /// A `whpk_` key that is not base64 of 32 bytes.
     #[error("whpk_ key must be base64 of 32 bytes")]
     PublicKeyShape,
@@ -38,6 +51,10 @@ pub enum KeyError {
     #[error("whsk_ key's public half does not match its seed")]
     SigningKeyMismatch,
 }
+
+/// Fewest characters a plain (prefix-less) secret may have: real ones (GitHub, Stripe, Svix)
+/// are 20 or more, so anything this short is a typo or a placeholder such as "nope".
+pub const MIN_PLAIN: usize = 8;
 
 /// What a key can do, decided when it is parsed.
 #[derive(Clone)]
@@ -71,14 +88,18 @@ impl Key {
         if pasted.is_empty() {
             return Err(KeyError::Empty);
         }
+        if let Some(version) = signature_version(pasted) {
+            return Err(KeyError::Signature(version.to_string()));
+        }
         let (kind, material) = if let Some(rest) = pasted.strip_prefix("whsec_") {
             if rest.is_empty() {
                 return Err(KeyError::NothingAfterPrefix("whsec_"));
             }
+            let decoded = decode(rest).ok_or_else(|| KeyError::NotBase64(why_not_base64(rest)))?;
             (
                 "whsec",
                 Material::Hmac {
-                    decoded: decode(rest),
+                    decoded: Some(decoded),
                 },
             )
         } else if let Some(rest) = pasted.strip_prefix("whpk_") {
@@ -98,6 +119,10 @@ impl Key {
             };
             ("whsk", Material::Signing(key))
         } else {
+            let chars = pasted.chars().count();
+            if chars < MIN_PLAIN {
+                return Err(KeyError::TooShort(chars));
+            }
             (
                 "plain",
                 Material::Hmac {
@@ -204,6 +229,29 @@ impl fmt::Debug for Key {
     }
 }
 
+/// The version tag when `pasted` is a signature entry (`v1,…`, `v1a,…`) rather than a key, as
+/// when a `svix-signature` value is pasted by mistake.
+fn signature_version(pasted: &str) -> Option<&str> {
+    let (tag, _) = pasted.split_once(',')?;
+    let digits = tag.strip_prefix('v')?.trim_end_matches('a');
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(tag)
+}
+
+/// Why `text` is not base64, in words: the first character that cannot appear in it (a `…`
+/// means a placeholder was pasted), or else a length no base64 string has.
+fn why_not_base64(text: &str) -> String {
+    let bad = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')));
+    match bad {
+        Some('…') => {
+            "it contains \"…\": that is a placeholder, paste the whole secret".to_string()
+        }
+        Some(c) => format!("it contains {c:?}, which base64 never does"),
+        None => "its length is not one base64 has: a character is missing or extra".to_string(),
+    }
+}
+
 /// Lenient base64 decoding to a non-empty byte string.
 fn decode(text: &str) -> Option<Vec<u8>> {
     LENIENT_BASE64.decode(text).ok().filter(|b| !b.is_empty())
@@ -226,12 +274,37 @@ mod tests {
     }
 
     #[test]
-    fn whsec_that_does_not_decode_is_kept_for_stripe() {
-        let key = Key::parse(Some("odd"), "whsec_not base64!").expect("kept");
-        assert_eq!(key.hmac_bytes(), None);
-        assert_eq!(key.ascii_secret(), Some(&b"whsec_not base64!"[..]));
-        assert!(!key.usable_for(Scheme::StandardWebhooks));
-        assert!(key.usable_for(Scheme::Stripe));
+    fn whsec_that_does_not_decode_is_refused_with_the_reason() {
+        let err = Key::parse(Some("odd"), "whsec_abc!").expect_err("not base64");
+        assert_eq!(
+            err.to_string(),
+            "whsec_ key must be base64 after the prefix, but it contains '!', which base64 never does"
+        );
+        let placeholder = Key::parse(None, "whsec_…").expect_err("README placeholder");
+        assert!(
+            placeholder.to_string().contains("placeholder"),
+            "{placeholder}"
+        );
+        let length = Key::parse(None, "whsec_abcde").expect_err("5 base64 characters");
+        assert!(length.to_string().contains("missing or extra"), "{length}");
+        // Stripe's dashboard secrets are whsec_ and 32 alphanumerics: base64, so they stay.
+        let stripe = Key::parse(None, "whsec_5e8f3b2a9c1d4e6f7a8b9c0d1e2f3a4b").expect("stripe");
+        assert!(stripe.usable_for(Scheme::Stripe));
+    }
+
+    #[test]
+    fn a_pasted_signature_or_a_tiny_plain_secret_is_refused() {
+        for sig in [
+            "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+            "v1a,abc",
+            "v1,whsec_x",
+        ] {
+            let err = Key::parse(None, sig).expect_err(sig);
+            assert!(matches!(err, KeyError::Signature(_)), "{sig}: {err}");
+            assert!(err.to_string().contains("not a signing secret"), "{err}");
+        }
+        assert_eq!(Key::parse(None, "nope").err(), Some(KeyError::TooShort(4)));
+        assert!(Key::parse(None, "v2beta,secret-with-comma").is_ok());
     }
 
     #[test]
@@ -302,7 +375,10 @@ mod tests {
         assert_eq!(labelled.masked(), "…ec");
         let long = Key::parse(None, "It's a Secret to Everybody").expect("valid key");
         assert_eq!(long.masked(), "…body");
-        assert_eq!(Key::parse(None, "abc").expect("valid").masked(), "…");
+        assert_eq!(
+            Key::parse(None, "whsec_abcd").expect("valid").masked(),
+            "whsec_…"
+        );
         assert_eq!(
             Key::parse(None, "ünïcødé-key").expect("valid").masked(),
             "…ey"

@@ -277,7 +277,7 @@ mod tests {
         let v = check(SIG, &keys, TS);
         assert_eq!((v.status, v.matched_key.as_deref()), (Valid, Some("new")));
         let v = check(OTHER_SIG, &keys, TS);
-        let wanted = "Signature does not match any of the 2 configured keys";
+        let wanted = "Signature does not match any of the 2 configured keys (\"old\", \"new\")";
         assert!(v.message.starts_with(wanted), "{}", v.message);
         let public = key(None, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=");
         let v = check(SIG, &[public], TS);
