@@ -133,6 +133,7 @@ impl App {
             .await
             .context("store open task failed")?
             .with_context(|| format!("cannot open the database {}", config.db_path))?;
+        let client = HttpClient::new(&config.tls_trust).map_err(anyhow::Error::msg)?;
         let keys = Keys::default();
         for key in &config.keys {
             keys.add_config("/", key.clone());
@@ -155,7 +156,7 @@ impl App {
             live: LiveHub::default(),
             keys,
             bound,
-            client: HttpClient::default(),
+            client,
             relay: RelayState::default(),
             marker: crate::headers::Marker::new(),
             in_flight,

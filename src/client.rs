@@ -1,15 +1,18 @@
-//! The one outgoing HTTP client (pooled hyper-util client) used to forward, replay and send
-//! webhooks. A failure is returned as data (`Delivery::error`), never as a panic or a hang.
+//! The one outgoing HTTP client (pooled hyper-util client over http:// and https://) used to
+//! forward, replay and send webhooks. A failure is returned as data (`Delivery::error`), never
+//! as a panic or a hang.
 
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use crate::client_tls::TlsTrust;
 use crate::store::model::Headers;
 
 /// How long one delivery may take, as Svix allows an endpoint (15 s).
@@ -35,23 +38,36 @@ pub struct Delivery {
 /// A cheap-to-clone handle to the pooled client.
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: Client<HttpConnector, Full<Bytes>>,
+    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl Default for HttpClient {
+    /// A client that trusts the public roots only.
     fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        HttpClient {
-            inner: Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(30))
-                .build(connector),
-        }
+        HttpClient::new(&TlsTrust::default()).expect("the built-in roots always make a config")
     }
 }
 
 impl HttpClient {
+    /// A client whose https:// connections trust what `trust` says.
+    pub fn new(trust: &TlsTrust) -> Result<HttpClient, String> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        // The TLS layer handles https://; the TCP connector must let those URLs through.
+        connector.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(trust.client_config()?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        Ok(HttpClient {
+            inner: Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build(https),
+        })
+    }
+
     /// Sends `req`, waits at most `timeout`, keeps at most `body_limit` bytes of the answer.
     pub async fn deliver(
         &self,
@@ -60,10 +76,10 @@ impl HttpClient {
         body_limit: usize,
     ) -> Delivery {
         let started = Instant::now();
-        if req.uri().scheme_str() != Some("http") {
+        if !matches!(req.uri().scheme_str(), Some("http" | "https")) {
             return Delivery {
                 error: Some(format!(
-                    "only http:// targets are supported, not {}",
+                    "only http:// and https:// targets are supported, not {}",
                     req.uri()
                 )),
                 ..Delivery::default()
@@ -130,6 +146,11 @@ fn describe(e: hyper_util::client::legacy::Error) -> String {
     if let Some(root) = last {
         text.push_str(": ");
         text.push_str(&root);
+        if root.contains("certificate") {
+            text.push_str(
+                " (an app with its own certificate needs --forward-cacert FILE, or --forward-insecure)",
+            );
+        }
     }
     text
 }

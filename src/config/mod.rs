@@ -43,6 +43,18 @@ pub struct ServeArgs {
     /// stored, and hookpit delivers to the app itself, retrying on the schedule.
     #[arg(long, env = "HOOKPIT_FORWARD_MODE", value_enum, default_value_t = ForwardMode::Proxy)]
     pub forward_mode: ForwardMode,
+    /// Trust the certificates in this PEM file for https:// forward targets and replays, besides
+    /// the public roots (an app with a local CA, e.g. mkcert's).
+    #[arg(long, env = "HOOKPIT_FORWARD_CACERT", value_name = "FILE")]
+    pub forward_cacert: Option<PathBuf>,
+    /// Accept any certificate from https:// forward targets and replays: only for an app on
+    /// this machine with a self-signed certificate.
+    #[arg(
+        long,
+        env = "HOOKPIT_FORWARD_INSECURE",
+        conflicts_with = "forward_cacert"
+    )]
+    pub forward_insecure: bool,
     /// Ack-mode retries: `svix` (0s,5s,5m,30m,2h,5h,10h,10h), `fast` (0s,1s,2s,5s,10s,30s) or a
     /// list like `0s,2s,1m`.
     #[arg(long, env = "HOOKPIT_RETRY_SCHEDULE", default_value = "svix")]
@@ -171,6 +183,8 @@ pub struct Config {
     pub config_file: Option<PathBuf>,
     /// Deadline for a request's headers (and a connection's first bytes).
     pub header_timeout: Duration,
+    /// How https:// targets' certificates are checked (`--forward-cacert`, `--forward-insecure`).
+    pub tls_trust: crate::client_tls::TlsTrust,
 }
 
 impl std::fmt::Debug for Config {
@@ -257,6 +271,15 @@ impl ServeArgs {
             ));
         }
         let (routes, config_file) = load_routes(self.config.as_deref())?;
+        let tls_trust = crate::client_tls::TlsTrust {
+            insecure: self.forward_insecure,
+            extra: match &self.forward_cacert {
+                Some(path) => {
+                    crate::client_tls::TlsTrust::load(path).map_err(ConfigError::Invalid)?
+                }
+                None => Vec::new(),
+            },
+        };
         let ui_token = match self.ui_token {
             Some(t) if t.trim().is_empty() => {
                 return Err(ConfigError::Invalid("--ui-token must not be empty".into()));
@@ -285,6 +308,7 @@ impl ServeArgs {
             relay_token: self.relay_token,
             config_file,
             header_timeout: self.header_timeout,
+            tls_trust,
         })
     }
 }

@@ -150,15 +150,15 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
         .collect()
 }
 
-/// Checks that a forward target is an absolute `http://` URL.
+/// Checks that a forward target is an absolute `http://` or `https://` URL.
 pub(super) fn check_target(url: &str, what: &str) -> Result<(), ConfigError> {
     let uri: http::Uri = url
         .parse()
         .map_err(|e| ConfigError::Invalid(format!("{what}: {url:?} is not a URL ({e})")))?;
     match (uri.scheme_str(), uri.authority()) {
-        (Some("http"), Some(_)) => Ok(()),
+        (Some("http" | "https"), Some(_)) => Ok(()),
         _ => Err(ConfigError::Invalid(format!(
-            "{what}: {url:?} must be an absolute http:// URL, e.g. http://localhost:3000/webhooks"
+            "{what}: {url:?} must be an absolute http:// or https:// URL, e.g. http://localhost:3000/webhooks"
         ))),
     }
 }

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::advice::{self, Diagnosis};
 use super::protocol::{
     AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
     SILENCE_LIMIT, VERSION,
@@ -54,23 +55,33 @@ pub fn spawn(app: &App) {
         let stopped = app.stopped();
         tokio::pin!(stopped);
         let mut backoff = Duration::from_secs(1);
+        let mut last_lost: Option<String> = None;
         loop {
             update(&app, |s| s.state = "connecting");
             let (ended, was_connected) = connect(&app, &url).await;
             match ended {
                 Ended::Stopped => return,
                 Ended::Refused(reason) => {
+                    // Said once: the same settings would be refused again, so the agent waits
+                    // for a restart with new ones instead of retrying.
                     tracing::error!("RELAY REFUSED this agent: {reason}");
                     update(&app, |s| {
                         s.state = "refused";
                         s.error = Some(reason);
                     });
+                    return;
                 }
                 Ended::Lost(reason) => {
-                    tracing::warn!(
-                        "relay connection lost: {reason}; reconnecting in {} s",
-                        backoff.as_secs()
-                    );
+                    // The same failure again is logged quietly: once is enough to read it.
+                    if last_lost.as_deref() == Some(reason.as_str()) {
+                        tracing::debug!("relay connection lost again: {reason}");
+                    } else {
+                        tracing::warn!(
+                            "relay connection lost: {reason}; reconnecting in {} s",
+                            backoff.as_secs()
+                        );
+                    }
+                    last_lost = Some(reason.clone());
                     update(&app, |s| {
                         s.state = "offline";
                         s.error = Some(reason);
@@ -110,10 +121,11 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
     let mut ws = match ws {
         Ok((ws, _)) => ws,
         Err(e) => {
-            return (
-                Ended::Lost(format!("cannot connect to {relay}: {e}")),
-                false,
-            );
+            let ended = match advice::connect_failed(relay, &e) {
+                Diagnosis::Misconfigured(what) => Ended::Refused(what),
+                Diagnosis::Transient(what) => Ended::Lost(what),
+            };
+            return (ended, false);
         }
     };
     let (channel_key, secret_key) = (
@@ -153,7 +165,9 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
                 }
                 (channel, public_url, backlog)
             }
-            Ok(RelayFrame::Refused { reason }) => return (Ended::Refused(reason), false),
+            Ok(RelayFrame::Refused { reason }) => {
+                return (Ended::Refused(advice::refused(&reason)), false);
+            }
             _ => {
                 return (
                     Ended::Lost("the relay did not welcome this agent".into()),
@@ -245,7 +259,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         }
                         match after {
                             Some(Ok(RelayFrame::Heartbeat { backlog })) => update(app, |s| s.backlog = backlog),
-                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(reason),
+                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(advice::refused(&reason)),
                             Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                             None => {}
                         }
@@ -254,7 +268,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
                         s.backlog = backlog;
                     }),
-                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(reason),
+                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(advice::refused(&reason)),
                     Ok(RelayFrame::Welcome { .. }) | Err(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                 }
             }

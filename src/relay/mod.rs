@@ -3,6 +3,7 @@
 //! acknowledges each one after its own commit. Nothing is lost while the agent is away.
 //! `protocol.rs` holds the frames, `server.rs` and `session.rs` the relay, `agent.rs` the agent.
 
+pub mod advice;
 pub mod agent;
 pub mod args;
 pub mod protocol;

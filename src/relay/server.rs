@@ -94,6 +94,9 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
             "this is a hookpit relay: webhooks go to /c/<channel>/…; the inspector runs on the developer's machine",
         );
     };
+    if wants_websocket(&req) {
+        return channel_url_is_not_the_relay(&relay);
+    }
     let (channel, sub_path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -105,6 +108,36 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
         Err(e) => return unavailable(e),
     }
     public(relay, req, conn, channel, sub_path.to_string()).await
+}
+
+/// Whether `req` asks for a WebSocket: webhooks never do, an agent given a channel's public
+/// URL as its `--relay` does.
+fn wants_websocket(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get_all(http::header::UPGRADE)
+        .iter()
+        .any(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .to_ascii_lowercase()
+                .contains("websocket")
+        })
+}
+
+/// The answer to an agent that dialled a channel's public URL: nothing is stored (it would
+/// reach the channel's own agent as a webhook), and the agent learns where the relay is.
+fn channel_url_is_not_the_relay(relay: &Relay) -> Response<Body> {
+    let mut resp = error_response(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "this is the public URL of a channel, where senders post webhooks, not the relay: start the agent with --relay {}",
+            relay.args.public_url.trim_end_matches('/')
+        ),
+    );
+    resp.headers_mut().insert(
+        super::advice::CHANNEL_URL_HEADER,
+        http::HeaderValue::from_static("1"),
+    );
+    resp
 }
 
 /// A webhook on a public URL: store, then hand to the agent or keep.
