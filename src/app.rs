@@ -97,13 +97,13 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The time receive stamps, signatures and retries are judged by (the system clock, unless
+    /// a test replaces it before `run`).
+    pub clock: Clock,
     /// The value of this process's `Hookpit-Forwarded` and `Hookpit-Replay` headers.
     pub marker: crate::headers::Marker,
     /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
     pub in_flight: crate::in_flight::InFlight,
-    /// The time receive stamps, signatures and retries are judged by (the system clock, unless
-    /// a test replaces it before `run`).
-    pub clock: Clock,
     /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
     /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
     pub(crate) stopping: CancellationToken,
@@ -158,9 +158,9 @@ impl App {
             bound,
             client,
             relay: RelayState::default(),
+            clock: Clock::default(),
             marker: crate::headers::Marker::new(),
             in_flight,
-            clock: Clock::default(),
             stopping: CancellationToken::new(),
             cut: CancellationToken::new(),
             tasks: TaskTracker::new(),

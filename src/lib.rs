@@ -8,10 +8,9 @@
 //!   `keys` (which keys verify which path; `route_for`), `store` (SQLite with one
 //!   group-committing writer thread; knows nothing of HTTP), `extract` (facts read from a JSON
 //!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
-//!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry
-//!   schedules), `out` (stdout lines that survive a closed pipe, and plurals), `curl` (the one
-//!   builder of curl commands for a person to paste), `in_flight` (the bound on body bytes all
-//!   connections hold at once).
+//!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
+//!   lines that survive a closed pipe, and plurals), `in_flight` (the bound on body bytes all
+//!   connections hold at once), `curl` (shell-safe curl commands).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`).
