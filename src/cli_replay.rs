@@ -86,7 +86,10 @@ pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         .as_str()
         .filter(|t| !t.is_empty())
     {
-        crate::out::line(format_args!("{}", text.chars().take(2000).collect::<String>()));
+        crate::out::line(format_args!(
+            "{}",
+            text.chars().take(2000).collect::<String>()
+        ));
     }
     match app_status {
         Some(s) if (200..300).contains(&s) => Ok(()),

@@ -39,7 +39,11 @@ async fn serve_environment_does_not_break_other_subcommands() {
     ];
     let out = hookpit(&["secret"], &bogus).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("whsec_"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("whsec_"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[tokio::test]
@@ -56,7 +60,10 @@ async fn replay_takes_the_ui_as_an_address_or_a_url_from_one_variable() {
         let err = text(&out.stderr);
         assert!(!out.status.success());
         // It reached the running hookpit, which has no such event.
-        assert!(err.contains("no event with id 987"), "{args:?} {env:?}: {err}");
+        assert!(
+            err.contains("no event with id 987"),
+            "{args:?} {env:?}: {err}"
+        );
     }
     t.stop().await;
 }
@@ -67,12 +74,25 @@ async fn send_help_says_a_template_cannot_go_with_file() {
     assert!(!help.contains("ignored with --file"), "{help}");
     assert!(help.contains("cannot be combined with --file"), "{help}");
     let out = hookpit(
-        &["send", "ping", "--file", "-", "--to", "http://127.0.0.1:9/", "--secret", SECRET],
+        &[
+            "send",
+            "ping",
+            "--file",
+            "-",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--secret",
+            SECRET,
+        ],
         &[],
     )
     .await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("--file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--file"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -113,7 +133,14 @@ async fn logs_to_a_pipe_carry_no_colour_codes() {
     use tokio::io::AsyncBufReadExt;
     // A relay nobody listens on makes the agent log a warning straight away.
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"))
-        .args(["--db", ":memory:", "--listen", "127.0.0.1:0", "--ui", "127.0.0.1:0"])
+        .args([
+            "--db",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+            "--ui",
+            "127.0.0.1:0",
+        ])
         .args(["--relay", "http://127.0.0.1:9"])
         .env_remove("NO_COLOR")
         .env_remove("RUST_LOG")

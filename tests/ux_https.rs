@@ -28,7 +28,12 @@ async fn https_targets_with_a_self_signed_certificate() {
         cert_path.to_str().expect("utf-8"),
         key_path.to_str().expect("utf-8"),
     );
-    let app = spawn_relay("127.0.0.1:0", ":memory:", &["--tls-cert", cert_arg, "--tls-key", key_arg]).await;
+    let app = spawn_relay(
+        "127.0.0.1:0",
+        ":memory:",
+        &["--tls-cert", cert_arg, "--tls-key", key_arg],
+    )
+    .await;
     let target = format!("https://{}/", app.addr);
 
     // Not in the public roots: refused, and the reason says what to pass.
@@ -39,13 +44,19 @@ async fn https_targets_with_a_self_signed_certificate() {
     assert!(body.contains("--forward-cacert"), "{body}");
     t.stop().await;
 
-    for trust in [["--forward-cacert", cert_arg], ["--forward-insecure", "--forward-mode=proxy"]] {
+    for trust in [
+        ["--forward-cacert", cert_arg],
+        ["--forward-insecure", "--forward-mode=proxy"],
+    ] {
         let mut flags = vec!["--forward", target.as_str()];
         flags.extend(trust);
         let t = spawn_app(&flags).await;
         let (status, body) = proxied(&t).await;
         assert_eq!(status, 404, "{trust:?}: {body}");
-        assert!(body.contains("this is a hookpit relay"), "{trust:?}: {body}");
+        assert!(
+            body.contains("this is a hookpit relay"),
+            "{trust:?}: {body}"
+        );
         t.stop().await;
     }
     app.stop().await;
@@ -56,7 +67,12 @@ fn a_cacert_that_is_not_a_certificate_is_refused_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("not.pem");
     std::fs::write(&path, "hello").expect("write");
-    let flags = ["--forward", "https://127.0.0.1:3000/", "--forward-cacert", path.to_str().expect("utf-8")];
+    let flags = [
+        "--forward",
+        "https://127.0.0.1:3000/",
+        "--forward-cacert",
+        path.to_str().expect("utf-8"),
+    ];
     let err = hookpit::config::ServeArgs::from_flags(flags)
         .expect("flags parse")
         .validate()

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{as_refs, capture_post, get_json, post_json, run_hookpit, spawn_app, svix_headers, text};
+use common::{
+    as_refs, capture_post, get_json, post_json, run_hookpit, spawn_app, svix_headers, text,
+};
 use serde_json::json;
 
 const GLOBAL: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -13,7 +15,16 @@ const OTHER: &str = "whsec_Y3liZXJkZXNrLWluc3BlY3Rvci10ZXN0";
 /// Runs `hookpit` with a throwaway store on free ports; it must refuse before binding (a
 /// hookpit that accepted the key would serve until killed, so it gets 20 s).
 async fn refused_at_start(secret: &str) -> String {
-    let args = ["--db", ":memory:", "--listen", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--secret", secret];
+    let args = [
+        "--db",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--ui",
+        "127.0.0.1:0",
+        "--secret",
+        secret,
+    ];
     let run = run_hookpit(&args, b"");
     let out = tokio::time::timeout(std::time::Duration::from_secs(20), run)
         .await
@@ -35,10 +46,17 @@ async fn undecodable_keys_are_refused_at_start_with_the_reason() {
 #[tokio::test]
 async fn the_api_refuses_placeholder_and_toy_keys() {
     let t = spawn_app(&[]).await;
-    for secret in ["whsec_…", "nope", "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="] {
+    for secret in [
+        "whsec_…",
+        "nope",
+        "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+    ] {
         let resp = post_json(&t, "/api/keys", &json!({ "secret": secret })).await;
         assert_eq!(resp.status, 400, "{secret:?}: {}", text(&resp.body));
-        let error = resp.json()["error"].as_str().unwrap_or_default().to_string();
+        let error = resp.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert!(error.starts_with("key rejected: "), "{error}");
     }
     assert_eq!(get_json(&t, "/api/keys").await["keys"], json!([]));
@@ -101,7 +119,11 @@ async fn two_keys_with_one_label_on_one_route_are_refused() {
     let second = json!({ "secret": OTHER, "route": "/cyberdesk/", "label": "prod" });
     let resp = post_json(&t, "/api/keys", &second).await;
     assert_eq!(resp.status, 409, "{}", text(&resp.body));
-    assert!(text(&resp.body).contains("already has a key labelled"), "{}", text(&resp.body));
+    assert!(
+        text(&resp.body).contains("already has a key labelled"),
+        "{}",
+        text(&resp.body)
+    );
     let elsewhere = json!({ "secret": OTHER, "route": "/github", "label": "prod" });
     assert_eq!(post_json(&t, "/api/keys", &elsewhere).await.status, 201);
     t.stop().await;

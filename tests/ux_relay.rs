@@ -53,11 +53,17 @@ async fn a_refusal_stops_the_retries_and_says_why() {
     let relay = relay_state(&t, "refused").await;
     let error = relay["error"].as_str().unwrap_or_default();
     assert!(error.contains("invalid relay token"), "{error}");
-    assert!(error.contains("--relay-token"), "says what to change: {error}");
+    assert!(
+        error.contains("--relay-token"),
+        "says what to change: {error}"
+    );
     // Retries back off from 1 s: a retrying agent would have connected again by now.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert_eq!(connections.load(Ordering::SeqCst), 1, "the agent retried");
-    assert_eq!(get_json(&t, "/api/status").await["relay"]["state"], "refused");
+    assert_eq!(
+        get_json(&t, "/api/status").await["relay"]["state"],
+        "refused"
+    );
     t.stop().await;
 }
 
@@ -86,7 +92,10 @@ async fn a_channel_url_given_as_the_relay_is_refused_and_never_stored() {
     let status = relay_state(&confused, "refused").await;
     let error = status["error"].as_str().unwrap_or_default();
     assert!(error.contains("public URL of a channel"), "{error}");
-    assert!(error.contains(&relay.url()), "names the relay's own URL: {error}");
+    assert!(
+        error.contains(&relay.url()),
+        "names the relay's own URL: {error}"
+    );
     // Nothing the confused agent sent reached the channel's owner.
     let events = get_json(&owner, "/api/events").await;
     assert_eq!(events["events"], serde_json::json!([]), "{events}");

@@ -22,8 +22,16 @@ async fn max_age_prunes_without_another_webhook() {
 #[tokio::test]
 async fn respond_status_with_a_proxied_forward_is_refused_at_start() {
     let args = [
-        "--db", ":memory:", "--listen", "127.0.0.1:0", "--ui", "127.0.0.1:0",
-        "--forward", "http://127.0.0.1:9/", "--respond-status", "500",
+        "--db",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--ui",
+        "127.0.0.1:0",
+        "--forward",
+        "http://127.0.0.1:9/",
+        "--respond-status",
+        "500",
     ];
     let run = run_hookpit(&args, b"");
     let out = tokio::time::timeout(std::time::Duration::from_secs(20), run)
@@ -31,7 +39,10 @@ async fn respond_status_with_a_proxied_forward_is_refused_at_start() {
         .expect("refused at start, not served");
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("--respond-status does nothing with --forward in proxy mode"), "{err}");
+    assert!(
+        err.contains("--respond-status does nothing with --forward in proxy mode"),
+        "{err}"
+    );
 }
 
 /// Issue 21, item 12: a failed replay to another URL does not make a delivered event "failed".
@@ -49,11 +60,18 @@ async fn only_failed_asks_whether_the_forward_target_answered_2xx() {
     let elsewhere = serde_json::json!({ "target": "http://127.0.0.1:9/nothing-listens" });
     let replayed = common::post_json(&t, &format!("/api/events/{id}/replay"), &elsewhere).await;
     assert_eq!(replayed.status, 200, "{}", text(&replayed.body));
-    assert!(replayed.json()["error"].is_string(), "{}", text(&replayed.body));
+    assert!(
+        replayed.json()["error"].is_string(),
+        "{}",
+        text(&replayed.body)
+    );
     let ask = serde_json::json!({
         "since": "2000-01-01T00:00:00Z", "only_failed": true, "dry_run": true
     });
     let picked = common::post_json(&t, "/api/replay", &ask).await.json();
-    assert_eq!(picked["total"], 0, "a delivered event counted as failed: {picked}");
+    assert_eq!(
+        picked["total"], 0,
+        "a delivered event counted as failed: {picked}"
+    );
     t.stop().await;
 }

@@ -11,8 +11,8 @@ mod routes;
 mod ui;
 
 pub use routes::{Route, parse_routes};
-pub use ui::{parse_ui_addr, ui_base_url};
 use routes::{check_target, load_routes, parse_keys};
+pub use ui::{parse_ui_addr, ui_base_url};
 
 pub use crate::duration::parse_duration;
 use crate::schedule::RetrySchedule;
@@ -49,7 +49,11 @@ pub struct ServeArgs {
     pub forward_cacert: Option<PathBuf>,
     /// Accept any certificate from https:// forward targets and replays: only for an app on
     /// this machine with a self-signed certificate.
-    #[arg(long, env = "HOOKPIT_FORWARD_INSECURE", conflicts_with = "forward_cacert")]
+    #[arg(
+        long,
+        env = "HOOKPIT_FORWARD_INSECURE",
+        conflicts_with = "forward_cacert"
+    )]
     pub forward_insecure: bool,
     /// Ack-mode retries: `svix` (0s,5s,5m,30m,2h,5h,10h,10h), `fast` (0s,1s,2s,5s,10s,30s) or a
     /// list like `0s,2s,1m`.
@@ -325,7 +329,12 @@ mod tests {
 
     #[test]
     fn respond_status_that_cannot_apply_is_refused() {
-        let proxy = ["--forward", "http://127.0.0.1:3000/", "--respond-status", "500"];
+        let proxy = [
+            "--forward",
+            "http://127.0.0.1:3000/",
+            "--respond-status",
+            "500",
+        ];
         let err = ServeArgs::from_flags(proxy)
             .expect("flags parse")
             .validate()

@@ -187,11 +187,20 @@ mod tests {
 
     #[test]
     fn a_pasted_signature_is_explained_not_split() {
-        let err = parse_keys(&["v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()], "--secret")
-            .expect_err("a signature is not a key");
-        assert!(err.to_string().starts_with("--secret: this is a signature"), "{err}");
+        let err = parse_keys(
+            &["v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()],
+            "--secret",
+        )
+        .expect_err("a signature is not a key");
+        assert!(
+            err.to_string().starts_with("--secret: this is a signature"),
+            "{err}"
+        );
         let two = parse_keys(
-            &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD".into()],
+            &[
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+                    .into(),
+            ],
             "--secret",
         )
         .expect("a list of two keys");

@@ -20,8 +20,7 @@ pub fn parse_ui_addr(text: &str) -> Result<SocketAddr, String> {
 /// everywhere (`0.0.0.0`) is reached on loopback.
 pub fn ui_base_url(text: &str) -> Result<String, String> {
     let text = text.trim();
-    if text.starts_with("https://") || text.starts_with("http://") && parse_ui_addr(text).is_err()
-    {
+    if text.starts_with("https://") || text.starts_with("http://") && parse_ui_addr(text).is_err() {
         // A name (a proxy in front of the UI): used as given.
         return Ok(text.trim_end_matches('/').to_string());
     }
@@ -42,11 +41,27 @@ mod tests {
 
     #[test]
     fn an_address_or_a_url_names_the_same_ui() {
-        for text in ["127.0.0.1:8701", "http://127.0.0.1:8701", "http://127.0.0.1:8701/", "localhost:8701"] {
-            assert_eq!(parse_ui_addr(text), Ok(SocketAddr::from(([127, 0, 0, 1], 8701))), "{text}");
-            assert_eq!(ui_base_url(text).as_deref(), Ok("http://127.0.0.1:8701"), "{text}");
+        for text in [
+            "127.0.0.1:8701",
+            "http://127.0.0.1:8701",
+            "http://127.0.0.1:8701/",
+            "localhost:8701",
+        ] {
+            assert_eq!(
+                parse_ui_addr(text),
+                Ok(SocketAddr::from(([127, 0, 0, 1], 8701))),
+                "{text}"
+            );
+            assert_eq!(
+                ui_base_url(text).as_deref(),
+                Ok("http://127.0.0.1:8701"),
+                "{text}"
+            );
         }
-        assert_eq!(ui_base_url("0.0.0.0:8701").as_deref(), Ok("http://127.0.0.1:8701"));
+        assert_eq!(
+            ui_base_url("0.0.0.0:8701").as_deref(),
+            Ok("http://127.0.0.1:8701")
+        );
         assert_eq!(
             ui_base_url("https://inspect.example.com/").as_deref(),
             Ok("https://inspect.example.com")

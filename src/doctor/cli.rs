@@ -69,7 +69,9 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<()> {
     options.warn_after = args.warn_after;
     if !args.json {
         let n = options.scenarios().len();
-        crate::out::line(format_args!("hookpit doctor: {n} scenarios against {target}\n"));
+        crate::out::line(format_args!(
+            "hookpit doctor: {n} scenarios against {target}\n"
+        ));
     }
     let client = HttpClient::default();
     let report = run(&client, &target, &keys, &options, |p| {

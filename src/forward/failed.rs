@@ -29,7 +29,12 @@ mod tests {
 
     const APP: &str = "http://127.0.0.1:3000/hooks";
 
-    fn attempt(kind: AttemptKind, target: &str, status: Option<u16>, error: Option<&str>) -> Attempt {
+    fn attempt(
+        kind: AttemptKind,
+        target: &str,
+        status: Option<u16>,
+        error: Option<&str>,
+    ) -> Attempt {
         Attempt {
             id: 0,
             event_id: 1,
@@ -49,7 +54,12 @@ mod tests {
     #[test]
     fn a_failed_replay_elsewhere_does_not_undo_a_delivery() {
         let delivered = attempt(AttemptKind::Forward, APP, Some(200), None);
-        let elsewhere = attempt(AttemptKind::Replay, "http://127.0.0.1:9/", None, Some("refused"));
+        let elsewhere = attempt(
+            AttemptKind::Replay,
+            "http://127.0.0.1:9/",
+            None,
+            Some("refused"),
+        );
         assert!(!forward_failed(&[delivered, elsewhere], Some(APP)));
     }
 

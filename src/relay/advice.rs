@@ -57,7 +57,8 @@ pub fn connect_failed(relay: &str, error: &WsError) -> Diagnosis {
         other => {
             let text = other.to_string();
             // rustls reading a plain HTTP answer as a TLS record.
-            let plain_http = text.contains("corrupt message") || text.contains("InvalidContentType");
+            let plain_http =
+                text.contains("corrupt message") || text.contains("InvalidContentType");
             if relay.starts_with("https://") && plain_http {
                 let http = format!("http://{}", &relay["https://".len()..]);
                 return Diagnosis::Misconfigured(format!(
@@ -95,6 +96,9 @@ mod tests {
             connect_failed(relay, &answer(404)),
             Diagnosis::Misconfigured(m) if m.contains("(nope)") && m.contains("base URL")
         ));
-        assert!(matches!(connect_failed(relay, &answer(503)), Diagnosis::Transient(_)));
+        assert!(matches!(
+            connect_failed(relay, &answer(503)),
+            Diagnosis::Transient(_)
+        ));
     }
 }

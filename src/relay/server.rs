@@ -108,7 +108,11 @@ fn wants_websocket(req: &Request<Incoming>) -> bool {
     req.headers()
         .get_all(http::header::UPGRADE)
         .iter()
-        .any(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase().contains("websocket"))
+        .any(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .to_ascii_lowercase()
+                .contains("websocket")
+        })
 }
 
 /// The answer to an agent that dialled a channel's public URL: nothing is stored (it would

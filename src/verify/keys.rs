@@ -244,7 +244,9 @@ fn why_not_base64(text: &str) -> String {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')));
     match bad {
-        Some('…') => "it contains \"…\": that is a placeholder, paste the whole secret".to_string(),
+        Some('…') => {
+            "it contains \"…\": that is a placeholder, paste the whole secret".to_string()
+        }
         Some(c) => format!("it contains {c:?}, which base64 never does"),
         None => "its length is not one base64 has: a character is missing or extra".to_string(),
     }
@@ -279,7 +281,10 @@ mod tests {
             "whsec_ key must be base64 after the prefix, but it contains '!', which base64 never does"
         );
         let placeholder = Key::parse(None, "whsec_…").expect_err("README placeholder");
-        assert!(placeholder.to_string().contains("placeholder"), "{placeholder}");
+        assert!(
+            placeholder.to_string().contains("placeholder"),
+            "{placeholder}"
+        );
         let length = Key::parse(None, "whsec_abcde").expect_err("5 base64 characters");
         assert!(length.to_string().contains("missing or extra"), "{length}");
         // Stripe's dashboard secrets are whsec_ and 32 alphanumerics: base64, so they stay.
@@ -289,7 +294,11 @@ mod tests {
 
     #[test]
     fn a_pasted_signature_or_a_tiny_plain_secret_is_refused() {
-        for sig in ["v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=", "v1a,abc", "v1,whsec_x"] {
+        for sig in [
+            "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+            "v1a,abc",
+            "v1,whsec_x",
+        ] {
             let err = Key::parse(None, sig).expect_err(sig);
             assert!(matches!(err, KeyError::Signature(_)), "{sig}: {err}");
             assert!(err.to_string().contains("not a signing secret"), "{err}");
