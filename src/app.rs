@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::client::HttpClient;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::live::LiveHub;
@@ -96,6 +97,9 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The time receive stamps, signatures and retries are judged by (the system clock, unless
+    /// a test replaces it before `run`).
+    pub clock: Clock,
     /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
     /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
     pub(crate) stopping: CancellationToken,
@@ -149,6 +153,7 @@ impl App {
             bound,
             client,
             relay: RelayState::default(),
+            clock: Clock::default(),
             stopping: CancellationToken::new(),
             cut: CancellationToken::new(),
             tasks: TaskTracker::new(),

@@ -1,28 +1,26 @@
 //! hookpit: a webhook tunnel-and-inspector. It captures webhooks on one port, verifies their
 //! signatures, stores them byte-exact in SQLite and streams them to a browser UI on another.
 //!
-//! Layout (data flows one way: capture → verify → store → publish → forward):
-//! - `config`: command line, environment and `hookpit.toml`, checked into a `Config`.
-//! - `app`: the `App` bundle of handles and `run(listeners, shutdown)`.
-//! - `server`: the accept loop; `routes` (the one route table), `capture`, `api`, `ws`,
-//!   `assets`, `guard` (who may use the UI) and `head_tap` (headers as they were on the wire).
-//! - `ingest`: the pipeline every webhook goes through.
-//! - `cli_replay`: `hookpit replay ID`, which asks a running hookpit to replay an event.
-//! - `forward`: forward, replay (re-signed or verbatim), ack-mode retries and bulk recovery.
-//! - `verify`: signature schemes as pure functions (Standard Webhooks, Stripe, GitHub).
-//! - `keys`: which keys verify which path.
-//! - `extract`: event type and Cyberdesk run read from a JSON body.
-//! - `store`: SQLite with one group-committing writer thread; knows nothing of HTTP.
-//! - `live`: the broadcast hub behind the WebSocket.
-//! - `relay`: the tunnel: `hookpit relay` (public side) and the agent inside the inspector.
-//! - `wire`: JSON shapes shared by the API and the live stream.
-//! - `banner`: what hookpit prints at start.
-//! - `out`: stdout lines that survive a closed pipe, and plurals.
-//! - `client`: the one outgoing HTTP client (forward, replay, send); `client_tls` its trust.
-//! - `schedule`: retry schedules (svix, fast, or a list).
-//! - `send`: the sender (`hookpit send`, `POST /api/send`): templates, signing, delivery with retries.
-//! - `cli_tools`: the `secret`, `sign` and `send` commands.
-//! - `doctor`: `hookpit doctor` and `POST /api/doctor`: Svix-like deliveries that test an app.
+//! Layout, by layer (each uses only its own layer and those below; ARCHITECTURE.md has the map,
+//! one webhook's path, the storage schema, the live frames and the relay protocol):
+//! - Leaves: `duration` (`30s`, `5m`, …), `clock` (the time hookpit judges by), `headers`
+//!   (`Headers` and the one hop-by-hop list), `verify` (signature schemes as pure functions),
+//!   `keys` (which keys verify which path; `route_for`), `store` (SQLite with one
+//!   group-committing writer thread; knows nothing of HTTP), `extract` (facts read from a JSON
+//!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
+//!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
+//!   lines that survive a closed pipe, and plurals).
+//! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
+//!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
+//!   (`hookpit replay ID`).
+//! - State: `config` (flags, environment and `hookpit.toml`, checked into a `Config`), `app` (the
+//!   `App` bundle of cheap handles).
+//! - Pipeline: `ingest` (verify → store → publish, then the answer as plain data), `forward`
+//!   (forward, replay, ack-mode retries, bulk recovery).
+//! - Adapters: `server` (both listeners: accept loop, `routes`, `capture`, `exchange`, `api`,
+//!   `ws`, `guard`, `head_tap`), `relay` (`hookpit relay`'s public side and the agent).
+//! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `cli` (the whole
+//!   command line), `banner` (what hookpit prints at start).
 
 #![forbid(unsafe_code)]
 
@@ -32,6 +30,7 @@ pub mod cli;
 pub mod cli_replay;
 pub mod cli_tools;
 pub mod client;
+pub mod clock;
 pub mod client_tls;
 pub mod config;
 pub mod doctor;

@@ -1,7 +1,7 @@
 //! The one place that wires hookpit together: `App::run` closes what the last run left in
 //! flight, starts both listeners, the retry dispatcher and the relay agent, then waits for
-//! `shutdown` and drains. It sits above every module
-//! it starts, so none of them needs to know the others.
+//! `shutdown` and drains. It sits above every module it starts, so none of them needs to know
+//! the others (ARCHITECTURE.md has the layers).
 
 use anyhow::Context;
 

@@ -1,5 +1,6 @@
-//! JSON shapes shared by the API and the live stream (DESIGN.md §6): headers as `[name, value]`
-//! pairs, bodies as UTF-8 text or base64, attempts and the event detail.
+//! JSON shapes shared by the API and the live stream (README.md lists both, ARCHITECTURE.md the
+//! frames): headers as `[name, value]` pairs, bodies as UTF-8 text or base64, attempts, the event
+//! detail and the relay status.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::store::model::{Attempt, AttemptKind, EventSummary, Extracted, Headers, StoredEvent};
 use crate::verify::Verdict;
 
-/// Largest response body an attempt keeps (DESIGN.md §6: first 64 KiB).
+/// Largest response body an attempt keeps: its first 64 KiB.
 pub const ATTEMPT_BODY_LIMIT: usize = 64 * 1024;
 
 /// A body: UTF-8 text when it is valid UTF-8, else base64.
@@ -57,7 +58,7 @@ pub fn headers_json(headers: &Headers) -> (Vec<[String; 2]>, Vec<usize>) {
     (pairs, binary)
 }
 
-/// One delivery try as the API and the stream show it (DESIGN.md §6 "Attempt").
+/// One delivery try as the API and the stream show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptJson {
     /// Attempt id.

@@ -559,5 +559,11 @@ async fn raw_bodies_are_served_inert() {
         csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
         "{csp}"
     );
+    // The browser itself refuses to turn a string into HTML or script, and no policy may be
+    // made to get round it (tests/browser.rs checks that every view lives with this).
+    assert!(
+        csp.contains("require-trusted-types-for 'script'") && csp.contains("trusted-types 'none'"),
+        "{csp}"
+    );
     t.stop().await;
 }

@@ -76,6 +76,31 @@ async fn signed_tampered_and_stale_webhooks_get_the_right_verdict() {
     t.stop().await;
 }
 
+/// The signature's timestamp is judged against the time the webhook arrived by hookpit's clock:
+/// a manual clock years away from the wall clock decides alone, to the second.
+#[tokio::test]
+async fn a_webhook_is_judged_at_the_time_it_arrived_by_hookpits_clock() {
+    let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).expect("in range");
+    let clock = hookpit::clock::Clock::manual(start);
+    let t = spawn_app_with_clock(&["--secret", SECRET], clock.clone()).await;
+    let body = fixture("cyberdesk/run_complete.success.json");
+    let signed_at = start.timestamp() - 200;
+
+    let headers = svix_headers(SECRET, "msg_in_time", signed_at, &body);
+    let id = capture_post(&t, "/cyberdesk", &as_refs(&headers), &body).await;
+    let e = get_json(&t, &format!("/api/events/{id}")).await;
+    assert_eq!(e["verification"]["status"], "valid", "{e}");
+    assert_eq!(e["received_at"], "2030-03-17T17:46:40.000Z");
+
+    clock.advance(chrono::Duration::seconds(150));
+    let headers = svix_headers(SECRET, "msg_late", signed_at, &body);
+    let id = capture_post(&t, "/cyberdesk", &as_refs(&headers), &body).await;
+    let v = &get_json(&t, &format!("/api/events/{id}")).await["verification"];
+    assert_eq!(v["reason"], "timestamp_too_old", "{v}");
+    assert_eq!(v["skew_s"], 350, "{v}");
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn unsigned_and_webhook_prefixed_headers() {
     let t = spawn_app(&["--secret", SECRET]).await;

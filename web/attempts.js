@@ -17,6 +17,25 @@ import * as api from './api.js';
 const BODY_CUT = 16 * 1024;
 
 /**
+ * @typedef {Object} Attempt one forward, replay or retry, as the API and the live stream carry it
+ * @property {number} id
+ * @property {number} event_id
+ * @property {string} kind forward, replay or retry
+ * @property {string} target
+ * @property {string} mode proxy, ack, resign or verbatim
+ * @property {string} started_at
+ * @property {Array<[string, string]>} request_headers
+ * @property {number | null} status
+ * @property {Array<[string, string]>} response_headers
+ * @property {{encoding: string, data: string}} response_body
+ * @property {number | null} duration_ms
+ * @property {string | null} error
+ * @property {string | null} [next_retry_at]
+ * @property {string | null} [msg_id] the message id this try carried
+ * @property {boolean} [duplicate_delivery] the app had already been sent this message id
+ */
+
+/**
  * @typedef {Object} AttemptsContext
  * @property {(id: number) => void} openEvent select another event (from the timeline)
  * @property {() => void} replay replay with the default
@@ -35,10 +54,11 @@ export function headerTable(headers) {
 
 /**
  * The message id an attempt sent (`svix-id` or `webhook-id`), or null when it sent none.
- * @param {{request_headers?: Array<[string, string]>}} a
+ * @param {Pick<Attempt, 'msg_id' | 'request_headers'>} a
  * @returns {string | null}
  */
 export function sentMsgId(a) {
+  if (typeof a.msg_id === 'string') return a.msg_id;
   const found = (a.request_headers || []).find(([n]) => /^(svix|webhook)-id$/i.test(n));
   return found ? found[1] : null;
 }
@@ -46,7 +66,7 @@ export function sentMsgId(a) {
 /**
  * The message id an attempt went out under when it is not the event's own: a replay with a new
  * id is, for the app, another webhook — not a retry of this one.
- * @param {{request_headers?: Array<[string, string]>}} a
+ * @param {Pick<Attempt, 'msg_id' | 'request_headers'>} a
  * @param {string | null} msgId the event's message id
  * @returns {string | null}
  */
@@ -78,7 +98,7 @@ function responseBody(body) {
 
 /**
  * One attempt as a card.
- * @param {any} a Attempt
+ * @param {Attempt} a
  * @param {boolean} open whether its response is shown
  * @param {string | null} msgId the event's message id, to tell a replay with a new id
  */
@@ -89,6 +109,7 @@ function card(a, open, msgId) {
     span('kind', a.kind),
     span('mode', a.mode),
     fresh ? span('chip new-id tone-busy', 'new id', 'Sent with a new message id') : null,
+    a.duplicate_delivery ? span('chip dup-delivery tone-grey', 'duplicate', 'The app had already been sent this message id: this try tests its duplicate handling') : null,
     typeof a.duration_ms === 'number' ? span('latency', fmtDuration(a.duration_ms)) : span('latency muted', a.status === null && !a.error ? 'in flight…' : ''),
     span('when muted', fmtWhen(a.started_at), a.started_at),
     span('target mono', a.target, a.target));
@@ -118,7 +139,7 @@ function card(a, open, msgId) {
  * The Attempts tab; `upsert` adds or replaces an attempt that arrived live.
  * @param {any} e the event detail
  * @param {AttemptsContext} ctx
- * @returns {{root: HTMLElement, upsert: (a: any) => void}}
+ * @returns {{root: HTMLElement, upsert: (a: Attempt) => void}}
  */
 export function renderAttempts(e, ctx) {
   const root = el('div', 'attempts-tab');
@@ -128,7 +149,7 @@ export function renderAttempts(e, ctx) {
   const empty = el('div', 'muted empty-note',
     el('p', { text: 'No forward or replay yet.' }),
     el('p', null, 'Start hookpit with ', span('mono', '--forward URL'), ' to pass webhooks on to your app, or replay this one: ', button('Replay', () => ctx.replay(), 'btn small')));
-  /** @type {Map<number, any>} */
+  /** @type {Map<number, Attempt>} */
   const attempts = new Map();
   for (const a of e.attempts || []) attempts.set(a.id, a);
   const draw = () => {
@@ -182,12 +203,12 @@ function timeline(e, msgId, ctx) {
     api.messageTimeline(msgId).then((t) => {
       if (mine !== seq) return;
       const rows = el('ol', 'timeline-list');
-      /** @type {Map<string, {from: number[], tries: any[]}>} */
+      /** @type {Map<string, {from: number[], tries: Attempt[]}>} */
       const others = new Map();
       for (const d of t.deliveries || []) {
-        /** @type {any[]} */
+        /** @type {Attempt[]} */
         const tries = [];
-        for (const a of d.attempts || []) {
+        for (const a of /** @type {Attempt[]} */ (d.attempts || [])) {
           const fresh = newMsgId(a, msgId);
           if (!fresh) { tries.push(a); continue; }
           const o = others.get(fresh) || { from: [], tries: [] };

@@ -16,7 +16,7 @@ const HEX_PART = 16 * 1024;
 /**
  * Decodes base64 into bytes.
  * @param {string} b64
- * @returns {Uint8Array}
+ * @returns {Uint8Array<ArrayBuffer>}
  */
 export function fromBase64(b64) {
   const bin = atob(b64);
@@ -177,13 +177,13 @@ export function renderBody(e) {
 
 /**
  * The decompressed text of a gzip body (as JSON tree when it is JSON), or why it failed.
- * @param {Uint8Array} bytes
+ * @param {Uint8Array<ArrayBuffer>} bytes
  */
 function decompressed(bytes) {
   const holder = el('div', null, el('p', { class: 'muted', text: 'Decompressing…' }));
   (async () => {
     try {
-      const stream = new Blob([/** @type {any} */ (bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
       const text = await new Response(stream).text();
       const p = /^\s*[[{]/.test(text) ? parseJson(text) : null;
       holder.replaceChildren(

@@ -29,6 +29,28 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
 
 /** @typedef {'run'|'body'|'headers'|'verification'|'attempts'} TabName */
 
+/**
+ * @typedef {Object} EventDetail `GET /api/events/{id}`: the list line's fields and everything stored
+ * @property {number} id
+ * @property {string} received_at
+ * @property {string} method
+ * @property {string} path
+ * @property {string} query
+ * @property {string} source
+ * @property {string | null} content_type
+ * @property {number} size
+ * @property {string | null} msg_id
+ * @property {string | null} event_type
+ * @property {number | null} duplicate_of
+ * @property {{id?: string | null, status?: string | null} | null} run
+ * @property {Array<[string, string]>} headers
+ * @property {number[]} headers_non_utf8
+ * @property {{encoding: string, data: string}} body
+ * @property {{status: string, message: string, reason?: string | null, msg_id?: string | null}} verification
+ * @property {import('./attempts.js').Attempt[]} attempts
+ * @property {string | null} remote_addr
+ */
+
 export class Detail {
   /**
    * @param {HTMLElement} root
@@ -39,14 +61,14 @@ export class Detail {
     this.cb = cb;
     /** @type {number | null} */
     this.id = null;
-    /** @type {any} */
+    /** @type {EventDetail | null} */
     this.event = null;
     /** @type {TabName} */
     this.tab = 'body';
     this.seq = 0;
     /** @type {Map<TabName, HTMLElement>} */
     this.panels = new Map();
-    /** @type {{root: HTMLElement, upsert: (a: any) => void} | null} */
+    /** @type {ReturnType<typeof renderAttempts> | null} */
     this.attempts = null;
     /** @type {any} */
     this.parsed = undefined;
@@ -100,8 +122,8 @@ export class Detail {
     this.parsed = undefined;
     this.panels.clear();
     this.attempts = null;
-    const tab = same && opts.keepTab ? this.tab : this.obviousTab();
-    this.render(tab);
+    const tab = same && opts.keepTab ? this.tab : this.obviousTab(e);
+    this.render(e, tab);
     if (scroll) this.setPanelScroll(scroll);
   }
 
@@ -135,10 +157,11 @@ export class Detail {
    * Verification when a signed webhook is not valid (even a Cyberdesk run: a run whose
    * signature failed must not be read as if it came from Cyberdesk), then Run for Cyberdesk
    * events, Body otherwise. Unsigned webhooks have no verdict to look into.
+   * @param {EventDetail} e
    * @returns {TabName}
    */
-  obviousTab() {
-    const s = this.event.verification.status;
+  obviousTab(e) {
+    const s = e.verification.status;
     if (s === 'invalid' || s === 'unverified') return 'verification';
     if (this.cyberdesk()) return 'run';
     return 'body';
@@ -158,10 +181,10 @@ export class Detail {
 
   /**
    * Draws the whole pane for the open event.
+   * @param {EventDetail} e
    * @param {TabName} tab
    */
-  render(tab) {
-    const e = this.event;
+  render(e, tab) {
     const target = e.query ? `${e.path}?${e.query}` : e.path;
     const title = el('div', 'd-title',
       span('method', e.method), span('path mono', target, target), span('muted id', `#${e.id}`));
@@ -173,14 +196,15 @@ export class Detail {
       e.event_type,
     ].filter(Boolean).join(' · ');
     const metaLine = el('div', 'd-meta', span('', meta));
-    if (e.duplicate_of) {
-      metaLine.append(' · ', button(`duplicate of #${e.duplicate_of}`, () => this.cb.openEvent(e.duplicate_of), 'link-button'));
+    const first = e.duplicate_of;
+    if (first) {
+      metaLine.append(' · ', button(`duplicate of #${first}`, () => this.cb.openEvent(first), 'link-button'));
     }
     const v = e.verification;
     const icon = { valid: '✓', invalid: '✗', unsigned: '–', unverified: '?' }[/** @type {'valid'} */ (v.status)] || '–';
     const verdict = el('div', { class: `d-verdict verdict-${v.status}`, attrs: { 'data-test': 'verdict' } }, span('icon', icon), span('sentence', v.message));
 
-    const head = el('header', 'd-head', title, metaLine, verdict, this.actions());
+    const head = el('header', 'd-head', title, metaLine, verdict, this.actions(e));
     const tabs = el('nav', { class: 'tabs', attrs: { role: 'tablist' } });
     const kind = this.cyberdesk();
     /** @type {Array<[TabName, string]>} */
@@ -237,6 +261,7 @@ export class Detail {
    */
   build(name) {
     const e = this.event;
+    if (!e) return el('div');
     switch (name) {
       case 'run': return renderRun(this.body());
       case 'body': return renderBody(e);
@@ -251,9 +276,11 @@ export class Detail {
     return el('div');
   }
 
-  /** The actions row. */
-  actions() {
-    const e = this.event;
+  /**
+   * The actions row.
+   * @param {EventDetail} e
+   */
+  actions(e) {
     const replay = splitButton('Replay', () => this.replay({}), [
       { label: 'Replay verbatim', hint: 'original headers and signature, untouched', action: () => this.replay({ mode: 'verbatim' }) },
       { label: 'Replay with a new message id', hint: 're-signed, as a new message', action: () => this.replay({ new_id: true }) },
@@ -312,11 +339,11 @@ export class Detail {
 
   /**
    * A live attempt frame: updates the Attempts tab of the open event.
-   * @param {any} attempt
+   * @param {import('./attempts.js').Attempt} attempt
    */
   onAttempt(attempt) {
     if (!this.event || attempt.event_id !== this.event.id) return;
-    const known = this.event.attempts.findIndex((/** @type {any} */ a) => a.id === attempt.id);
+    const known = this.event.attempts.findIndex((/** @type {import('./attempts.js').Attempt} */ a) => a.id === attempt.id);
     if (known >= 0) this.event.attempts[known] = attempt; else this.event.attempts.push(attempt);
     if (this.attempts) {
       this.attempts.upsert(attempt);

@@ -147,7 +147,12 @@ pub async fn attempt(
     )
     .await?;
     let delivery = send(app, &out, keep).await;
-    let finished = finish(app, started.id, outcome(&delivery, retry_in)).await?;
+    let finished = finish(
+        app,
+        started.id,
+        outcome(&delivery, retry_in, app.clock.now()),
+    )
+    .await?;
     Ok((finished, delivery))
 }
 
@@ -175,7 +180,7 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
         }
     });
     let delivery = send(app, &out, keep).await;
-    let _ = ended.send(outcome(&delivery, None));
+    let _ = ended.send(outcome(&delivery, None, app.clock.now()));
     delivery
 }
 
@@ -195,7 +200,7 @@ async fn start(
             kind,
             target,
             mode: mode.to_string(),
-            started_at: chrono::Utc::now(),
+            started_at: app.clock.now(),
             request_headers,
         })
         .await?;
@@ -220,7 +225,11 @@ async fn send(app: &App, out: &Outgoing, keep: usize) -> Delivery {
 }
 
 /// What an Attempt records of `delivery`; a failed try is due again after `retry_in`.
-fn outcome(delivery: &Delivery, retry_in: Option<Duration>) -> AttemptOutcome {
+fn outcome(
+    delivery: &Delivery,
+    retry_in: Option<Duration>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AttemptOutcome {
     let failed = !succeeded(delivery);
     AttemptOutcome {
         status: delivery.status,
@@ -233,7 +242,7 @@ fn outcome(delivery: &Delivery, retry_in: Option<Duration>) -> AttemptOutcome {
         next_retry_at: retry_in
             .filter(|_| failed)
             .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| chrono::Utc::now() + d),
+            .map(|d| now + d),
     }
 }
 

@@ -128,7 +128,7 @@ pub fn prepare(
     };
     if mode == ReplayMode::Resign {
         let keys = app.keys.for_path(&event.summary.path);
-        let now = chrono::Utc::now().timestamp();
+        let now = app.clock.now().timestamp();
         headers = resign(&headers, &body, &keys, new_id, now)
             .ok_or_else(|| ReplayError::NoSigningKey(event.summary.path.clone()))?;
     }

@@ -30,25 +30,24 @@ const PAGE: u32 = 500;
 /// How long the dispatcher waits before reading the store again after it failed.
 const STORE_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Starts the first try of event `id` now, and returns once its attempt is stored (or the try
-/// was given up): a sender acknowledged after this is owed a delivery the store knows of, so
-/// even `kill -9` the next moment cannot lose it. A failure leaves its retry to the dispatcher.
-pub async fn deliver(app: &App, id: i64) {
+/// Starts the first try of event `id` now, sending `out` (the webhook as it came, for its
+/// forward target), and returns once its attempt is stored (or the try was given up): a sender
+/// acknowledged after this is owed a delivery the store knows of, so even `kill -9` the next
+/// moment cannot lose it. A failure leaves its retry to the dispatcher.
+pub async fn deliver(app: &App, id: i64, out: Outgoing) {
     let (started, recorded) = oneshot::channel();
     let tracked = app.clone();
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
     // first try too).
     app.tasks.spawn(async move {
-        try_once(&tracked, id, 0, started).await;
+        send_try(&tracked, id, 0, out, started).await;
         tracked.retry_due.notify_one();
     });
     let _ = recorded.await;
 }
 
-/// Makes try number `tries + 1` of event `id` and records it, with the time of the next try
-/// when it fails. A stop that has waited long enough cuts it short: it is then recorded as
-/// interrupted, a failed try. `started` is dropped once the attempt is stored (or the try
-/// given up), so a caller can start tries in a strict order.
+/// Makes try number `tries + 1` of event `id` from what is stored; `started` as for
+/// [`send_try`].
 async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>) {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
@@ -84,6 +83,14 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
         headers: outgoing_headers(&event.headers),
         body: event.body.clone(),
     });
+    send_try(app, id, tries, out, started).await;
+}
+
+/// Sends `out` as try number `tries + 1` of event `id` and records it, with the time of the
+/// next try when it fails. A stop that has waited long enough cuts it short: it is then
+/// recorded as interrupted, a failed try. `started` is dropped once the attempt is stored (or
+/// the try given up), so a caller can wait for that, or start tries in a strict order.
+async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: oneshot::Sender<()>) {
     let kind = if tries == 0 {
         AttemptKind::Forward
     } else {
@@ -99,10 +106,10 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
-        delivery = send(app, &out, 0) => outcome(&delivery, next),
+        delivery = send(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
         _ = app.cut_short() => AttemptOutcome {
             duration_ms: Some(began.elapsed().as_millis() as i64),
-            ..interrupted(Utc::now(), next)
+            ..interrupted(app.clock.now(), next)
         },
     };
     let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
@@ -169,7 +176,7 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
     }
     let started = DateTime::parse_from_rfc3339(&a.started_at)
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|_| Utc::now());
+        .unwrap_or_else(|_| app.clock.now());
     // The try ended some time between its start and now; its start is the earliest, so the
     // app waits no longer than the schedule says.
     interrupted(started, app.config.retry_schedule.delay_before(tries)).next_retry_at
@@ -187,7 +194,7 @@ pub async fn dispatch(app: App) {
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
-        let now = Utc::now();
+        let now = app.clock.now();
         let started = tokio::select! {
             started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
             _ = &mut stopped => return,
@@ -206,7 +213,7 @@ pub async fn dispatch(app: App) {
             continue; // more may have fallen due meanwhile
         }
         let wait = match app.store.next_retry_after(now).await {
-            Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            Ok(Some(at)) => (at - app.clock.now()).to_std().unwrap_or(Duration::ZERO),
             Ok(None) => Duration::MAX,
             Err(e) => {
                 tracing::error!("cannot read the next retry time: {e}");

@@ -138,7 +138,16 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 /// record, so the sender is acknowledged only when a restart would resume the delivery.
 pub async fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
-    if !ingested.was_forwarded() && crate::forward::target_for(app, &s.path, &s.query).is_some() {
-        crate::forward::retry::deliver(app, s.id).await;
+    if ingested.was_forwarded() {
+        return;
+    }
+    if let Some(url) = crate::forward::target_for(app, &s.path, &s.query) {
+        let out = crate::forward::Outgoing {
+            method: s.method.clone(),
+            url,
+            headers: crate::forward::outgoing_headers(&ingested.headers),
+            body: ingested.body.clone(),
+        };
+        crate::forward::retry::deliver(app, s.id, out).await;
     }
 }

@@ -301,7 +301,7 @@ async fn receive(
         let seq = r.seq;
         let arrival = Arrival {
             received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
-                .unwrap_or_else(chrono::Utc::now),
+                .unwrap_or_else(|| app.clock.now()),
             method: r.method,
             path: r.path,
             query: r.query,

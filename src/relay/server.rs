@@ -157,7 +157,6 @@ async fn public(
         parts,
         headers,
         body,
-        at,
     } = received;
     let size = body.len()
         + headers
@@ -166,7 +165,7 @@ async fn public(
             .sum::<usize>();
     let request = RelayedRequest {
         seq: 0,
-        received_at_ms: at.timestamp_millis(),
+        received_at_ms: chrono::Utc::now().timestamp_millis(),
         method: parts.method.to_string(),
         path: sub_path,
         query: parts.uri.query().unwrap_or("").to_string(),

@@ -1,5 +1,5 @@
-//! JSON API handlers of the UI listener (DESIGN.md §6): list, get, raw, delete, re-verify,
-//! keys and status. Each takes what it needs and returns an `ApiResult`.
+//! JSON API handlers of the UI listener (README.md lists the routes): list, get, raw, delete,
+//! re-verify, keys and status. Each takes what it needs and returns an `ApiResult`.
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, Uri, header};

@@ -85,7 +85,7 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         headers: request.headers,
         ..Signing::default()
     };
-    let now = chrono::Utc::now();
+    let now = app.clock.now();
     let message = Message::new(payload.render(now), &signing).map_err(|e| match e {
         SendError::NoSigningKey if request.secret.is_none() => bad_request(&format!(
             "no key configured for {path} can sign: give \"secret\", or add a whsec_ key for {path}"

@@ -19,6 +19,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    let received_at = app.clock.now();
     let source = if received.headers.contains(REPLAY_HEADER) {
         Source::Replay
     } else {
@@ -26,7 +27,7 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
     };
     let parts = received.parts;
     let arrival = Arrival {
-        received_at: received.at,
+        received_at,
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),

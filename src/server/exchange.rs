@@ -26,7 +26,8 @@ pub enum BodyError {
     Stalled(std::time::Duration),
 }
 
-/// A request read whole: hyper's parts, the headers as they were on the wire, and the body.
+/// A request read whole: hyper's parts, the headers as they were on the wire, and the body (the
+/// caller stamps the time it arrived, by its own clock).
 pub struct Received {
     /// Method, URI and hyper's view of the headers.
     pub parts: request::Parts,
@@ -34,8 +35,6 @@ pub struct Received {
     pub headers: Headers,
     /// The whole body.
     pub body: Bytes,
-    /// When the last byte arrived.
-    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Reads a webhook's body within `max` bytes (`limit` names the flag in the 413) and pauses of
@@ -73,7 +72,6 @@ pub async fn receive(
             ),
         ),
     })?;
-    let at = chrono::Utc::now();
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = conn
         .heads
@@ -83,7 +81,6 @@ pub async fn receive(
         parts,
         headers,
         body,
-        at,
     })
 }
 

@@ -87,9 +87,6 @@ pub type Body = Full<Bytes>;
 
 /// How long shutdown waits for open connections to finish.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
-/// How long a client may take to send a request's headers (the default of `--header-timeout`);
-/// a connection that sends nothing at all is closed after it too.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most header lines in one HTTP/1 request; more get 431.
 pub const MAX_REQUEST_HEADERS: usize = 100;
 /// Largest HTTP/1 request head (request line and headers) in bytes; larger get 431 (or 414

@@ -122,7 +122,7 @@ pub struct RunSummary {
     pub status: Option<String>,
 }
 
-/// One line of the event list (DESIGN.md §6 "Summary").
+/// One line of the event list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventSummary {
     /// Event id, increasing with arrival.
@@ -241,7 +241,7 @@ pub struct AttemptOutcome {
     pub next_retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// One stored delivery try (DESIGN.md §6 "Attempt").
+/// One stored delivery try.
 #[derive(Debug, Clone)]
 pub struct Attempt {
     /// Attempt id.

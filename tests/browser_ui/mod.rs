@@ -61,6 +61,18 @@ impl Browser {
         self.eval(&format!("({pick}).click(), 1")).await;
     }
 
+    /// Clicks event `id`'s row and waits until the detail shows that event.
+    async fn open_row(&self, id: i64) {
+        self.click(&format!("#rows .row[data-id=\"{id}\"]")).await;
+        self.wait_for(
+            "the event opened",
+            &format!(
+                "document.querySelector('.d-title') && document.querySelector('.d-title').textContent.includes('#{id}')"
+            ),
+        )
+        .await;
+    }
+
     /// The computed text colour of a throwaway element with `class`.
     async fn colour_of(&self, class: &str) -> Value {
         self.eval(&format!(
@@ -115,8 +127,7 @@ async fn every_view_runs_under_trusted_types_without_a_violation() {
     }
 
     // Keys: the unverified one asks for a key; pasting it verifies the route's events.
-    b.click(&format!("#rows .row[data-id=\"{unverified}\"]"))
-        .await;
+    b.open_row(unverified).await;
     b.wait_css(
         "the key form",
         ".verify-tab .key-form input[name=\"secret\"]",
@@ -178,10 +189,10 @@ async fn every_view_runs_under_trusted_types_without_a_violation() {
     b.click(".curl .split-main").await;
 
     // The invalid one opens on its verdict; the big number survives Pretty exactly.
-    b.click(&format!("#rows .row[data-id=\"{invalid}\"]")).await;
+    b.open_row(invalid).await;
     b.wait_for("the Verification tab", &on_tab("verification"))
         .await;
-    b.click(&format!("#rows .row[data-id=\"{big}\"]")).await;
+    b.open_row(big).await;
     b.wait_css("the JSON tree", ".jtree").await;
     b.click(".seg[data-mode=\"Pretty\"]").await;
     b.wait_for(
@@ -189,7 +200,7 @@ async fn every_view_runs_under_trusted_types_without_a_violation() {
         "document.querySelector('.body-view') && document.querySelector('.body-view').textContent.includes('\"big\": 12345678901234567890,') && document.querySelector('.body-view').textContent.includes('\"kept\": 1.50')",
     )
     .await;
-    b.click(&format!("#rows .row[data-id=\"{binary}\"]")).await;
+    b.open_row(binary).await;
     b.wait_css("the hex view", ".seg[data-mode=\"Hex\"].on")
         .await;
 
@@ -209,7 +220,7 @@ async fn every_view_runs_under_trusted_types_without_a_violation() {
     b.click("#theme").await;
 
     // Delete, in two clicks.
-    b.click(&format!("#rows .row[data-id=\"{binary}\"]")).await;
+    b.open_row(binary).await;
     b.click(".d-actions .danger-quiet").await;
     b.click(".d-actions .danger-quiet").await;
     b.wait_for("the deleted row gone", &format!("!{}", row(binary)))

@@ -44,6 +44,12 @@ impl TestApp {
 
 /// Boots hookpit with `flags` (plus `--db :memory:` unless a `--db` is given).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
+    spawn_app_with_clock(flags, hookpit::clock::Clock::default()).await
+}
+
+/// Like [`spawn_app`], with the clock hookpit stamps and judges by (a manual one in tests that
+/// control time).
+pub async fn spawn_app_with_clock(flags: &[&str], clock: hookpit::clock::Clock) -> TestApp {
     let mut all: Vec<String> = vec![
         "--listen".into(),
         "127.0.0.1:0".into(),
@@ -64,7 +70,8 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
             .expect("bind capture"),
         ui: TcpListener::bind(config.ui).await.expect("bind ui"),
     };
-    let app = App::new(config, &listeners).await.expect("app starts");
+    let mut app = App::new(config, &listeners).await.expect("app starts");
+    app.clock = clock;
     let (capture, ui) = (app.bound.capture, app.bound.ui);
     let (stop, stopped) = oneshot::channel::<()>();
     let runner = app.clone();
