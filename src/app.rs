@@ -100,6 +100,10 @@ pub struct App {
     /// The time receive stamps, signatures and retries are judged by (the system clock, unless
     /// a test replaces it before `run`).
     pub clock: Clock,
+    /// The value of this process's `Hookpit-Forwarded` and `Hookpit-Replay` headers.
+    pub marker: crate::headers::Marker,
+    /// Body bytes all capture connections hold now, bounded by `--max-in-flight`.
+    pub in_flight: crate::in_flight::InFlight,
     /// Cancelled when shutdown starts (by `run`): listeners stop accepting, long-lived tasks
     /// (WebSockets, the retry dispatcher, bulk replays) end, and no new retry starts.
     pub(crate) stopping: CancellationToken,
@@ -145,6 +149,7 @@ impl App {
                 Err(e) => tracing::warn!(id = stored.id, "stored key no longer parses: {e}"),
             }
         }
+        let in_flight = crate::in_flight::InFlight::new(config.max_in_flight);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -154,6 +159,8 @@ impl App {
             client,
             relay: RelayState::default(),
             clock: Clock::default(),
+            marker: crate::headers::Marker::new(),
+            in_flight,
             stopping: CancellationToken::new(),
             cut: CancellationToken::new(),
             tasks: TaskTracker::new(),

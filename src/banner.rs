@@ -65,12 +65,18 @@ pub fn test_curl(app: &App, capture: &str) -> String {
     let keys = app.keys.for_path("/");
     let now = chrono::Utc::now().timestamp();
     let msg_id = standard::new_msg_id();
-    match standard::sign(&msg_id, now, TEST_BODY.as_bytes(), &keys) {
-        Some(signature) => format!(
-            "Send a signed test webhook (valid for 5 minutes):\n  curl -sS {capture}/test \\\n    -H 'content-type: application/json' \\\n    -H 'svix-id: {msg_id}' -H 'svix-timestamp: {now}' \\\n    -H 'svix-signature: {signature}' \\\n    -d '{TEST_BODY}'"
-        ),
-        None => format!(
-            "Send a test webhook:\n  curl -sS {capture}/test -H 'content-type: application/json' -d '{TEST_BODY}'"
-        ),
-    }
+    let mut headers = vec![("content-type".to_string(), b"application/json".to_vec())];
+    let title = match standard::sign(&msg_id, now, TEST_BODY.as_bytes(), &keys) {
+        Some(signature) => {
+            headers.push(("svix-id".into(), msg_id.into_bytes()));
+            headers.push(("svix-timestamp".into(), now.to_string().into_bytes()));
+            headers.push(("svix-signature".into(), signature.into_bytes()));
+            "Send a signed test webhook (valid for 5 minutes):"
+        }
+        None => "Send a test webhook:",
+    };
+    let url = format!("{capture}/test");
+    let body = crate::curl::Body::Bytes(TEST_BODY.as_bytes());
+    let cmd = crate::curl::command("POST", &url, &headers, body);
+    format!("{title}\n  {}", cmd.replace('\n', "\n  "))
 }

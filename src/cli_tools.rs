@@ -55,20 +55,14 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     send::parse_target(&url)?;
-    let data = match args.file.as_deref() {
-        Some(path) if path != Path::new("-") => format!("@{}", path.display()),
-        _ => String::from_utf8(body.to_vec())
-            .context("the body is not UTF-8 text: give it with --file so curl reads the bytes")?,
+    let body = match args.file.as_deref() {
+        Some(path) if path != Path::new("-") => crate::curl::Body::File(path),
+        _ => crate::curl::Body::Bytes(&body),
     };
-    let mut lines = vec![format!("curl -sS -X POST {}", quote(&url))];
-    for (name, value) in &headers {
-        lines.push(format!(
-            "-H {}",
-            quote(&format!("{name}: {}", String::from_utf8_lossy(value)))
-        ));
-    }
-    lines.push(format!("--data-binary {}", quote(&data)));
-    crate::out::line(format_args!("{}", lines.join(" \\\n  ")));
+    crate::out::line(format_args!(
+        "{}",
+        crate::curl::command("POST", &url, &headers, body)
+    ));
     Ok(())
 }
 
@@ -192,20 +186,5 @@ fn read_body(file: Option<&Path>) -> anyhow::Result<Bytes> {
             stdin.read_to_end(&mut body).context("cannot read stdin")?;
             Ok(Bytes::from(body))
         }
-    }
-}
-
-/// Quotes `s` for a POSIX shell.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_survives_single_quotes() {
-        assert_eq!(quote(r#"{"a":"it's"}"#), r#"'{"a":"it'\''s"}'"#);
     }
 }

@@ -1,7 +1,8 @@
 //! Headers as they arrived ([`Headers`]: ordered, case kept, duplicates kept, values as bytes)
 //! with the one case-insensitive lookup everyone uses, and the one list of headers that belong
 //! to a connection rather than to the message, which every listener and delivery drops before
-//! passing headers on.
+//! passing headers on. Also the value of hookpit's own marker headers, which only this process
+//! can set.
 
 use std::ops::{Deref, DerefMut};
 
@@ -146,6 +147,38 @@ pub fn end_to_end(headers: &Headers) -> Headers {
         })
         .cloned()
         .collect()
+}
+
+/// The value of this hookpit's marker headers: random per process, so a marker is trusted
+/// only on requests this hookpit sent; a sender that adds `Hookpit-Forwarded: 1` can neither
+/// stop its webhook being forwarded nor have it recorded as a replay.
+#[derive(Clone)]
+pub struct Marker(std::sync::Arc<str>);
+
+impl Marker {
+    /// A fresh random value (128 bits).
+    pub fn new() -> Marker {
+        let bytes: [u8; 16] = rand::random();
+        Marker(hex::encode(bytes).into())
+    }
+
+    /// The value to send.
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `headers` hold header `name` with this hookpit's value.
+    pub fn on(&self, headers: &Headers, name: &str) -> bool {
+        headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case(name) && v.as_slice() == self.0.as_bytes())
+    }
+}
+
+impl Default for Marker {
+    fn default() -> Marker {
+        Marker::new()
+    }
 }
 
 #[cfg(test)]

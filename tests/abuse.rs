@@ -661,3 +661,77 @@ async fn http2_header_blocks_over_the_limit_are_refused_and_others_served() {
     assert_eq!(stored(&t).await, 3, "nothing of the refused ones");
     t.stop().await;
 }
+
+/// Uploads held open cannot take the process's memory: past `--max-in-flight` bytes of bodies
+/// held by all connections together, the next sender gets 503 with `Retry-After` (declared
+/// length or chunked), nothing of it is stored, and once a held upload ends the next is taken.
+#[tokio::test]
+async fn bodies_held_open_together_are_bounded_by_max_in_flight() {
+    const BODY: usize = 100_000;
+    let t = spawn_app(&["--max-body", "100000", "--max-in-flight", "300000"]).await;
+    let head = format!("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: {BODY}\r\n\r\n");
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(t.capture).await.expect("connect");
+        s.write_all(head.as_bytes()).await.expect("head");
+        s.write_all(&vec![b'a'; BODY - 1])
+            .await
+            .expect("most of the body");
+        held.push(s);
+    }
+    common::stub::eventually("three uploads to be held", || async {
+        (t.app.in_flight.held() == 3 * BODY as u64).then_some(())
+    })
+    .await;
+
+    let full = raw(
+        t.capture,
+        format!("POST /more HTTP/1.1\r\nHost: x\r\nContent-Length: {BODY}\r\n").as_bytes(),
+        &vec![b'b'; BODY],
+    )
+    .await;
+    assert_eq!(full.status, 503, "{}", String::from_utf8_lossy(&full.body));
+    assert_eq!(full.header("retry-after"), Some("1"));
+    assert!(String::from_utf8_lossy(&full.body).contains("--max-in-flight"));
+    let chunked = raw(
+        t.capture,
+        b"POST /more HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n",
+        b"3e8\r\n"
+            .iter()
+            .chain(&[b'c'; 1000])
+            .chain(b"\r\n0\r\n\r\n")
+            .copied()
+            .collect::<Vec<u8>>()
+            .as_slice(),
+    )
+    .await;
+    assert_eq!(
+        chunked.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&chunked.body)
+    );
+    assert_eq!(stored(&t).await, 0, "nothing of the refused ones is stored");
+
+    // One held upload ends: it is stored, its bytes are free, and the next sender gets in.
+    let mut first = held.remove(0);
+    first.write_all(b"a").await.expect("last byte");
+    let answer = common::child::read_response(&mut first)
+        .await
+        .expect("answer");
+    assert_eq!(answer.status, 200);
+    let next = raw(
+        t.capture,
+        format!("POST /more HTTP/1.1\r\nHost: x\r\nContent-Length: {BODY}\r\n").as_bytes(),
+        &vec![b'b'; BODY],
+    )
+    .await;
+    assert_eq!(next.status, 200, "{}", String::from_utf8_lossy(&next.body));
+    assert_eq!(stored(&t).await, 2);
+    drop(held);
+    common::stub::eventually("the dropped uploads' bytes to be freed", || async {
+        (t.app.in_flight.held() == 0).then_some(())
+    })
+    .await;
+    t.stop().await;
+}

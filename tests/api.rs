@@ -175,3 +175,44 @@ async fn the_page_and_its_modules_are_served_with_etags() {
     );
     t.stop().await;
 }
+
+/// A search too big for SQLite (2,000 words, or one 60,000-character word) is refused with 400
+/// and a reason, not 503 "Expression tree is too large"; the largest allowed one works.
+#[tokio::test]
+async fn oversized_searches_get_400_with_a_reason() {
+    let t = spawn_app(&[]).await;
+    capture_post(&t, "/a", &[], br#"{"word":"needle"}"#).await;
+    let search = |q: String| {
+        let t = &t;
+        async move {
+            let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            ui_request(t, "GET", &format!("/api/events?q={q}"), &[], b"").await
+        }
+    };
+    let many = vec!["needle"; 2000].join(" ");
+    let r = search(many).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("reason")
+            .contains("words")
+    );
+    let r = search("x".repeat(60_000)).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("reason")
+            .contains("too long")
+    );
+
+    // The limits in the README: 32 words, 1,000 characters a word.
+    let most = vec!["needle"; 32].join(" ");
+    let r = search(most).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["events"].as_array().expect("events").len(), 1);
+    let long = "é".repeat(1000);
+    assert_eq!(search(long).await.status, 200);
+    t.stop().await;
+}

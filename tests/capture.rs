@@ -252,7 +252,7 @@ async fn raw_body_keeps_its_content_type_in_a_sandbox() {
     .await;
     let r = ui_request(&t, "GET", &format!("/api/events/{id}/raw"), &[], b"").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), Some("text/html"));
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
     assert!(
         r.header("content-security-policy")
             .expect("csp")

@@ -57,7 +57,11 @@ async fn proxy_mode_returns_the_apps_exact_answer() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].path_and_query, "/webhooks/cyberdesk?x=1");
     assert_eq!(hits[0].body, body);
-    assert_eq!(hits[0].header("hookpit-forwarded").as_deref(), Some("1"));
+    assert_eq!(
+        hits[0].header("hookpit-forwarded").as_deref(),
+        Some(t.app.marker.value()),
+        "marked with this hookpit's own value"
+    );
     assert_eq!(
         hits[0].verdict.status,
         hookpit::verify::Status::Valid,
@@ -412,14 +416,60 @@ async fn route_chaos_fails_on_purpose_and_forwarded_requests_are_not_forwarded_a
     let id = r.json()["id"].as_i64().expect("still stored");
     assert_eq!(get_json(&t, &format!("/api/events/{id}")).await["id"], id);
 
-    // A request another hookpit forwarded is stored, answered, and not sent on (no loops).
+    assert!(stub.hits().is_empty(), "the failed one was not forwarded");
+
+    // A sender's own marker headers are just headers: forwarded, and stored as direct.
     let r = raw(
         t.capture,
-        b"POST /loop HTTP/1.1\r\nHost: x\r\nHookpit-Forwarded: 1\r\nContent-Length: 2\r\n",
+        b"POST /loop HTTP/1.1\r\nHost: x\r\nHookpit-Forwarded: 1\r\nHookpit-Replay: 1\r\nContent-Length: 2\r\n",
         b"{}",
     )
     .await;
     assert_eq!(r.status, 200);
-    assert!(stub.hits().is_empty(), "neither was forwarded");
+    let id = r.header("hookpit-event-id").expect("stored").to_string();
+    assert_eq!(
+        get_json(&t, &format!("/api/events/{id}")).await["source"],
+        "direct"
+    );
+    let hits = stub.hits();
+    assert_eq!(
+        hits.len(),
+        1,
+        "a forged Hookpit-Forwarded stopped the forward"
+    );
+    // What hookpit forwarded carries its own marker; coming back, it is not sent on (no loop).
+    let ours = hits[0]
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("hookpit-forwarded"))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .find(|v| v != "1")
+        .expect("hookpit's own marker");
+    assert!(
+        ours.len() >= 32,
+        "a per-instance value, not a constant: {ours}"
+    );
+    let head = format!(
+        "POST /loop HTTP/1.1\r\nHost: x\r\nHookpit-Forwarded: {ours}\r\nContent-Length: 2\r\n"
+    );
+    let r = raw(t.capture, head.as_bytes(), b"{}").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        stub.hits().len(),
+        1,
+        "hookpit's own forward came back and was sent on"
+    );
+
+    // hookpit's own replay, sent back to its capture port, is recorded as a replay.
+    let capture = format!("http://{}/again", t.capture);
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({ "target": capture, "mode": "verbatim" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let replayed = get_json(&t, "/api/events?path=/again").await;
+    assert_eq!(replayed["events"][0]["source"], "replay", "{replayed}");
     t.stop().await;
 }

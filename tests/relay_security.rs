@@ -323,6 +323,134 @@ async fn an_agent_with_a_wrong_token_says_refused_and_why() {
     relay.stop().await;
 }
 
+/// A hostile (or intercepted) relay cannot aim the agent's forward at another host, nor send a
+/// dot-segment path through to the app: a path without a leading `/` is refused with 400 and
+/// not stored; `/../../x` reaches the app as `/x`.
+#[tokio::test]
+async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
+    let app = common::stub::Stub::start(None, &[]).await;
+    let other = common::stub::Stub::start(None, &[]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let relay_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let forward = format!("http://{}", app.addr);
+    let t = spawn_app(&[
+        "--relay",
+        &relay_url,
+        "--relay-token",
+        "tok",
+        "--forward",
+        &forward,
+    ])
+    .await;
+    let (stream, _) = listener.accept().await.expect("the agent connects");
+    let mut ws = tokio_tungstenite::accept_async(stream)
+        .await
+        .expect("handshake");
+    let hello = ws.next().await;
+    assert!(matches!(hello, Some(Ok(Message::Text(_)))), "{hello:?}");
+    let welcome = serde_json::json!({
+        "type": "welcome", "channel": "c", "key": "k", "public_url": "http://relay/c/c", "backlog": 0
+    });
+    ws.send(Message::text(welcome.to_string()))
+        .await
+        .expect("welcome");
+    let paths = [
+        format!("@{}/x", other.addr),
+        "/../../x".to_string(),
+        "/ok".to_string(),
+    ];
+    for (i, path) in paths.iter().enumerate() {
+        let request = serde_json::json!({
+            "type": "request", "seq": i + 1, "received_at_ms": 0, "method": "POST",
+            "path": path, "query": "", "headers": [], "remote_addr": null, "body": "e30="
+        });
+        ws.send(Message::text(request.to_string()))
+            .await
+            .expect("request");
+    }
+    let mut answers = std::collections::BTreeMap::new();
+    while answers.len() < paths.len() {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the agent answers in time");
+        let Some(Ok(Message::Text(text))) = next else {
+            panic!("agent closed: {next:?}")
+        };
+        let frame: serde_json::Value = serde_json::from_str(&text).expect("json");
+        if frame["type"] == "response" {
+            answers.insert(frame["seq"].as_i64().expect("seq"), frame["status"].clone());
+        }
+    }
+    assert_eq!(answers[&1], 400, "a path without a leading / is refused");
+    assert_eq!((&answers[&2], &answers[&3]), (&200.into(), &200.into()));
+    assert!(
+        other.hits().is_empty(),
+        "the agent delivered to another host"
+    );
+    let mut reached: Vec<String> = app
+        .hits()
+        .iter()
+        .map(|h| h.path_and_query.clone())
+        .collect();
+    reached.sort();
+    assert_eq!(reached, ["/ok", "/x"], "no dot-segments reach the app");
+    let stored = get_json(&t, "/api/events").await;
+    let stored: Vec<&str> = stored["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert!(
+        !stored.iter().any(|p| p.contains('@')),
+        "refused, not stored: {stored:?}"
+    );
+    t.stop().await;
+}
+
+/// A channel id lets anyone post into the channel: the relay's log names channels by a short
+/// fingerprint, never by id.
+#[tokio::test]
+async fn the_relay_log_never_holds_a_channel_id() {
+    use common::child::{free_addr, start_relay};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = free_addr();
+    let relay = start_relay(
+        dir.path(),
+        addr,
+        &dir.path().join("relay.db"),
+        &[],
+        "relay.log",
+    )
+    .await;
+    let url = format!("ws://{addr}/_hookpit/connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connects");
+    ws.send(Message::text(hello(Some("relay-token"), None, None)))
+        .await
+        .expect("hello");
+    let w = reply(&mut ws).await;
+    let channel = w["channel"].as_str().expect("channel").to_string();
+    ws.close(None).await.expect("close");
+    let log = eventually("the relay to log the agent leaving", || async {
+        let log = relay.stderr();
+        log.contains("agent disconnected").then_some(log)
+    })
+    .await;
+    assert!(
+        !log.contains(&channel),
+        "the channel id is in the log:\n{log}"
+    );
+    let fp = hookpit::relay::server::fingerprint(&channel);
+    assert!(
+        log.contains(&fp),
+        "channels are named by fingerprint: {log}"
+    );
+}
+
 /// The next relay frame of type `kind`, skipping heartbeats.
 async fn next_of(ws: &mut Ws, kind: &str) -> serde_json::Value {
     loop {
@@ -418,5 +546,53 @@ async fn a_hostile_agent_cannot_split_the_relays_responses() {
     assert_eq!(second.status, 201, "the second request gets its own answer");
     assert_eq!(second.body, b"two");
     drop(agent);
+    relay.stop().await;
+}
+
+/// The relay's public side bounds the body bytes all its connections hold at once too: with one
+/// upload held open at `--max-in-flight`, the next sender gets 503 with `Retry-After`.
+#[tokio::test]
+async fn the_relay_bounds_bodies_held_open_together() {
+    let relay = spawn_relay(
+        "127.0.0.1:0",
+        ":memory:",
+        &[
+            "--max-body",
+            "100000",
+            "--max-in-flight",
+            "100000",
+            "--wait",
+            "0s",
+        ],
+    )
+    .await;
+    let (channel, _key, _agent) = new_channel(&relay).await;
+    let path = format!("/c/{channel}/hook");
+    let mut held = tokio::net::TcpStream::connect(relay.addr)
+        .await
+        .expect("connect");
+    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    tokio::io::AsyncWriteExt::write_all(&mut held, head.as_bytes())
+        .await
+        .expect("head");
+    tokio::io::AsyncWriteExt::write_all(&mut held, &[b'a'; 99_999])
+        .await
+        .expect("most of the body");
+    let refused = eventually(
+        "a sender to be refused while the upload is held",
+        || async {
+            let r = post(&relay, &path, &[b'b'; 100_000]).await;
+            (r.status == 503).then_some(r)
+        },
+    )
+    .await;
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    drop(held);
+    let r = eventually("the held bytes to be freed", || async {
+        let r = post(&relay, &path, &[b'b'; 1000]).await;
+        (r.status != 503).then_some(r)
+    })
+    .await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     relay.stop().await;
 }

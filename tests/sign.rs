@@ -79,12 +79,12 @@ async fn sign_reproduces_the_official_vectors() {
     .await;
     let curl = text(&out.stdout);
     assert!(
-        curl.starts_with("curl -sS -X POST 'http://127.0.0.1:8700/x'"),
+        curl.starts_with("curl -sS -g --path-as-is -X 'POST' 'http://127.0.0.1:8700/x'"),
         "{curl}"
     );
     assert!(
         curl.contains("-H 'svix-signature: v1,")
-            && curl.ends_with("--data-binary '{\"it'\\''s\":1}'\n"),
+            && curl.ends_with("--data-raw '{\"it'\\''s\":1}'\n"),
         "{curl}"
     );
 }

@@ -354,8 +354,11 @@ async fn with_a_ui_token_every_route_and_the_websocket_need_it() {
     }
     let r = ui_request(&t, "GET", "/api/live?token=s3cret-token", &UPGRADE, b"").await;
     assert_eq!(r.status, 101);
+    // A browser sends the cookie, and always names its page in Origin.
+    let own = format!("Origin: {}", t.ui_origin());
     let mut ws = UPGRADE.to_vec();
     ws.push("Cookie: hookpit_token=s3cret-token");
+    ws.push(&own);
     assert_eq!(
         ui_request(&t, "GET", "/api/live", &ws, b"").await.status,
         101
@@ -550,6 +553,26 @@ async fn raw_bodies_are_served_inert() {
         "{csp}"
     );
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    // Whatever type the sender claimed, the bytes come as a download, or as plain text when
+    // the user asks to view them: never as a script or page of the UI's origin.
+    let js = b"fetch('/api/keys',{method:'POST',body:'{}'})";
+    let id = capture_post(&t, "/js", &[("Content-Type", "text/javascript")], js).await;
+    let r = ui_request(&t, "GET", &format!("/api/events/{id}/raw"), &[], b"").await;
+    assert_eq!(r.body, js, "byte-exact");
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+    assert!(
+        r.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment")),
+        "{r:?}"
+    );
+    let r = ui_request(&t, "GET", &format!("/api/events/{id}/raw?view=1"), &[], b"").await;
+    assert_eq!(r.body, js, "byte-exact");
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| c.contains("sandbox"))
+    );
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     // In the JSON API the payload is a string inside JSON, never HTML.
     let r = ui_request(&t, "GET", &format!("/api/events/{id}"), &[], b"").await;
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -565,5 +588,84 @@ async fn raw_bodies_are_served_inert() {
         csp.contains("require-trusted-types-for 'script'") && csp.contains("trusted-types 'none'"),
         "{csp}"
     );
+    t.stop().await;
+}
+
+/// A UI bound to every interface (`--ui 0.0.0.0:P`) still knows its own origins: with the
+/// token cookie set, pages on other sites and other localhost ports are refused, and the
+/// cookie without an Origin does not stand in for one.
+#[tokio::test]
+async fn a_ui_bound_everywhere_refuses_other_origins_even_with_the_cookie() {
+    let t = spawn_app(&["--ui", "0.0.0.0:0", "--ui-token", "s3cret-token"]).await;
+    let id = capture_post(&t, "/keep", &[], b"{}").await;
+    let ui = std::net::SocketAddr::from(([127, 0, 0, 1], t.ui.port()));
+    let request = |method: &'static str, path: String, extra: Vec<String>, body: &'static [u8]| async move {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {ui}\r\nCookie: hookpit_token=s3cret-token\r\n"
+        );
+        for line in extra {
+            head.push_str(&line);
+            head.push_str("\r\n");
+        }
+        if !body.is_empty() {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        raw(ui, head.as_bytes(), body).await
+    };
+    let other_port = format!("http://localhost:{}", t.ui.port().wrapping_add(1).max(1));
+    for origin in [
+        "http://evil.com",
+        "http://evil.com:80",
+        other_port.as_str(),
+        "null",
+    ] {
+        let from = format!("Origin: {origin}");
+        let mut ws: Vec<String> = UPGRADE.iter().map(|s| s.to_string()).collect();
+        ws.push(from.clone());
+        let r = request("GET", "/api/live".into(), ws, b"").await;
+        assert_eq!(r.status, 403, "live stream from {origin}");
+        let r = request(
+            "POST",
+            "/api/keys".into(),
+            vec![from.clone(), "Content-Type: text/plain".into()],
+            br#"{"secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#,
+        )
+        .await;
+        assert_eq!(r.status, 403, "key added from {origin}");
+        let r = request("DELETE", "/api/events".into(), vec![from], b"").await;
+        assert_eq!(r.status, 403, "events deleted from {origin}");
+    }
+    let r = request("DELETE", "/api/events".into(), vec![], b"").await;
+    assert_eq!(
+        r.status, 403,
+        "the cookie without an Origin deleted the events"
+    );
+
+    // The UI's own pages still work, by address and by name, and a CLI with its Bearer token.
+    for origin in [
+        format!("http://{ui}"),
+        format!("http://localhost:{}", ui.port()),
+    ] {
+        let mut ws: Vec<String> = UPGRADE.iter().map(|s| s.to_string()).collect();
+        ws.push(format!("Origin: {origin}"));
+        let r = request("GET", "/api/live".into(), ws, b"").await;
+        assert_eq!(r.status, 101, "live stream from the UI's own {origin}");
+    }
+    let head = format!(
+        "GET /api/events/{id} HTTP/1.1\r\nHost: {ui}\r\nAuthorization: Bearer s3cret-token\r\n"
+    );
+    assert_eq!(
+        raw(ui, head.as_bytes(), b"").await.status,
+        200,
+        "the event is still there"
+    );
+    let r = request(
+        "DELETE",
+        format!("/api/events/{id}"),
+        vec![format!("Origin: http://{ui}")],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200, "the UI's own page may delete");
     t.stop().await;
 }

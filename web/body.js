@@ -170,7 +170,7 @@ export function renderBody(e) {
   bar.prepend(switcher);
   bar.append(span('muted size-note', `${fmtBytes(e.size)}${e.content_type ? ` · ${e.content_type}` : ''}`));
   if (note) bar.append(span('note', note));
-  bar.append(el('a', { class: 'btn small', text: 'open raw ↗', attrs: { href: `/api/events/${e.id}/raw`, target: '_blank', rel: 'noopener' } }));
+  bar.append(el('a', { class: 'btn small', text: 'open raw ↗', attrs: { href: `/api/events/${e.id}/raw?view=1`, target: '_blank', rel: 'noopener' } }));
   show(modes[0][0]);
   return root;
 }

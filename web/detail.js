@@ -293,7 +293,7 @@ export class Detail {
     ], 'Copy a curl command that sends it again, re-signed (c)');
     curl.classList.add('curl');
     replay.classList.add('replay');
-    const raw = el('a', { class: 'btn', text: 'Raw', title: 'The body bytes with their content type, in a new tab', attrs: { href: `/api/events/${e.id}/raw`, target: '_blank', rel: 'noopener' } });
+    const raw = el('a', { class: 'btn', text: 'Raw', title: 'The body bytes as plain text, in a new tab', attrs: { href: `/api/events/${e.id}/raw?view=1`, target: '_blank', rel: 'noopener' } });
     const exp = el('a', { class: 'btn', text: 'Export', title: 'Download the event as JSON', attrs: { href: `/api/events/${e.id}`, download: `hookpit-event-${e.id}.json` } });
     const del = button('Delete', () => this.confirmDelete(del), 'btn danger-quiet', 'Delete this event');
     return el('div', 'd-actions', replay, curl, raw, exp, el('span', 'grow'), del);

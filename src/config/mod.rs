@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Largest body accepted; larger ones get 413 and nothing is stored.
     #[arg(long, env = "HOOKPIT_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
+    /// Most bytes of request bodies all connections may hold at once; past it senders get 503
+    /// with Retry-After (at least --max-body).
+    #[arg(long, env = "HOOKPIT_MAX_IN_FLIGHT", default_value_t = 268_435_456)]
+    pub max_in_flight: u64,
     /// Keep at most this many events; the oldest are pruned.
     #[arg(long, env = "HOOKPIT_MAX_EVENTS", default_value_t = 100_000)]
     pub max_events: u64,
@@ -161,6 +165,8 @@ pub struct Config {
     pub respond_status: http::StatusCode,
     /// Largest accepted body in bytes.
     pub max_body: u64,
+    /// Most body bytes all connections may hold at once.
+    pub max_in_flight: u64,
     /// Retention bound by count.
     pub max_events: u64,
     /// Retention bound by age.
@@ -234,6 +240,12 @@ impl ServeArgs {
         if self.max_body == 0 {
             return Err(ConfigError::Invalid("--max-body must be above 0".into()));
         }
+        if self.max_in_flight < self.max_body {
+            return Err(ConfigError::Invalid(format!(
+                "--max-in-flight ({}) must be at least --max-body ({}), or no body that large could arrive",
+                self.max_in_flight, self.max_body
+            )));
+        }
         if self.max_events == 0 {
             return Err(ConfigError::Invalid("--max-events must be above 0".into()));
         }
@@ -287,6 +299,7 @@ impl ServeArgs {
             retry_schedule,
             respond_status,
             max_body: self.max_body,
+            max_in_flight: self.max_in_flight,
             max_events: self.max_events,
             max_age: self.max_age,
             ui_token,

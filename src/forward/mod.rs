@@ -22,10 +22,14 @@ use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
 use crate::wire::{ATTEMPT_BODY_LIMIT, AttemptJson};
 
-/// Added to every forwarded request, so a hookpit that receives it does not forward it again.
+/// Added to every forwarded request (with this hookpit's [`Marker`]), so that when it comes
+/// back to this hookpit it is not forwarded again.
 pub const FORWARDED_HEADER: &str = "Hookpit-Forwarded";
-/// Added to replays, so a hookpit capturing one records it as `source: "replay"`.
+/// Added to replays (with this hookpit's [`Marker`]), so that when one comes back to this
+/// hookpit it is recorded as `source: "replay"`.
 pub const REPLAY_HEADER: &str = "Hookpit-Replay";
+
+pub use crate::headers::Marker;
 
 /// A request about to be delivered.
 #[derive(Debug, Clone)]
@@ -49,75 +53,112 @@ pub fn target_for(app: &App, path: &str, query: &str) -> Option<String> {
     match route {
         Some(r) => {
             let rest = &path[r.path.trim_end_matches('/').len()..];
-            r.forward.as_deref().map(|base| join(base, rest, query))
+            r.forward
+                .as_deref()
+                .and_then(|base| join(base, rest, query))
         }
         None => app
             .config
             .forward
             .as_deref()
-            .map(|base| join(base, path, query)),
+            .and_then(|base| join(base, path, query)),
     }
 }
 
-/// Joins a base URL, a captured path (`/` or empty appends nothing) and a raw query.
-pub fn join(base: &str, path: &str, query: &str) -> String {
-    let (base, base_query) = base.split_once('?').unwrap_or((base, ""));
-    let mut url = base.to_string();
-    if !path.is_empty() && path != "/" {
-        url = format!("{}{path}", url.trim_end_matches('/'));
+/// Joins a base URL, a captured path (`/` or empty appends nothing) and a raw query, built from
+/// parts: scheme and authority are the base's alone, so nothing in the captured path (`@host`,
+/// `//host`, `?`, `#`) can name another host or end the path, and dot-segments are resolved
+/// inside the captured path, so it cannot climb above the base's own path. `None` when the base
+/// is not an absolute URL (the configuration checks it is).
+pub fn join(base: &str, path: &str, query: &str) -> Option<String> {
+    let uri: http::Uri = base.parse().ok()?;
+    let (scheme, authority) = (uri.scheme_str()?, uri.authority()?);
+    let mut url = format!("{scheme}://{authority}");
+    let rest = resolve_dots(path);
+    if rest == "/" {
+        url.push_str(uri.path());
+    } else {
+        url.push_str(uri.path().trim_end_matches('/'));
+        escape_into(&mut url, &rest, b"?#");
     }
-    // A bare `http://host:port` needs a `/` path.
-    if url
-        .split_once("://")
-        .is_some_and(|(_, rest)| !rest.contains('/'))
-    {
-        url.push('/');
-    }
-    let queries: Vec<&str> = [base_query, query]
+    let queries: Vec<&str> = [uri.query().unwrap_or(""), query]
         .into_iter()
         .filter(|q| !q.is_empty())
         .collect();
     if !queries.is_empty() {
         url.push('?');
-        url.push_str(&queries.join("&"));
+        escape_into(&mut url, &queries.join("&"), b"#");
     }
-    url
+    Some(url)
 }
 
-/// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded: 1`.
-pub fn outgoing_headers(stored: &Headers) -> Headers {
-    let mut out = crate::headers::end_to_end(stored);
-    out.remove("host");
-    out.push((FORWARDED_HEADER.to_string(), b"1".to_vec()));
+/// `path` with `.` and `..` segments (also as `%2e`) resolved against its own root, always
+/// starting with `/`; a path that ends in a dot-segment ends in `/`.
+fn resolve_dots(path: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut ends_in_dir = false;
+    for segment in path.strip_prefix('/').unwrap_or(path).split('/') {
+        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+        ends_in_dir = dots == "." || dots == "..";
+        match dots.as_str() {
+            "." => {}
+            ".." => {
+                kept.pop();
+            }
+            _ => kept.push(segment),
+        }
+    }
+    let mut out = String::new();
+    for segment in &kept {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if ends_in_dir || out.is_empty() {
+        out.push('/');
+    }
     out
 }
 
-/// A shell command that sends `out` with curl (single-quoted, so nothing is expanded). Binary
-/// bodies are written as `$'\x..'` escapes.
-pub fn curl_command(out: &Outgoing) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut cmd = format!("curl -sS -X {} {}", out.method, quote(&out.url));
-    for (name, value) in &out.headers {
-        if name.eq_ignore_ascii_case(FORWARDED_HEADER) || name.eq_ignore_ascii_case(REPLAY_HEADER) {
-            continue;
+/// Appends `text`, percent-encoding the bytes in `structural`, backslashes (some servers read
+/// them as `/`) and anything that is not visible ASCII.
+fn escape_into(url: &mut String, text: &str, structural: &[u8]) {
+    for &b in text.as_bytes() {
+        if (0x21..0x7f).contains(&b) && b != b'\\' && !structural.contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
         }
-        let value = String::from_utf8_lossy(value);
-        cmd.push_str(&format!(" \\\n  -H {}", quote(&format!("{name}: {value}"))));
     }
-    if !out.body.is_empty() {
-        let body = match std::str::from_utf8(&out.body) {
-            Ok(text) => quote(text),
-            Err(_) => format!(
-                "$'{}'",
-                out.body
-                    .iter()
-                    .map(|b| format!("\\x{b:02x}"))
-                    .collect::<String>()
-            ),
-        };
-        cmd.push_str(&format!(" \\\n  --data-binary {body}"));
-    }
-    cmd
+}
+
+/// The stored headers minus hop-by-hop ones and Host, plus `Hookpit-Forwarded` with this
+/// hookpit's marker. Markers of other hookpits stay, so a loop through several stops too.
+pub fn outgoing_headers(stored: &Headers, marker: &Marker) -> Headers {
+    let mut out = crate::headers::end_to_end(stored);
+    out.remove("host");
+    out.push((
+        FORWARDED_HEADER.to_string(),
+        marker.value().as_bytes().to_vec(),
+    ));
+    out
+}
+
+/// A shell command that sends `out` with curl, hookpit's own marker headers left out.
+pub fn curl_command(out: &Outgoing) -> String {
+    let headers: Headers = out
+        .headers
+        .iter()
+        .filter(|(n, _)| {
+            !n.eq_ignore_ascii_case(FORWARDED_HEADER) && !n.eq_ignore_ascii_case(REPLAY_HEADER)
+        })
+        .cloned()
+        .collect();
+    let body = if out.body.is_empty() {
+        crate::curl::Body::Empty
+    } else {
+        crate::curl::Body::Bytes(&out.body)
+    };
+    crate::curl::command(&out.method, &out.url, &headers, body)
 }
 
 /// Whether a delivery counts as success: a 2xx, as Svix counts it (3xx is a failure).
@@ -292,27 +333,58 @@ mod tests {
 
     #[test]
     fn join_appends_the_captured_path_and_query() {
+        let j = |base, path, query| join(base, path, query).expect("absolute base");
         assert_eq!(
-            join("http://localhost:3000/webhooks", "/cyberdesk", ""),
+            j("http://localhost:3000/webhooks", "/cyberdesk", ""),
             "http://localhost:3000/webhooks/cyberdesk"
         );
         assert_eq!(
-            join("http://localhost:3000/webhooks/", "/", ""),
+            j("http://localhost:3000/webhooks/", "/", ""),
             "http://localhost:3000/webhooks/"
         );
         assert_eq!(
-            join("http://localhost:3000", "/", ""),
+            j("http://localhost:3000", "/", ""),
             "http://localhost:3000/"
         );
         assert_eq!(
-            join("http://localhost:3000", "", "a=1"),
+            j("http://localhost:3000", "", "a=1"),
             "http://localhost:3000/?a=1"
         );
-        assert_eq!(join("http://h/x?k=v", "/y", "a=1"), "http://h/x/y?k=v&a=1");
+        assert_eq!(j("http://h/x?k=v", "/y", "a=1"), "http://h/x/y?k=v&a=1");
+        assert_eq!(join("not a url", "/y", ""), None);
     }
 
     #[test]
-    fn curl_commands_quote_everything() {
+    fn join_never_lets_the_captured_path_choose_the_host_or_leave_the_base() {
+        let j = |path, query| join("http://app:3000/hooks", path, query).expect("joined");
+        // What a hostile relay sent: a path that would have turned the base into userinfo.
+        assert_eq!(
+            j("@127.0.0.1:9/x", ""),
+            "http://app:3000/hooks/@127.0.0.1:9/x"
+        );
+        assert_eq!(
+            j("//evil.example/x", ""),
+            "http://app:3000/hooks//evil.example/x"
+        );
+        assert_eq!(j("/../../x", ""), "http://app:3000/hooks/x");
+        assert_eq!(j("/a/%2E%2e/./b/..", ""), "http://app:3000/hooks");
+        assert_eq!(
+            j("/a/..%5c..%5cx", ""),
+            "http://app:3000/hooks/a/..%5c..%5cx"
+        );
+        assert_eq!(
+            j("/a?b#c d\\e", "q=1#f"),
+            "http://app:3000/hooks/a%3Fb%23c%20d%5Ce?q=1%23f"
+        );
+        for (path, query) in [("@127.0.0.1:9/x", ""), ("/../../x", "a=b"), ("/é x", "#")] {
+            let url: http::Uri = j(path, query).parse().expect("a valid URI");
+            assert_eq!(url.authority().map(|a| a.as_str()), Some("app:3000"));
+            assert!(url.path().starts_with("/hooks"), "{url}");
+        }
+    }
+
+    #[test]
+    fn curl_commands_leave_the_markers_out() {
         let out = Outgoing {
             method: "POST".into(),
             url: "http://h/x?a=1&b=2".into(),
@@ -322,16 +394,10 @@ mod tests {
             ]),
             body: Bytes::from_static(b"{\"a\":\"$HOME\"}"),
         };
-        assert_eq!(
-            curl_command(&out),
-            "curl -sS -X POST 'http://h/x?a=1&b=2' \\\n  -H 'X-Q: it'\\''s' \\\n  --data-binary '{\"a\":\"$HOME\"}'"
-        );
-        let bin = Outgoing {
-            body: Bytes::from_static(&[0xff, 0x00]),
-            headers: Headers::from(vec![]),
-            ..out
-        };
-        assert!(curl_command(&bin).ends_with("--data-binary $'\\xff\\x00'"));
+        let cmd = curl_command(&out);
+        assert!(cmd.contains("-H 'X-Q: it'\\''s'"), "{cmd}");
+        assert!(!cmd.contains("Hookpit-"), "{cmd}");
+        assert!(cmd.ends_with("--data-raw '{\"a\":\"$HOME\"}'"), "{cmd}");
     }
 
     #[test]
@@ -344,10 +410,15 @@ mod tests {
             ("svix-id".into(), b"msg_1".to_vec()),
             ("X-Keep".into(), b"2".to_vec()),
         ]);
-        let names: Vec<String> = outgoing_headers(&stored)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let marker = Marker::new();
+        let out = outgoing_headers(&stored, &marker);
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["svix-id", "X-Keep", FORWARDED_HEADER]);
+        assert!(marker.on(&out, FORWARDED_HEADER));
+        assert!(
+            !Marker::new().on(&out, FORWARDED_HEADER),
+            "another hookpit's value"
+        );
+        assert!(!marker.on(&stored, FORWARDED_HEADER));
     }
 }

@@ -132,8 +132,11 @@ pub fn prepare(
         headers = resign(&headers, &body, &keys, new_id, now)
             .ok_or_else(|| ReplayError::NoSigningKey(event.summary.path.clone()))?;
     }
-    let mut headers = outgoing_headers(&headers);
-    headers.push((REPLAY_HEADER.to_string(), b"1".to_vec()));
+    let mut headers = outgoing_headers(&headers, &app.marker);
+    headers.push((
+        REPLAY_HEADER.to_string(),
+        app.marker.value().as_bytes().to_vec(),
+    ));
     Ok(Outgoing {
         method: event.summary.method.clone(),
         url: target,

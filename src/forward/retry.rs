@@ -80,7 +80,7 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
     let out = resigned.unwrap_or_else(|| Outgoing {
         method: event.summary.method.clone(),
         url,
-        headers: outgoing_headers(&event.headers),
+        headers: outgoing_headers(&event.headers, &app.marker),
         body: event.body.clone(),
     });
     send_try(app, id, tries, out, started).await;

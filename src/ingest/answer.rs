@@ -109,13 +109,14 @@ pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
         // Stored, but failed on purpose so the sender retries: not forwarded.
         return Answer::FailedOnPurpose;
     }
-    let target = target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded());
+    let target =
+        target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded(&app.marker));
     match (target, app.config.forward_mode) {
         (Some(url), ForwardMode::Proxy) => {
             let out = Outgoing {
                 method: s.method.clone(),
                 url,
-                headers: outgoing_headers(&ingested.headers),
+                headers: outgoing_headers(&ingested.headers, &app.marker),
                 body: ingested.body.clone(),
             };
             let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;

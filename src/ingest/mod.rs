@@ -46,9 +46,9 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    /// Whether another hookpit already forwarded this (forwarding it again could loop).
-    pub fn was_forwarded(&self) -> bool {
-        self.headers.contains(crate::forward::FORWARDED_HEADER)
+    /// Whether this hookpit forwarded this itself (forwarding it again would loop).
+    pub fn was_forwarded(&self, marker: &crate::headers::Marker) -> bool {
+        marker.on(&self.headers, crate::forward::FORWARDED_HEADER)
     }
 }
 
@@ -138,14 +138,14 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 /// record, so the sender is acknowledged only when a restart would resume the delivery.
 pub async fn forward_in_background(app: &App, ingested: &Ingested) {
     let s = &ingested.summary;
-    if ingested.was_forwarded() {
+    if ingested.was_forwarded(&app.marker) {
         return;
     }
     if let Some(url) = crate::forward::target_for(app, &s.path, &s.query) {
         let out = crate::forward::Outgoing {
             method: s.method.clone(),
             url,
-            headers: crate::forward::outgoing_headers(&ingested.headers),
+            headers: crate::forward::outgoing_headers(&ingested.headers, &app.marker),
             body: ingested.body.clone(),
         };
         crate::forward::retry::deliver(app, s.id, out).await;

@@ -288,17 +288,44 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     ended
 }
 
+/// Why a relayed request cannot be taken as it is, if it cannot: its method and target must be
+/// what an HTTP request line could carry, the path starting with `/`. A hostile or broken relay
+/// could otherwise aim the forward at another host (`@host:port/x`).
+fn refusal(r: &RelayedRequest) -> Option<String> {
+    if http::Method::from_bytes(r.method.as_bytes()).is_err() {
+        return Some(format!("{:?} is not an HTTP method", r.method));
+    }
+    if !r.path.starts_with('/') {
+        return Some(format!("the path {:?} does not start with /", r.path));
+    }
+    let target = format!("{}?{}", r.path, r.query);
+    let parsed = target.parse::<http::uri::PathAndQuery>();
+    if target.contains('#') || parsed.is_err() {
+        return Some(format!("{target:?} is not a valid request target"));
+    }
+    None
+}
+
 /// Stores relayed requests (one commit), acknowledges them, and answers their senders in the
-/// background.
+/// background; requests that [`refusal`] turns down are acknowledged and answered 400.
 async fn receive(
     app: &App,
     channel: &str,
     batch: Vec<RelayedRequest>,
     out: &mpsc::Sender<AgentFrame>,
 ) -> Result<(), String> {
+    let Some(last) = batch.last().map(|r| r.seq) else {
+        return Ok(());
+    };
     let mut arrivals = Vec::with_capacity(batch.len());
+    let mut refused = Vec::new();
     for r in batch {
         let seq = r.seq;
+        if let Some(why) = refusal(&r) {
+            tracing::warn!(seq, "refused a relayed request: {why}");
+            refused.push((seq, why));
+            continue;
+        }
         let arrival = Arrival {
             received_at: chrono::DateTime::from_timestamp_millis(r.received_at_ms)
                 .unwrap_or_else(|| app.clock.now()),
@@ -312,22 +339,38 @@ async fn receive(
         };
         arrivals.push((arrival, seq));
     }
-    let Some(last) = arrivals.last().map(|(_, seq)| *seq) else {
-        return Ok(());
-    };
     let seqs: Vec<i64> = arrivals.iter().map(|(_, seq)| *seq).collect();
     // Not acknowledged when they cannot be stored: the relay keeps them and sends them again.
-    let stored = ingest_relayed(app, arrivals, channel)
-        .await
-        .map_err(|e| format!("cannot store requests up to {last}: {e}"))?;
+    let stored = if arrivals.is_empty() {
+        Vec::new()
+    } else {
+        ingest_relayed(app, arrivals, channel)
+            .await
+            .map_err(|e| format!("cannot store requests up to {last}: {e}"))?
+    };
+    let taken = (seqs.len() + refused.len()) as u64;
+    // Refused requests are acknowledged too: sent again, they would be refused again.
     out.send(AgentFrame::Ack { seq: last })
         .await
         .map_err(|_| "the connection's writer stopped".to_string())?;
+    for (seq, why) in refused {
+        let body = serde_json::json!({ "error": format!("refused by the hookpit agent: {why}") });
+        let _ = out
+            .send(AgentFrame::Response {
+                seq,
+                status: 400,
+                headers: crate::headers::Headers::from(vec![(
+                    "content-type".to_string(),
+                    b"application/json".to_vec(),
+                )]),
+                body: body.to_string().into(),
+            })
+            .await;
+    }
     // The relay's count arrives with its next heartbeat; meanwhile count the backlog down here,
     // so the UI sees it drain (only while there is one, to keep the stream quiet).
     if app.relay.get().is_some_and(|s| s.backlog > 0) {
-        let done = seqs.len() as u64;
-        update(app, |s| s.backlog = s.backlog.saturating_sub(done));
+        update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
     }
     for (seq, ingested) in seqs.into_iter().zip(stored) {
         let Some(ingested) = ingested else {

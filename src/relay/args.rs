@@ -39,6 +39,14 @@ pub struct RelayArgs {
     /// Largest body accepted.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_BODY", default_value_t = 26_214_400)]
     pub max_body: u64,
+    /// Most bytes of request bodies all connections may hold at once; past it senders get 503
+    /// with Retry-After (at least --max-body).
+    #[arg(
+        long,
+        env = "HOOKPIT_RELAY_MAX_IN_FLIGHT",
+        default_value_t = 268_435_456
+    )]
+    pub max_in_flight: u64,
     /// Most bytes of unacknowledged requests one channel may hold; past it senders get 507.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_QUEUED", default_value_t = 268_435_456)]
     pub max_queued: u64,
@@ -62,6 +70,21 @@ impl RelayArgs {
     pub fn validate(&self) -> Result<(), String> {
         if self.tokens.iter().all(|t| t.trim().is_empty()) {
             return Err("give at least one --token: it decides who may create channels".into());
+        }
+        if self.max_body > super::protocol::MAX_RELAYED_BODY {
+            return Err(format!(
+                "--max-body {} is more than a relay frame can carry to the agent: at most {} bytes \
+                 (frames are {} MiB and bodies travel in base64)",
+                self.max_body,
+                super::protocol::MAX_RELAYED_BODY,
+                super::protocol::MAX_FRAME / (1024 * 1024)
+            ));
+        }
+        if self.max_in_flight < self.max_body {
+            return Err(format!(
+                "--max-in-flight ({}) must be at least --max-body ({}), or no body that large could arrive",
+                self.max_in_flight, self.max_body
+            ));
         }
         if !(200..=599).contains(&self.offline_status) {
             return Err("--offline-status must be between 200 and 599".into());

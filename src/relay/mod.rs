@@ -45,6 +45,7 @@ pub async fn run(
     let stopping = CancellationToken::new();
     let relay = Relay {
         store,
+        in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
         args: Arc::new(args),
         agents: Arc::default(),
         stopping: stopping.clone(),

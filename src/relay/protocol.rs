@@ -22,6 +22,13 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Largest frame either side accepts (a 25 MiB body grows by a third in base64).
 pub const MAX_FRAME: usize = 40 * 1024 * 1024;
+/// Room a relayed request's frame needs besides its body: the request head (at most
+/// `MAX_REQUEST_HEAD` bytes, or an HTTP/2 header list of that size) grows at most twofold in the
+/// frame (base64 values, JSON escapes and brackets), plus the frame's own fields.
+pub const FRAME_HEAD_ROOM: usize = 2 * crate::server::MAX_REQUEST_HEAD + 4096;
+/// The largest body whose frame always fits in [`MAX_FRAME`] (bodies travel in base64): a relay's
+/// `--max-body` may not be larger, or it would accept requests its agents could never receive.
+pub const MAX_RELAYED_BODY: u64 = ((MAX_FRAME - FRAME_HEAD_ROOM) / 4 * 3) as u64;
 /// Requests the relay sends per backlog read.
 pub const BACKLOG_BATCH: u32 = 200;
 /// Longest channel id or key a relay accepts in `Hello`.

@@ -47,11 +47,19 @@ pub struct Relay {
     pub agents: Arc<Mutex<HashMap<String, AgentSlot>>>,
     /// Cancelled when the relay stops.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// Body bytes all public connections hold now, bounded by `--max-in-flight`.
+    pub in_flight: crate::in_flight::InFlight,
 }
 
 /// sha256 hex, how keys and tokens are kept.
 pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// What logs call a channel: 8 hex digits of its id's sha256. The id itself lets anyone post
+/// into the channel, so it never reaches a log.
+pub fn fingerprint(channel: &str) -> String {
+    hash(channel)[..8].to_string()
 }
 
 impl Relay {
@@ -141,12 +149,15 @@ async fn public(
     sub_path: String,
 ) -> Response<Body> {
     let max = relay.args.max_body;
+    // Held until the answer is built: the body is in memory until then.
+    let mut hold = relay.in_flight.hold();
     let received = match receive(
         req,
         &conn,
         max,
         relay.args.header_timeout,
         "the relay's --max-body",
+        &mut hold,
     )
     .await
     {

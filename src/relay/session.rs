@@ -172,7 +172,8 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         )
         .await;
     }
-    tracing::info!(%channel, "agent connected");
+    let fp = super::server::fingerprint(&channel);
+    tracing::info!(channel = %fp, "agent connected");
     let backlog = relay.store.relay_backlog(&channel).await.unwrap_or(0);
     let welcome = RelayFrame::Welcome {
         channel: channel.clone(),
@@ -189,7 +190,7 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
             agents.remove(&channel);
         }
     }
-    tracing::info!(%channel, "agent disconnected");
+    tracing::info!(channel = %fp, "agent disconnected");
 }
 
 async fn serve<S: Io>(
@@ -215,6 +216,21 @@ async fn serve<S: Io>(
                 };
                 let full = batch.len() == BACKLOG_BATCH as usize;
                 for (seq, frame) in batch {
+                    // Stored by a relay whose --max-body was too large for a frame: the agent
+                    // would refuse it and reconnect forever, holding back everything after it.
+                    if frame.len() > MAX_FRAME {
+                        tracing::warn!(
+                            channel = %super::server::fingerprint(channel),
+                            seq, bytes = frame.len(),
+                            "a queued request is larger than a relay frame; dropped so the rest can flow"
+                        );
+                        if let Err(e) = relay.store.relay_drop(channel, seq).await {
+                            tracing::error!("relay cannot drop an oversized request: {e}");
+                            return;
+                        }
+                        cursor = seq;
+                        continue;
+                    }
                     if ws.feed(Message::text(frame)).await.is_err() {
                         return;
                     }
@@ -253,7 +269,7 @@ async fn serve<S: Io>(
                     }
                     Ok(AgentFrame::Heartbeat) => {}
                     Ok(AgentFrame::Hello { .. }) | Err(_) => {
-                        tracing::warn!(%channel, "unexpected frame from agent; closing");
+                        tracing::warn!(channel = %super::server::fingerprint(channel), "unexpected frame from agent; closing");
                         return;
                     }
                 }
@@ -264,7 +280,7 @@ async fn serve<S: Io>(
             }
             _ = beat.tick() => {
                 if heard.elapsed() > SILENCE_LIMIT {
-                    tracing::warn!(%channel, "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
+                    tracing::warn!(channel = %super::server::fingerprint(channel), "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
                     return;
                 }
                 let backlog = relay.store.relay_backlog(channel).await.unwrap_or(0);
@@ -279,6 +295,7 @@ async fn serve<S: Io>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::headers::Headers;
     use crate::relay::protocol::{AgentFrame, RelayFrame};
     use crate::store::{Retention, Store};
     use tokio_tungstenite::tungstenite::protocol::Role;
@@ -302,6 +319,7 @@ mod tests {
             retention: std::time::Duration::from_secs(60),
             max_body: 1024,
             max_queued: 1 << 20,
+            max_in_flight: 1 << 20,
             max_channels: 1,
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
@@ -309,6 +327,7 @@ mod tests {
         };
         Relay {
             store,
+            in_flight: crate::in_flight::InFlight::new(args.max_in_flight),
             args: Arc::new(args),
             agents: Arc::default(),
             stopping: tokio_util::sync::CancellationToken::new(),
@@ -331,6 +350,122 @@ mod tests {
 
     fn send(f: &AgentFrame) -> Message {
         Message::text(serde_json::to_string(f).expect("json"))
+    }
+
+    /// A request too large for a frame (queued by an earlier, misconfigured relay) is dropped,
+    /// and the requests after it still reach the agent.
+    #[tokio::test]
+    async fn an_oversized_queued_request_does_not_block_the_channel() {
+        let relay = relay().await;
+        relay
+            .store
+            .relay_create_channel(RelayChannel {
+                id: "chan".into(),
+                key_hash: hash("key"),
+                token_hash: hash("tok"),
+            })
+            .await
+            .expect("channel");
+        // In base64 the first body is just over a frame.
+        for body in [vec![b'A'; MAX_FRAME / 4 * 3 + 1], b"{}".to_vec()] {
+            let size = body.len();
+            relay
+                .store
+                .relay_enqueue("chan", size, i64::MAX, move |seq| {
+                    serde_json::to_string(&RelayFrame::Request(
+                        crate::relay::protocol::RelayedRequest {
+                            seq,
+                            received_at_ms: 0,
+                            method: "POST".into(),
+                            path: "/".into(),
+                            query: String::new(),
+                            headers: Headers::from(vec![]),
+                            remote_addr: None,
+                            body: body.into(),
+                        },
+                    ))
+                    .expect("json")
+                })
+                .await
+                .expect("queued");
+        }
+        let mut ws = pair(&relay).await;
+        let hello = AgentFrame::Hello {
+            version: VERSION,
+            token: None,
+            channel: Some("chan".into()),
+            key: Some("key".into()),
+            last_seq: 0,
+        };
+        ws.send(send(&hello)).await.expect("hello");
+        assert!(matches!(next(&mut ws).await, RelayFrame::Welcome { .. }));
+        let RelayFrame::Request(r) = next(&mut ws).await else {
+            panic!("expected a request")
+        };
+        assert_eq!(
+            r.seq, 2,
+            "the oversized request was sent, or blocked the next one"
+        );
+        assert!(
+            relay
+                .store
+                .relay_after("chan", 0, 10)
+                .await
+                .expect("after")
+                .iter()
+                .all(|(s, _)| *s == 2),
+            "the oversized request is no longer queued"
+        );
+    }
+
+    #[test]
+    fn a_max_body_too_large_for_a_frame_is_refused_at_start() {
+        let args = |max_body| crate::relay::args::RelayArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            public_url: "https://hooks.example".into(),
+            db: None,
+            tokens: vec!["tok".into()],
+            wait: std::time::Duration::from_secs(1),
+            offline_status: 202,
+            retention: std::time::Duration::from_secs(60),
+            max_body,
+            max_queued: 1 << 20,
+            max_in_flight: u64::MAX,
+            max_channels: 1,
+            header_timeout: std::time::Duration::from_secs(30),
+            tls_cert: None,
+            tls_key: None,
+        };
+        assert_eq!(args(26_214_400).validate(), Ok(()), "the default fits");
+        let err = args(32_000_000)
+            .validate()
+            .expect_err("32 MB cannot be relayed");
+        assert!(
+            err.contains("--max-body") && err.contains("at most"),
+            "{err}"
+        );
+        assert!(
+            args(crate::relay::protocol::MAX_RELAYED_BODY)
+                .validate()
+                .is_ok()
+        );
+        // The largest body allowed, with a whole head of the worst kinds (half a path of
+        // characters JSON escapes, half a header value in base64), still fits in one frame.
+        let worst = crate::relay::protocol::RelayedRequest {
+            seq: i64::MAX,
+            received_at_ms: i64::MAX,
+            method: "POST".into(),
+            path: "\"".repeat(crate::server::MAX_REQUEST_HEAD / 2),
+            query: String::new(),
+            headers: Headers::from(vec![(
+                "x".into(),
+                vec![b'A'; crate::server::MAX_REQUEST_HEAD / 2],
+            )]),
+            remote_addr: Some("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535".into()),
+            body: vec![b'A'; crate::relay::protocol::MAX_RELAYED_BODY as usize].into(),
+        };
+        let frame = serde_json::to_string(&RelayFrame::Request(worst)).expect("json");
+        assert!(frame.len() <= MAX_FRAME, "{} > {MAX_FRAME}", frame.len());
     }
 
     #[tokio::test]

@@ -23,6 +23,12 @@ const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 /// Largest JSON body the API reads.
 const MAX_API_BODY: usize = 1024 * 1024;
+/// Most free words in one search: each is a condition of its own, and SQLite refuses an
+/// expression tree deeper than 1,000.
+const MAX_SEARCH_WORDS: usize = 32;
+/// Longest search word, in characters (SQLite refuses `LIKE` patterns over 50,000 bytes, and a
+/// word JSON-escaped for the header search can grow sixfold).
+const MAX_SEARCH_WORD: usize = 1000;
 
 /// `GET /api/events?limit&before&q&verification&type&path&run_status&source&method`.
 pub async fn list(app: &App, uri: &Uri) -> ApiResult {
@@ -44,7 +50,7 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
                     ApiError::BadRequest(format!("before {v:?} is not an event id"))
                 })?)
             }
-            "q" => parse_search(&v, &mut filter),
+            "q" => parse_search(&v, &mut filter).map_err(ApiError::BadRequest)?,
             "verification" => set(&mut filter.verification),
             "type" => set(&mut filter.event_type),
             "path" => set(&mut filter.path_prefix),
@@ -66,9 +72,17 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
 }
 
 /// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
-/// `is:`/`verification:`, `id:`) and free words; `"quoted words"` stay one term.
-pub fn parse_search(q: &str, filter: &mut EventFilter) {
+/// `is:`/`verification:`, `id:`) and free words; `"quoted words"` stay one term. More than
+/// [`MAX_SEARCH_WORDS`] words or a word over [`MAX_SEARCH_WORD`] characters is refused with
+/// the reason.
+pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
     for word in search_terms(q) {
+        let chars = word.chars().count();
+        if chars > MAX_SEARCH_WORD {
+            return Err(format!(
+                "a search word of {chars} characters is too long (at most {MAX_SEARCH_WORD})"
+            ));
+        }
         let (key, value) = word.split_once(':').unwrap_or(("", &word));
         let value = value.to_string();
         match key.to_ascii_lowercase().as_str() {
@@ -81,7 +95,13 @@ pub fn parse_search(q: &str, filter: &mut EventFilter) {
             "id" | "msg" => filter.msg_id = Some(value),
             _ => filter.text.push(word.clone()),
         }
+        if filter.text.len() > MAX_SEARCH_WORDS {
+            return Err(format!(
+                "the search has more than {MAX_SEARCH_WORDS} words; search for fewer"
+            ));
+        }
     }
+    Ok(())
 }
 
 /// Whitespace-separated terms, where a double-quoted run (quotes dropped) is one term.
@@ -115,23 +135,34 @@ pub async fn get(app: &App, id: i64) -> ApiResult {
     ))
 }
 
-/// `GET /api/events/{id}/raw`: the body bytes with their content type, in a sandbox so a
-/// captured HTML body cannot run script on the UI's origin.
-pub async fn raw(app: &App, id: i64) -> ApiResult {
-    let (content_type, body) = app.store.raw_body(id).await?.ok_or_else(|| not_found(id))?;
+/// `GET /api/events/{id}/raw[?view=1]`: the body bytes, byte-exact. The sender chose them and
+/// their content type, so they are never served as what they claim to be from the UI's origin
+/// (a `text/javascript` body would be a script of the UI's own): a download
+/// (`application/octet-stream`, `attachment`), or with `?view=1` plain text for a browser tab.
+/// Either way in a sandbox, unsniffed.
+pub async fn raw(app: &App, id: i64, uri: &Uri) -> ApiResult {
+    let (_, body) = app.store.raw_body(id).await?.ok_or_else(|| not_found(id))?;
+    let view = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == "view" && v != "0");
+    let (content_type, disposition) = if view {
+        ("text/plain; charset=utf-8", "inline")
+    } else {
+        ("application/octet-stream", "attachment")
+    };
     let mut resp = Response::new(Full::new(body));
-    let ct = content_type
-        .and_then(|c| HeaderValue::from_str(&c).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, ct);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
     headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("inline; filename=\"event-{id}.body\""))
+        HeaderValue::from_str(&format!("{disposition}; filename=\"event-{id}.body\""))
             .expect("ascii header value"),
     );
     Ok(resp)
@@ -394,7 +425,8 @@ mod tests {
         parse_search(
             "run_complete status:task_failed path:/cyberdesk is:invalid Appointment",
             &mut f,
-        );
+        )
+        .expect("a short search");
         assert_eq!(f.text, vec!["run_complete", "Appointment"]);
         assert_eq!(f.run_status.as_deref(), Some("task_failed"));
         assert_eq!(f.path_prefix.as_deref(), Some("/cyberdesk"));
@@ -403,7 +435,8 @@ mod tests {
         parse_search(
             "method:post http://x \"Confirm appointment\" path:\"/a b\"",
             &mut g,
-        );
+        )
+        .expect("a short search");
         assert_eq!(g.path_prefix.as_deref(), Some("/a b"));
         assert_eq!(g.method.as_deref(), Some("POST"));
         assert_eq!(g.text, vec!["http://x", "Confirm appointment"]);

@@ -15,12 +15,15 @@ use crate::store::model::Source;
 /// Captures one webhook.
 pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Body> {
     let (max, pause) = (app.config.max_body, app.config.header_timeout);
-    let received = match receive(req, &conn, max, pause, "--max-body").await {
+    // Held until the answer is built: the body is in memory until then.
+    let mut hold = app.in_flight.hold();
+    let received = match receive(req, &conn, max, pause, "--max-body", &mut hold).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
     let received_at = app.clock.now();
-    let source = if received.headers.contains(REPLAY_HEADER) {
+    // Only this hookpit's own replays carry its marker; a sender's header is just a header.
+    let source = if app.marker.on(&received.headers, REPLAY_HEADER) {
         Source::Replay
     } else {
         Source::Direct

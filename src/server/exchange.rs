@@ -5,10 +5,12 @@
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use super::{Body, Conn, error_response};
+use crate::in_flight::Hold;
 use crate::ingest::Reply;
 use crate::store::model::Headers;
 
@@ -24,6 +26,8 @@ pub enum BodyError {
     Broken(String),
     /// Nothing arrived for longer than the allowed pause.
     Stalled(std::time::Duration),
+    /// All connections together already hold `--max-in-flight` bytes of bodies.
+    Busy(u64),
 }
 
 /// A request read whole: hyper's parts, the headers as they were on the wire, and the body (the
@@ -37,14 +41,16 @@ pub struct Received {
     pub body: Bytes,
 }
 
-/// Reads a webhook's body within `max` bytes (`limit` names the flag in the 413) and pauses of
-/// at most `pause`; `Err` is the answer to send, saying that nothing was stored.
+/// Reads a webhook's body within `max` bytes (`limit` names the flag in the 413), pauses of at
+/// most `pause`, and what `hold` may still take of `--max-in-flight` (the caller keeps `hold`
+/// while the body is in memory); `Err` is the answer to send, saying that nothing was stored.
 pub async fn receive(
     req: Request<Incoming>,
     conn: &Conn,
     max: u64,
     pause: std::time::Duration,
     limit: &str,
+    hold: &mut Hold,
 ) -> Result<Received, Response<Body>> {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -54,7 +60,7 @@ pub async fn receive(
         .and_then(|v| v.parse::<u64>().ok());
     let body = match declared {
         Some(len) if len > max + OVERSIZE_DRAIN => Err(BodyError::TooLarge),
-        _ => read_limited(body, max, pause).await,
+        _ => read_limited(body, max, pause, hold).await,
     };
     let body = body.map_err(|e| match e {
         BodyError::TooLarge => error_response(
@@ -71,6 +77,17 @@ pub async fn receive(
                 "the request body stalled for {pause:?} (--header-timeout); nothing was stored"
             ),
         ),
+        BodyError::Busy(cap) => {
+            let mut resp = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "too many request bodies in flight (--max-in-flight, {cap} bytes together); nothing was stored, please retry"
+                ),
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            resp
+        }
     })?;
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = conn
@@ -84,15 +101,25 @@ pub async fn receive(
     })
 }
 
-/// Reads the body up to `max` bytes. Past it, reads on (discarding, up to `OVERSIZE_DRAIN`) so
-/// the 413 reaches the sender, and reports `TooLarge`. A sender silent for longer than `pause`
+/// Reads the body up to `max` bytes, each byte kept counted in `hold`. Past `max`, reads on
+/// (discarding, up to `OVERSIZE_DRAIN`) so the 413 reaches the sender, and reports `TooLarge`;
+/// when `hold` cannot grow (all connections together hold `--max-in-flight`), drops what it
+/// has, drains the same way and reports `Busy`. A sender silent for longer than `pause`
 /// mid-body is given up (`Stalled`), so a slow body cannot hold a connection forever.
 pub async fn read_limited(
     mut body: Incoming,
     max: u64,
     pause: std::time::Duration,
+    hold: &mut Hold,
 ) -> Result<Bytes, BodyError> {
-    let mut buf = BytesMut::new();
+    // A declared length is taken at once: a sender over the bound hears so before sending.
+    let declared = body.size_hint().exact().filter(|n| *n <= max);
+    let mut busy = declared.is_some_and(|n| !hold.cover(n));
+    let mut buf = BytesMut::with_capacity(if busy {
+        0
+    } else {
+        declared.unwrap_or(0) as usize
+    });
     let mut seen: u64 = 0;
     loop {
         let next = tokio::time::timeout(pause, body.frame())
@@ -107,11 +134,24 @@ pub async fn read_limited(
         };
         seen += data.len() as u64;
         if seen > max + OVERSIZE_DRAIN {
-            return Err(BodyError::TooLarge);
+            return Err(if busy {
+                BodyError::Busy(hold.pool_cap())
+            } else {
+                BodyError::TooLarge
+            });
         }
-        if seen <= max {
-            buf.extend_from_slice(&data);
+        if seen <= max && !busy {
+            if hold.cover(seen) {
+                buf.extend_from_slice(&data);
+            } else {
+                busy = true;
+                buf = BytesMut::new();
+                hold.release();
+            }
         }
+    }
+    if busy {
+        return Err(BodyError::Busy(hold.pool_cap()));
     }
     if seen > max {
         return Err(BodyError::TooLarge);

@@ -50,13 +50,14 @@ pub struct Admitted {
     pub set_token_cookie: Option<String>,
 }
 
-/// Checks Host, Origin and token for a UI request.
+/// Checks Host, Origin and token for a UI request that reached the local address `reached`.
 pub fn admit(
     app: &App,
     method: &Method,
     version: http::Version,
     uri: &http::Uri,
     headers: &HeaderMap,
+    reached: SocketAddr,
 ) -> Result<Admitted, Refusal> {
     let bound = app.bound.ui;
     let host = headers
@@ -70,10 +71,12 @@ pub fn admit(
     }
     let is_ws = super::ws::handshake(method, version, headers).is_some();
     let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if is_ws || changes_state {
-        if let Some(origin) = headers.get(header::ORIGIN) {
+    let guarded = is_ws || changes_state;
+    let origin = headers.get(header::ORIGIN);
+    if guarded {
+        if let Some(origin) = origin {
             let origin = origin.to_str().unwrap_or("?");
-            if !origin_allowed(origin, bound, &app.config.allow_hosts) {
+            if !origin_allowed(origin, bound, reached, &app.config.allow_hosts) {
                 return Err(Refusal::Origin(origin.to_string()));
             }
         }
@@ -97,7 +100,17 @@ pub fn admit(
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
         .any(matches);
-    if bearer.is_some_and(matches) || cookie {
+    if bearer.is_some_and(matches) {
+        return Ok(Admitted::default());
+    }
+    if cookie {
+        // Only a browser sends the cookie, and a browser names the page behind every
+        // state change and upgrade: the cookie alone never stands in for that Origin.
+        if guarded && origin.is_none() {
+            return Err(Refusal::Origin(
+                "a request with the token cookie but no Origin".into(),
+            ));
+        }
         return Ok(Admitted::default());
     }
     let query_token = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
@@ -113,31 +126,49 @@ pub fn admit(
 
 /// Whether `host` (a Host header: `name[:port]`) names this UI.
 fn host_allowed(host: &str, bound: SocketAddr, extra: &[String], scheme: &str) -> bool {
-    // Bound to every interface, the UI cannot know its names; the token guards it instead.
+    // Bound to every interface, the UI cannot know every name it is reached by; the token
+    // guards it instead (and the Origin check below still knows its own origins).
     if bound.ip().is_unspecified() {
         return true;
     }
-    let (name, port) = split_host_port(host);
-    let port_ok = match port {
-        Some(p) => p == bound.port(),
-        None => bound.port() == if scheme == "https" { 443 } else { 80 },
-    };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    let name_ok = name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| ip == bound.ip())
-        || extra.iter().any(|h| h.eq_ignore_ascii_case(name));
-    port_ok && name_ok
+    names_ui(host, bound.port(), |ip| ip == bound.ip(), extra, scheme)
 }
 
-/// Whether a browser `Origin` (`scheme://host[:port]`) is the UI itself.
-fn origin_allowed(origin: &str, bound: SocketAddr, extra: &[String]) -> bool {
+/// Whether a browser `Origin` (`scheme://host[:port]`) is the UI itself. Bound to every
+/// interface, its own origins are its port on `localhost`, a loopback address, the address
+/// this connection reached, or an `--allow-host` name; any other page is another site.
+fn origin_allowed(origin: &str, bound: SocketAddr, reached: SocketAddr, extra: &[String]) -> bool {
     let Some((scheme, rest)) = origin.split_once("://") else {
         return false; // "null" and other opaque origins
     };
+    let host = rest.trim_end_matches('/');
     if bound.ip().is_unspecified() {
-        return true;
+        let reached = reached.ip().to_canonical();
+        let own = |ip: IpAddr| ip.is_loopback() || ip.to_canonical() == reached;
+        return names_ui(host, bound.port(), own, extra, scheme);
     }
-    host_allowed(rest.trim_end_matches('/'), bound, extra, scheme)
+    names_ui(host, bound.port(), |ip| ip == bound.ip(), extra, scheme)
+}
+
+/// Whether `host` (`name[:port]`) has the UI's port and a name it answers to: `localhost`, an
+/// address `own` accepts, or an `--allow-host` name.
+fn names_ui(
+    host: &str,
+    port: u16,
+    own: impl Fn(IpAddr) -> bool,
+    extra: &[String],
+    scheme: &str,
+) -> bool {
+    let (name, given) = split_host_port(host);
+    let port_ok = match given {
+        Some(p) => p == port,
+        None => port == if scheme == "https" { 443 } else { 80 },
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let name_ok = name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(&own)
+        || extra.iter().any(|h| h.eq_ignore_ascii_case(name));
+    port_ok && name_ok
 }
 
 /// Splits `name:port`, `[v6]:port`, `name` or `[v6]`.
@@ -191,10 +222,30 @@ mod tests {
     #[test]
     fn origins_must_be_the_ui_itself() {
         let b = addr("127.0.0.1:8701");
-        assert!(origin_allowed("http://127.0.0.1:8701", b, &[]));
-        assert!(origin_allowed("http://localhost:8701", b, &[]));
-        assert!(!origin_allowed("http://localhost:3000", b, &[]));
-        assert!(!origin_allowed("https://evil.example", b, &[]));
-        assert!(!origin_allowed("null", b, &[]));
+        assert!(origin_allowed("http://127.0.0.1:8701", b, b, &[]));
+        assert!(origin_allowed("http://localhost:8701", b, b, &[]));
+        assert!(!origin_allowed("http://localhost:3000", b, b, &[]));
+        assert!(!origin_allowed("https://evil.example", b, b, &[]));
+        assert!(!origin_allowed("null", b, b, &[]));
+    }
+
+    #[test]
+    fn bound_everywhere_the_ui_knows_its_own_origins() {
+        let everywhere = addr("0.0.0.0:8701");
+        let lan = addr("192.0.2.7:8701");
+        let ok = |o: &str, reached| origin_allowed(o, everywhere, reached, &["box.lan".into()]);
+        assert!(ok("http://localhost:8701", lan));
+        assert!(ok("http://127.0.0.1:8701", lan));
+        assert!(ok("http://192.0.2.7:8701", lan));
+        assert!(ok("http://box.lan:8701", lan));
+        assert!(!ok("http://evil.com", lan));
+        assert!(!ok("http://evil.com:8701", lan));
+        assert!(!ok("http://localhost:3000", lan));
+        assert!(!ok("http://192.0.2.8:8701", lan));
+        assert!(!ok("null", lan));
+        let v6 = addr("[::]:8701");
+        let mapped = addr("[::ffff:192.0.2.7]:8701");
+        assert!(origin_allowed("http://192.0.2.7:8701", v6, mapped, &[]));
+        assert!(origin_allowed("http://[::1]:8701", v6, mapped, &[]));
     }
 }

@@ -114,6 +114,8 @@ pub enum Listener {
 pub struct Conn {
     /// The peer.
     pub remote: SocketAddr,
+    /// The address the peer reached (an interface address when the listener is unspecified).
+    pub local: SocketAddr,
     /// Request heads exactly as they were on the wire (capture listener only).
     pub heads: HeadQueue,
 }
@@ -180,6 +182,9 @@ pub async fn accept_loop(
         };
         // Small responses should leave at once, not wait for Nagle.
         let _ = stream.set_nodelay(true);
+        let Ok(reached) = stream.local_addr() else {
+            continue; // already gone
+        };
         let handler = Arc::clone(&handler);
         let (builder, stop, tls) = (builder.clone(), stop.subscribe(), tls.clone());
         let span = tracing::debug_span!("conn", ?local, %remote);
@@ -202,7 +207,11 @@ pub async fn accept_loop(
                 let idle = (first == preface::H2_PREFACE).then_some(header_timeout);
                 let stream = preface::Prefixed::new(first, stream);
                 let (io, heads) = head_tap::HeadTap::new(stream, tap);
-                let conn = Conn { remote, heads };
+                let conn = Conn {
+                    remote,
+                    local: reached,
+                    heads,
+                };
                 let (busy, in_flight) = watch::channel(0usize);
                 let service = service_fn(move |req: Request<Incoming>| {
                     let guard = drive::InFlight::start(&busy);

@@ -68,7 +68,7 @@ pub async fn dispatch(
     match which {
         Listener::Capture => capture::handle(app, req, conn).await,
         Listener::Ui => {
-            let mut resp = ui(app, req).await;
+            let mut resp = ui(app, req, conn.local).await;
             let headers = resp.headers_mut();
             if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
                 headers.insert(
@@ -93,8 +93,15 @@ pub async fn dispatch(
     }
 }
 
-async fn ui(app: App, req: Request<Incoming>) -> Response<Body> {
-    let admitted = match guard::admit(&app, req.method(), req.version(), req.uri(), req.headers()) {
+async fn ui(app: App, req: Request<Incoming>, reached: std::net::SocketAddr) -> Response<Body> {
+    let admitted = match guard::admit(
+        &app,
+        req.method(),
+        req.version(),
+        req.uri(),
+        req.headers(),
+        reached,
+    ) {
         Ok(a) => a,
         Err(refusal) => {
             let (status, message) = refusal.status_and_message();
@@ -128,7 +135,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::DELETE, ["api", "events"]) => api::delete_all(&app).await,
         (&Method::GET, ["api", "events", id]) => api::get(&app, parse_id(id)?).await,
         (&Method::DELETE, ["api", "events", id]) => api::delete(&app, parse_id(id)?).await,
-        (&Method::GET, ["api", "events", id, "raw"]) => api::raw(&app, parse_id(id)?).await,
+        (&Method::GET, ["api", "events", id, "raw"]) => {
+            api::raw(&app, parse_id(id)?, req.uri()).await
+        }
         (&Method::POST, ["api", "events", id, "verify"]) => {
             api::verify_one(&app, parse_id(id)?).await
         }

@@ -141,6 +141,30 @@ impl Store {
         .await
     }
 
+    /// Deletes the unacknowledged request `seq` of `channel` (one that can never be delivered),
+    /// freeing its bytes; a later ack covers its sequence number.
+    pub async fn relay_drop(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
+        let channel = channel.to_string();
+        self.write(0, move |ctx| {
+            let size: Option<i64> = ctx
+                .conn
+                .query_row(
+                    "DELETE FROM relay_requests WHERE channel = ?1 AND seq = ?2 AND acked_at IS NULL RETURNING size",
+                    params![channel, seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(size) = size {
+                ctx.conn.execute(
+                    "UPDATE relay_channels SET queued_bytes = queued_bytes - ?2 WHERE id = ?1",
+                    params![channel, size],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Marks every request of `channel` up to `seq` acknowledged.
     pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
         let channel = channel.to_string();

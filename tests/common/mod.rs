@@ -42,7 +42,8 @@ impl TestApp {
     }
 }
 
-/// Boots hookpit with `flags` (plus `--db :memory:` unless a `--db` is given).
+/// Boots hookpit with `flags` (plus `--db :memory:` unless a `--db` is given, and the UI on
+/// 127.0.0.1:0 unless a `--ui` is).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
     spawn_app_with_clock(flags, hookpit::clock::Clock::default()).await
 }
@@ -50,12 +51,10 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
 /// Like [`spawn_app`], with the clock hookpit stamps and judges by (a manual one in tests that
 /// control time).
 pub async fn spawn_app_with_clock(flags: &[&str], clock: hookpit::clock::Clock) -> TestApp {
-    let mut all: Vec<String> = vec![
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--ui".into(),
-        "127.0.0.1:0".into(),
-    ];
+    let mut all: Vec<String> = vec!["--listen".into(), "127.0.0.1:0".into()];
+    if !flags.contains(&"--ui") {
+        all.extend(["--ui".into(), "127.0.0.1:0".into()]);
+    }
     if !flags.contains(&"--db") {
         all.extend(["--db".into(), ":memory:".into()]);
     }
