@@ -473,3 +473,65 @@ async fn route_chaos_fails_on_purpose_and_forwarded_requests_are_not_forwarded_a
     assert_eq!(replayed["events"][0]["source"], "replay", "{replayed}");
     t.stop().await;
 }
+
+/// Waits until event `id`'s delivery has ended: a finished attempt with no next try.
+async fn delivery_ended(t: &TestApp, id: i64) -> Vec<serde_json::Value> {
+    eventually(&format!("the end of event {id}'s delivery"), || async {
+        let all = attempts(t, id).await;
+        let ended = all.last().is_some_and(|a| {
+            a["duration_ms"].is_number() && a["next_retry_at"] == serde_json::Value::Null
+        });
+        ended.then_some(all)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn ack_mode_retries_of_a_forged_webhook_never_carry_a_valid_signature() {
+    let stub = Stub::start(Some(SECRET), &[]).await;
+    let t = spawn_app(&[
+        "--secret",
+        SECRET,
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,20ms,20ms",
+    ])
+    .await;
+    let body = br#"{"type":"payout.created","amount":1000000}"#;
+    let forged = "v1,Zm9yZ2VkLXNpZ25hdHVyZS1ub3QtZnJvbS10aGUta2V5LWF0LWFsbA==";
+    let ts = now().to_string();
+    let id = capture_post(
+        &t,
+        "/c",
+        &[
+            ("svix-id", "msg_forged"),
+            ("svix-timestamp", &ts),
+            ("svix-signature", forged),
+            ("content-type", "application/json"),
+        ],
+        body,
+    )
+    .await;
+    let event = get_json(&t, &format!("/api/events/{id}")).await;
+    assert_eq!(event["verification"]["status"], "invalid", "{event}");
+
+    let a = delivery_ended(&t, id).await;
+    let hits = stub.hits();
+    assert!(hits.len() >= 2, "retried: {a:?}");
+    assert_eq!(hits.len(), a.len());
+    for (n, h) in hits.iter().enumerate() {
+        assert_ne!(
+            h.verdict.status,
+            hookpit::verify::Status::Valid,
+            "try {} of a forged webhook passed the app's verification",
+            n + 1
+        );
+        // Retried as the first try sent it: the sender's own signature and timestamp.
+        assert_eq!(h.header("svix-signature").as_deref(), Some(forged));
+        assert_eq!(h.header("svix-timestamp").as_deref(), Some(ts.as_str()));
+    }
+    t.stop().await;
+}

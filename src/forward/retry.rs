@@ -1,7 +1,8 @@
 //! Ack-mode delivery: the sender already has hookpit's 2xx, so hookpit owes the app the
 //! webhook — at least once, through any stop. The first try starts at once; a failed try
 //! stores when the next is due, and one dispatcher runs every due retry from the store,
-//! earliest first, re-signed as Svix does. The database is the queue: a try cut short by a
+//! earliest first (a webhook whose signature verified is re-signed as Svix does; any other
+//! goes as it came). The database is the queue: a try cut short by a
 //! stop is recorded as interrupted (by the stop itself, or by `recover` at the next start) and
 //! counts as a failed try, as Svix counts a timeout.
 
@@ -17,6 +18,7 @@ use super::{Outgoing, finish, outcome, outgoing_headers, send, start, target_for
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
+use crate::verify::Status;
 
 /// The error of a try that hookpit stopped before the app answered.
 pub const INTERRUPTED: &str = "hookpit stopped during this delivery";
@@ -61,9 +63,13 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
             "a retry is due but no forward target covers this webhook"
         );
     };
-    // The first try passes the webhook on as it came; retries are re-signed like Svix's,
-    // falling back to the original headers when no key can sign.
-    let resigned = (tries > 0)
+    // The first try passes the webhook on as it came; retries of a webhook whose signature
+    // hookpit verified are re-signed like Svix's, falling back to the original headers when no
+    // key can sign. Any other webhook (forged, unsigned, unverified) is retried exactly as the
+    // first try sent it: re-signing it would lend the real key to whoever can post to the
+    // capture port.
+    let verified = event.verification.status == Status::Valid;
+    let resigned = (tries > 0 && verified)
         .then(|| {
             prepare(
                 app,
