@@ -535,3 +535,57 @@ async fn ack_mode_retries_of_a_forged_webhook_never_carry_a_valid_signature() {
     }
     t.stop().await;
 }
+
+#[tokio::test]
+async fn ack_mode_answers_503_when_the_first_attempt_cannot_be_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hookpit.db");
+    let stub = Stub::start(None, &[]).await;
+    let t = spawn_app(&[
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--respond-status",
+        "202",
+    ])
+    .await;
+    // A storage failure that hits attempts only: events still store.
+    let sql = rusqlite::Connection::open(&db).expect("open the database");
+    sql.execute_batch(
+        "CREATE TRIGGER no_attempts BEFORE INSERT ON attempts \
+         BEGIN SELECT RAISE(ABORT, 'injected attempt failure'); END;",
+    )
+    .expect("trigger");
+    let post = || {
+        raw(
+            t.capture,
+            b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n",
+            b"{}",
+        )
+    };
+    let r = post().await;
+    assert_eq!(
+        r.status,
+        503,
+        "acknowledged without a record: {}",
+        text(&r.body)
+    );
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("a reason")
+            .contains("retry"),
+        "{}",
+        text(&r.body)
+    );
+    sql.execute_batch("DROP TRIGGER no_attempts").expect("drop");
+    let r = post().await;
+    assert_eq!(r.status, 202, "{}", text(&r.body));
+    let id = r.json()["id"].as_i64().expect("id");
+    finished_attempts(&t, id, 1).await;
+    t.stop().await;
+}

@@ -35,8 +35,10 @@ const STORE_BACKOFF: Duration = Duration::from_secs(1);
 /// Starts the first try of event `id` now, sending `out` (the webhook as it came, for its
 /// forward target), and returns once its attempt is stored (or the try was given up): a sender
 /// acknowledged after this is owed a delivery the store knows of, so even `kill -9` the next
-/// moment cannot lose it. A failure leaves its retry to the dispatcher.
-pub async fn deliver(app: &App, id: i64, out: Outgoing) {
+/// moment cannot lose it. A failed try leaves its retry to the dispatcher. `false` when the
+/// attempt could not be stored: nothing would resume this delivery, so the sender must not be
+/// acknowledged.
+pub async fn deliver(app: &App, id: i64, out: Outgoing) -> bool {
     let (started, recorded) = oneshot::channel();
     let tracked = app.clone();
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
@@ -45,16 +47,22 @@ pub async fn deliver(app: &App, id: i64, out: Outgoing) {
         send_try(&tracked, id, 0, out, started).await;
         tracked.retry_due.notify_one();
     });
-    let _ = recorded.await;
+    recorded.await.unwrap_or(false)
 }
 
 /// Makes try number `tries + 1` of event `id` from what is stored; `started` as for
 /// [`send_try`].
-async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>) {
+async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<bool>) {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
-        Ok(None) => return, // deleted meanwhile: nothing to deliver
-        Err(e) => return tracing::error!(id, "cannot load event for delivery: {e}"),
+        Ok(None) => {
+            let _ = started.send(true); // deleted meanwhile: nothing to deliver
+            return;
+        }
+        Err(e) => {
+            let _ = started.send(false);
+            return tracing::error!(id, "cannot load event for delivery: {e}");
+        }
     };
     let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
         // Retried at the next start, when a forward target may cover it again.
@@ -94,9 +102,10 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
 
 /// Sends `out` as try number `tries + 1` of event `id` and records it, with the time of the
 /// next try when it fails. A stop that has waited long enough cuts it short: it is then
-/// recorded as interrupted, a failed try. `started` is dropped once the attempt is stored (or
-/// the try given up), so a caller can wait for that, or start tries in a strict order.
-async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: oneshot::Sender<()>) {
+/// recorded as interrupted, a failed try. `started` hears once the attempt is stored (`true`,
+/// also when the event was deleted meanwhile) or could not be (`false`), so a caller can wait
+/// for that, or start tries in a strict order.
+async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: oneshot::Sender<bool>) {
     let kind = if tries == 0 {
         AttemptKind::Forward
     } else {
@@ -104,7 +113,9 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
     };
     let next = app.config.retry_schedule.delay_before(tries + 1);
     let recorded = start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await;
-    drop(started);
+    let stored =
+        !matches!(recorded, Err(ref e) if !matches!(e, crate::store::StoreError::NotFound { .. }));
+    let _ = started.send(stored);
     let started = match recorded {
         Ok(started) => started,
         Err(crate::store::StoreError::NotFound { .. }) => return, // deleted meanwhile
@@ -285,7 +296,7 @@ async fn dispatch_due(
 }
 
 /// One due retry; `started` as for [`try_once`].
-async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<()>) {
+async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) {
     tracing::debug!(
         event = due.event_id,
         try_number = due.tries + 1,

@@ -40,6 +40,9 @@ pub enum Answer {
         /// Why.
         error: String,
     },
+    /// Stored, but its delivery to the app could not be put on record, so nothing would resume
+    /// it: the sender is asked to retry, as when the webhook itself cannot be stored.
+    Unrecorded,
 }
 
 /// A response as plain data, for any listener to frame: status, ordered headers, body.
@@ -87,6 +90,17 @@ impl Answer {
                 StatusCode::BAD_GATEWAY,
                 &serde_json::json!({ "id": id, "error": format!("the app did not answer: {error}") }),
             ),
+            Answer::Unrecorded => {
+                let mut reply = Reply::json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({
+                        "id": id,
+                        "error": "hookpit stored this webhook but could not record its delivery to the app; please retry",
+                    }),
+                );
+                reply.headers.push(("retry-after".into(), b"1".to_vec()));
+                reply
+            }
         };
         // The app's own `hookpit-event-id`, if it sent one, would contradict ours.
         reply.headers.remove(EVENT_ID_HEADER);
@@ -132,8 +146,8 @@ pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
             }
         }
         (target, _) => {
-            if target.is_some() {
-                forward_in_background(app, ingested).await;
+            if target.is_some() && !forward_in_background(app, ingested).await {
+                return Answer::Unrecorded;
             }
             Answer::Stored {
                 status: app.config.respond_status,
