@@ -4,7 +4,7 @@
 
 mod answer;
 
-pub use answer::{Answer, EVENT_ID_HEADER, Reply, answer};
+pub use answer::{Answer, EVENT_ID_HEADER, Reply, Settled, answer, delay, finish, settle};
 
 use bytes::Bytes;
 

@@ -15,7 +15,7 @@ use super::protocol::{
     SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
-use crate::ingest::{Arrival, answer, ingest_relayed};
+use crate::ingest::{Arrival, delay, finish, ingest_relayed, settle};
 use crate::live::Frame;
 use crate::store::model::Source;
 use crate::wire::RelayStatus;
@@ -306,8 +306,8 @@ fn refusal(r: &RelayedRequest) -> Option<String> {
     None
 }
 
-/// Stores relayed requests (one commit), acknowledges them, and answers their senders in the
-/// background; requests that [`refusal`] turns down are acknowledged and answered 400.
+/// Stores relayed requests (one commit), settles each (in ack mode its first delivery try is on
+/// record), acknowledges them, and answers their senders in the background; requests that [`refusal`] turns down are acknowledged and answered 400.
 async fn receive(
     app: &App,
     channel: &str,
@@ -349,6 +349,15 @@ async fn receive(
             .map_err(|e| format!("cannot store requests up to {last}: {e}"))?
     };
     let taken = (seqs.len() + refused.len()) as u64;
+    // Settled before the relay hears they are safe: once acknowledged, the relay forgets them,
+    // so an ack-mode delivery must already have the attempt a restart resumes from.
+    let mut settled = Vec::with_capacity(stored.len());
+    for (seq, ingested) in seqs.into_iter().zip(stored) {
+        if let Some(ingested) = ingested {
+            let decided = settle(app, &ingested).await;
+            settled.push((seq, ingested, decided));
+        }
+    }
     // Refused requests are acknowledged too: sent again, they would be refused again.
     out.send(AgentFrame::Ack { seq: last })
         .await
@@ -372,13 +381,14 @@ async fn receive(
     if app.relay.get().is_some_and(|s| s.backlog > 0) {
         update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
     }
-    for (seq, ingested) in seqs.into_iter().zip(stored) {
-        let Some(ingested) = ingested else {
-            continue;
-        };
-        let (app, out) = (app.clone(), out.clone());
-        tokio::spawn(async move {
-            let reply = answer(&app, &ingested).await.reply(ingested.summary.id);
+    for (seq, ingested, decided) in settled {
+        let (tracked, out) = (app.clone(), out.clone());
+        // Tracked: proxying records an attempt, so a stop waits for it.
+        app.tasks.spawn(async move {
+            let app = tracked;
+            delay(&app, &ingested).await;
+            let answer = finish(&app, &ingested, decided).await;
+            let reply = answer.reply(ingested.summary.id);
             let _ = out
                 .send(AgentFrame::Response {
                     seq,
