@@ -589,3 +589,40 @@ async fn ack_mode_answers_503_when_the_first_attempt_cannot_be_recorded() {
     finished_attempts(&t, id, 1).await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_retry_that_hits_a_passing_store_failure_runs_once_the_store_recovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hookpit.db");
+    let stub = Stub::start(None, &[500, 204]).await;
+    let t = spawn_app(&[
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,50ms,50ms",
+    ])
+    .await;
+    // Retries cannot be recorded for a while; the first try can.
+    let sql = rusqlite::Connection::open(&db).expect("open the database");
+    sql.execute_batch(
+        "CREATE TRIGGER no_retries BEFORE INSERT ON attempts WHEN NEW.kind = 'retry' \
+         BEGIN SELECT RAISE(ABORT, 'injected retry failure'); END;",
+    )
+    .expect("trigger");
+    let id = capture_post(&t, "/c", &[], b"{}").await;
+    let first = finished_attempts(&t, id, 1).await;
+    assert_eq!(first[0]["status"], 500);
+    // Long enough for the retry, due 50 ms later, to have failed to start.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(stub.hits().len(), 1, "no retry while the store refuses it");
+    sql.execute_batch("DROP TRIGGER no_retries").expect("drop");
+
+    let a = finished_attempts(&t, id, 2).await;
+    assert_eq!(a[1]["kind"], "retry");
+    assert_eq!(a[1]["status"], 204, "{a:?}");
+    t.stop().await;
+}

@@ -50,26 +50,28 @@ pub async fn deliver(app: &App, id: i64, out: Outgoing) -> bool {
     recorded.await.unwrap_or(false)
 }
 
-/// Makes try number `tries + 1` of event `id` from what is stored; `started` as for
-/// [`send_try`].
-async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<bool>) {
+/// Makes try number `tries + 1` of event `id` from what is stored; `started` and what it
+/// returns as for [`send_try`].
+async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<bool>) -> bool {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
         Ok(None) => {
             let _ = started.send(true); // deleted meanwhile: nothing to deliver
-            return;
+            return true;
         }
         Err(e) => {
             let _ = started.send(false);
-            return tracing::error!(id, "cannot load event for delivery: {e}");
+            tracing::error!(id, "cannot load event for delivery: {e}");
+            return false;
         }
     };
     let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
         // Retried at the next start, when a forward target may cover it again.
-        return tracing::warn!(
+        tracing::warn!(
             id,
             "a retry is due but no forward target covers this webhook"
         );
+        return true;
     };
     // The first try passes the webhook on as it came; retries of a webhook whose signature
     // hookpit verified are re-signed like Svix's, falling back to the original headers when no
@@ -97,15 +99,22 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<boo
         headers: outgoing_headers(&event.headers, &app.marker),
         body: event.body.clone(),
     });
-    send_try(app, id, tries, out, started).await;
+    send_try(app, id, tries, out, started).await
 }
 
 /// Sends `out` as try number `tries + 1` of event `id` and records it, with the time of the
 /// next try when it fails. A stop that has waited long enough cuts it short: it is then
 /// recorded as interrupted, a failed try. `started` hears once the attempt is stored (`true`,
 /// also when the event was deleted meanwhile) or could not be (`false`), so a caller can wait
-/// for that, or start tries in a strict order.
-async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: oneshot::Sender<bool>) {
+/// for that, or start tries in a strict order. Returns `false` when the store failed to record
+/// the try's start or its end.
+async fn send_try(
+    app: &App,
+    id: i64,
+    tries: usize,
+    out: Outgoing,
+    started: oneshot::Sender<bool>,
+) -> bool {
     let kind = if tries == 0 {
         AttemptKind::Forward
     } else {
@@ -118,8 +127,11 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
     let _ = started.send(stored);
     let started = match recorded {
         Ok(started) => started,
-        Err(crate::store::StoreError::NotFound { .. }) => return, // deleted meanwhile
-        Err(e) => return tracing::error!(id, "cannot record a delivery attempt: {e}"),
+        Err(crate::store::StoreError::NotFound { .. }) => return true, // deleted meanwhile
+        Err(e) => {
+            tracing::error!(id, "cannot record a delivery attempt: {e}");
+            return false;
+        }
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
@@ -131,8 +143,10 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
     };
     let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
     if let Err(e) = finish(app, started.id, result).await {
-        // Left unfinished: the next start closes it as interrupted and schedules it again.
-        return tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
+        // Left unfinished: the next start closes it as interrupted; meanwhile the dispatcher
+        // tries again (at least once, never lost).
+        tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
+        return false;
     }
     if !delivered && next.is_none() {
         tracing::warn!(
@@ -141,6 +155,7 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
             "delivery failed on every try of the schedule"
         );
     }
+    true
 }
 
 /// How an interrupted try is recorded: failed at `at`, the next due `next` later.
@@ -203,17 +218,23 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
 /// they fell due, however many, and starts them in that order, at most [`MAX_IN_FLIGHT`] at a
 /// time; then sleeps until the next is due or a try schedules one.
 pub async fn dispatch(app: App) {
-    // The due retries (by the attempt that scheduled them) already started in this run: each
-    // is started once, even when a stale read still shows it due after its try has ended, and
-    // one that could not be made (no target, a store error) waits for the next start.
+    // The due retries (by the attempt that scheduled them) started in this run and not yet
+    // ended: each is started once, even when a stale read still shows it due while its try is
+    // in flight. One the store failed comes back (`failed`) after `STORE_BACKOFF` and is
+    // started again; one with no target waits for the next start. An id leaves the set at the
+    // first pass that no longer sees it due, so the set holds no more than what is due.
     let mut dispatched = HashSet::new();
+    let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
     let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
+        while let Ok(id) = failed.try_recv() {
+            dispatched.remove(&id);
+        }
         let now = app.clock.now();
         let started = tokio::select! {
-            started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
+            started = dispatch_due(&app, &mut dispatched, &slots, &failed_tx, now) => started,
             _ = &mut stopped => return,
         };
         let started = match started {
@@ -258,6 +279,7 @@ async fn dispatch_due(
     app: &App,
     dispatched: &mut HashSet<i64>,
     slots: &Arc<Semaphore>,
+    failed: &tokio::sync::mpsc::UnboundedSender<i64>,
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let mut started = 0;
@@ -274,10 +296,18 @@ async fn dispatch_due(
                 return Ok(started); // the semaphore is never closed
             };
             started += 1;
-            let (app, due) = (app.clone(), *due);
+            let (app, due, failed) = (app.clone(), *due, failed.clone());
             let (recorded, is_recorded) = oneshot::channel();
             app.tasks.clone().spawn(async move {
-                retry(&app, due, recorded).await;
+                if !retry(&app, due, recorded).await {
+                    // The store failed this try: it is due again after a pause, not at the
+                    // next start.
+                    tokio::select! {
+                        _ = tokio::time::sleep(STORE_BACKOFF) => {}
+                        _ = app.stopped() => {}
+                    }
+                    let _ = failed.send(due.attempt_id);
+                }
                 drop(slot);
                 app.retry_due.notify_one();
             });
@@ -295,8 +325,8 @@ async fn dispatch_due(
     Ok(started)
 }
 
-/// One due retry; `started` as for [`try_once`].
-async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) {
+/// One due retry; `started` and what it returns as for [`try_once`].
+async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) -> bool {
     tracing::debug!(
         event = due.event_id,
         try_number = due.tries + 1,
