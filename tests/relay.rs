@@ -328,3 +328,39 @@ async fn in_ack_mode_the_first_attempt_is_on_record_before_the_relay_is_acknowle
     t.stop().await;
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_stop_does_not_wait_on_a_relay_that_never_answers_the_connect() {
+    // Accepts the TCP connection and never says a word: the WebSocket handshake hangs.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = silent.local_addr().expect("addr");
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let t = spawn_app(&[
+        "--relay",
+        &format!("http://{addr}"),
+        "--relay-token",
+        "relay-token",
+    ])
+    .await;
+    eventually("the agent to be connecting", || async {
+        let status = get_json(&t, "/api/status").await;
+        (status["relay"]["state"] == "connecting").then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let began = std::time::Instant::now();
+    t.stop().await;
+    let took = began.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "the stop waited {took:?} on a hanging connect"
+    );
+    held.abort();
+}

@@ -116,8 +116,14 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
         .max_frame_size(Some(MAX_FRAME));
-    let ws =
-        tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true).await;
+    // A stop never waits on a relay that does not answer: the connect phase (up to the
+    // welcome) yields to it; once connected, the session ends on the stop by itself.
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let ws = tokio::select! {
+        ws = tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true) => ws,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let mut ws = match ws {
         Ok((ws, _)) => ws,
         Err(e) => {
@@ -145,10 +151,17 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         key,
         last_seq,
     };
-    if ws.send(frame(&hello)).await.is_err() {
+    let sent = tokio::select! {
+        sent = ws.send(frame(&hello)) => sent,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
+    if sent.is_err() {
         return (Ended::Lost("the relay closed the connection".into()), false);
     }
-    let welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+    let welcome = tokio::select! {
+        welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()) => welcome,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let (channel, public_url, backlog) = match welcome {
         Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<RelayFrame>(&t) {
             Ok(RelayFrame::Welcome {
