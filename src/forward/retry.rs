@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, oneshot};
 
 use super::replay::{ReplayMode, prepare};
-use super::{Outgoing, finish, outcome, outgoing_headers, send, start, target_for};
+use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded, target_for};
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
@@ -135,13 +135,15 @@ async fn send_try(
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
+        // Biased to the app's answer: one that arrives with the cut is recorded as it was.
+        biased;
         delivery = send(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
         _ = app.cut_short() => AttemptOutcome {
             duration_ms: Some(began.elapsed().as_millis() as i64),
             ..interrupted(app.clock.now(), next)
         },
     };
-    let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
+    let delivered = succeeded(result.status);
     if let Err(e) = finish(app, started.id, result).await {
         // Left unfinished: the next start closes it as interrupted; meanwhile the dispatcher
         // tries again (at least once, never lost).
