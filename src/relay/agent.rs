@@ -11,8 +11,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::advice::{self, Diagnosis};
 use super::protocol::{
-    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
-    SILENCE_LIMIT, VERSION,
+    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RefusalKind, RelayFrame,
+    RelayedRequest, SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
 use crate::ingest::{Arrival, answer, ingest_relayed};
@@ -37,10 +37,18 @@ fn update(app: &App, change: impl FnOnce(&mut RelayStatus)) {
 enum Ended {
     /// hookpit is stopping.
     Stopped,
-    /// The relay said no; the reason is for the user.
+    /// The relay said no for good (settings must change); the reason is for the user.
     Refused(String),
     /// The connection failed or went silent.
     Lost(String),
+}
+
+/// How a refusal ends the connection: for good only when a change of settings is needed.
+fn refused(reason: &str, kind: Option<RefusalKind>) -> Ended {
+    match advice::refusal(reason, kind) {
+        Diagnosis::Misconfigured(what) => Ended::Refused(what),
+        Diagnosis::Transient(what) => Ended::Lost(what),
+    }
 }
 
 /// Starts the agent when `--relay` is configured.
@@ -165,8 +173,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
                 }
                 (channel, public_url, backlog)
             }
-            Ok(RelayFrame::Refused { reason }) => {
-                return (Ended::Refused(advice::refused(&reason)), false);
+            Ok(RelayFrame::Refused { reason, kind }) => {
+                return (refused(&reason, kind), false);
             }
             _ => {
                 return (
@@ -259,7 +267,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         }
                         match after {
                             Some(Ok(RelayFrame::Heartbeat { backlog })) => update(app, |s| s.backlog = backlog),
-                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(advice::refused(&reason)),
+                            Some(Ok(RelayFrame::Refused { reason, kind })) => break refused(&reason, kind),
                             Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                             None => {}
                         }
@@ -268,7 +276,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
                         s.backlog = backlog;
                     }),
-                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(advice::refused(&reason)),
+                    Ok(RelayFrame::Refused { reason, kind }) => break refused(&reason, kind),
                     Ok(RelayFrame::Welcome { .. }) | Err(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                 }
             }
