@@ -296,8 +296,8 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     ended
 }
 
-/// Why a relayed request cannot be taken as it is, if it cannot: its method and target must be
-/// what an HTTP request line could carry, the path starting with `/`. A hostile or broken relay
+/// Why a relayed request cannot be taken as it is, if it cannot: its method, target and headers
+/// must be what an HTTP request could carry, the path starting with `/`. A hostile or broken relay
 /// could otherwise aim the forward at another host (`@host:port/x`).
 fn refusal(r: &RelayedRequest) -> Option<String> {
     if http::Method::from_bytes(r.method.as_bytes()).is_err() {
@@ -310,6 +310,16 @@ fn refusal(r: &RelayedRequest) -> Option<String> {
     let parsed = target.parse::<http::uri::PathAndQuery>();
     if target.contains('#') || parsed.is_err() {
         return Some(format!("{target:?} is not a valid request target"));
+    }
+    // As capture does: no header an HTTP parser would refuse, e.g. a value with CR or LF that
+    // a later replay or curl export could turn into headers of its own.
+    for (name, value) in &r.headers {
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Some(format!("{name:?} is not a header name"));
+        }
+        if http::HeaderValue::from_bytes(value).is_err() {
+            return Some(format!("the value of {name} is not a valid header value"));
+        }
     }
     None
 }
