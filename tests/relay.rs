@@ -189,15 +189,22 @@ async fn wrong_keys_bad_tokens_and_second_agents_are_refused() {
         serde_json::json!({ "type": "hello", "version": 1, "token": token, "channel": channel, "key": key, "last_seq": 0 }).to_string()
     };
     let ws_url = format!("ws://{}/_hookpit/connect", relay.addr);
-    for (frame, expect) in [
+    // The kind tells the agent whether trying again can help: a busy channel may free up.
+    for (frame, expect, kind) in [
         (
             hello(None, Some(&channel), Some("0000")),
             "wrong channel or key",
+            "setup",
         ),
-        (hello(Some("guess"), None, None), "may not create channels"),
+        (
+            hello(Some("guess"), None, None),
+            "may not create channels",
+            "setup",
+        ),
         (
             hello(None, Some(&channel), Some(&key)),
             "another agent is connected",
+            "busy",
         ),
     ] {
         let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
@@ -209,6 +216,7 @@ async fn wrong_keys_bad_tokens_and_second_agents_are_refused() {
         };
         let reply: serde_json::Value = serde_json::from_str(&reply).expect("json");
         assert_eq!(reply["type"], "refused");
+        assert_eq!(reply["kind"], kind, "{reply}");
         assert!(
             reply["reason"].as_str().expect("reason").contains(expect),
             "{reply}"

@@ -11,8 +11,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::advice::{self, Diagnosis};
 use super::protocol::{
-    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
-    SILENCE_LIMIT, VERSION,
+    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RefusalKind, RelayFrame,
+    RelayedRequest, SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
 use crate::ingest::{Arrival, delay, finish, ingest_relayed, settle};
@@ -37,10 +37,18 @@ fn update(app: &App, change: impl FnOnce(&mut RelayStatus)) {
 enum Ended {
     /// hookpit is stopping.
     Stopped,
-    /// The relay said no; the reason is for the user.
+    /// The relay said no for good (settings must change); the reason is for the user.
     Refused(String),
     /// The connection failed or went silent.
     Lost(String),
+}
+
+/// How a refusal ends the connection: for good only when a change of settings is needed.
+fn refused(reason: &str, kind: Option<RefusalKind>) -> Ended {
+    match advice::refusal(reason, kind) {
+        Diagnosis::Misconfigured(what) => Ended::Refused(what),
+        Diagnosis::Transient(what) => Ended::Lost(what),
+    }
 }
 
 /// Starts the agent when `--relay` is configured.
@@ -178,8 +186,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
                 }
                 (channel, public_url, backlog)
             }
-            Ok(RelayFrame::Refused { reason }) => {
-                return (Ended::Refused(advice::refused(&reason)), false);
+            Ok(RelayFrame::Refused { reason, kind }) => {
+                return (refused(&reason, kind), false);
             }
             _ => {
                 return (
@@ -272,7 +280,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         }
                         match after {
                             Some(Ok(RelayFrame::Heartbeat { backlog })) => update(app, |s| s.backlog = backlog),
-                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(advice::refused(&reason)),
+                            Some(Ok(RelayFrame::Refused { reason, kind })) => break refused(&reason, kind),
                             Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                             None => {}
                         }
@@ -281,7 +289,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
                         s.backlog = backlog;
                     }),
-                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(advice::refused(&reason)),
+                    Ok(RelayFrame::Refused { reason, kind }) => break refused(&reason, kind),
                     Ok(RelayFrame::Welcome { .. }) | Err(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                 }
             }
@@ -301,8 +309,8 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     ended
 }
 
-/// Why a relayed request cannot be taken as it is, if it cannot: its method and target must be
-/// what an HTTP request line could carry, the path starting with `/`. A hostile or broken relay
+/// Why a relayed request cannot be taken as it is, if it cannot: its method, target and headers
+/// must be what an HTTP request could carry, the path starting with `/`. A hostile or broken relay
 /// could otherwise aim the forward at another host (`@host:port/x`).
 fn refusal(r: &RelayedRequest) -> Option<String> {
     if http::Method::from_bytes(r.method.as_bytes()).is_err() {
@@ -315,6 +323,16 @@ fn refusal(r: &RelayedRequest) -> Option<String> {
     let parsed = target.parse::<http::uri::PathAndQuery>();
     if target.contains('#') || parsed.is_err() {
         return Some(format!("{target:?} is not a valid request target"));
+    }
+    // As capture does: no header an HTTP parser would refuse, e.g. a value with CR or LF that
+    // a later replay or curl export could turn into headers of its own.
+    for (name, value) in &r.headers {
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Some(format!("{name:?} is not a header name"));
+        }
+        if http::HeaderValue::from_bytes(value).is_err() {
+            return Some(format!("the value of {name} is not a valid header value"));
+        }
     }
     None
 }
