@@ -12,8 +12,14 @@ use common::{TestApp, capture_post, spawn_app, text};
 const RUN: &[u8] = br#"{"event_type":"run_complete","run":{"id":"r1","status":"success"}}"#;
 const OTHER: &[u8] = br#"{"event_type":"run_started"}"#;
 
+/// The binary under test: the one cargo built for this test, unless `HOOKPIT_TEST_BIN` names
+/// another (a target directory shared by several checkouts can hold someone else's build there).
+fn bin() -> String {
+    std::env::var("HOOKPIT_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_hookpit").to_string())
+}
+
 fn command(args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hookpit"));
+    let mut cmd = tokio::process::Command::new(bin());
     cmd.args(args)
         .env_remove("HOOKPIT_UI")
         .env_remove("HOOKPIT_UI_TOKEN")
@@ -277,7 +283,7 @@ async fn the_readme_recipe_runs() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/recipes/e2e.sh");
     let out = tokio::process::Command::new("sh")
         .arg(script)
-        .env("HOOKPIT", env!("CARGO_BIN_EXE_hookpit"))
+        .env("HOOKPIT", bin())
         .env("CAPTURE", format!("127.0.0.1:{capture}"))
         .env("UI", format!("127.0.0.1:{ui}"))
         .env("APP_PORT", app.to_string())
