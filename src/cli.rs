@@ -55,4 +55,8 @@ pub enum Command {
     Replay(crate::cli_replay::ReplayArgs),
     /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
     Doctor(crate::doctor::cli::DoctorArgs),
+    /// Write a running hookpit's events to a file: JSONL (byte-exact) or HAR 1.2.
+    Export(crate::cli_archive::ExportArgs),
+    /// Store the events of a JSONL or HAR file in a running hookpit (`source: "import"`).
+    Import(crate::cli_archive::ImportArgs),
 }

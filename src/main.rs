@@ -23,6 +23,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Relay(args) => relay(args).await,
         Command::Replay(args) => hookpit::cli_replay::replay(args).await,
         Command::Doctor(args) => hookpit::doctor::cli::doctor(args).await,
+        Command::Export(args) => hookpit::cli_archive::export(args).await,
+        Command::Import(args) => hookpit::cli_archive::import(args).await,
     }
 }
 

@@ -18,6 +18,20 @@ pub fn line(text: impl Display) {
     }
 }
 
+/// Writes bytes as they are (a file streamed to stdout), ending quietly on a closed pipe as
+/// [`line`] does; other write errors are returned.
+pub fn bytes(data: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_all(data).and_then(|()| stdout.flush());
+    if written
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        std::process::exit(BROKEN_PIPE_EXIT);
+    }
+    written
+}
+
 /// Prints one line for a long-running server (banner, relay URL): a closed stdout must not stop
 /// it, so any write error is ignored.
 pub fn note(text: impl Display) {

@@ -7,7 +7,10 @@ use hyper::Request;
 use hyper::Response;
 use hyper::body::Incoming;
 
-use super::{Body, Conn, Listener, api, api_replay, assets, capture, error_response, guard, ws};
+use super::{
+    Body, Conn, Listener, api, api_export, api_import, api_replay, assets, capture, error_response,
+    guard, ws,
+};
 use crate::app::App;
 use crate::store::StoreError;
 
@@ -159,6 +162,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::DELETE, ["api", "keys"]) => api::delete_key_by_body(&app, req).await,
         (&Method::DELETE, ["api", "keys", id]) => api::delete_key(&app, parse_id(id)?).await,
         (&Method::GET, ["api", "status"]) => api::status(&app).await,
+        (&Method::GET, ["api", "export"]) => api_export::export(&app, req.uri()).await,
+        (&Method::POST, ["api", "import"]) => api_import::import(&app, req).await,
+        (&Method::GET, ["api", "openapi.json"]) => Ok(super::openapi::serve()),
         (&Method::GET, ["api", "live"]) => Ok(ws::upgrade(app, req)),
         (&Method::POST, ["api", "send"]) => super::api_send::send(&app, req).await,
         (&Method::POST, ["api", "doctor"]) => super::api_doctor::start(&app, req).await,
