@@ -40,7 +40,16 @@ pub async fn import(app: &App, req: Request<Incoming>) -> ApiResult {
     let parsed = archive::parse(&bytes);
     drop(bytes);
     let mut records = parsed.records;
-    // Stored oldest first, so ids follow the original arrival order whatever the file's order.
+    // Stored oldest first, so ids follow the original arrival order. Events of the same
+    // millisecond keep the file's order read in its direction: newest first as exports write
+    // it, unless the file runs oldest first.
+    let newest_first = match (records.first(), records.last()) {
+        (Some(first), Some(last)) => first.received_at >= last.received_at,
+        _ => false,
+    };
+    if newest_first {
+        records.reverse();
+    }
     records.sort_by_key(|r| r.received_at);
     let mut imported = 0;
     for r in records {
