@@ -352,3 +352,80 @@ async fn an_export_larger_than_one_page_streams_every_event_in_order() {
     assert_eq!(resp.header("transfer-encoding"), Some("chunked"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn send_fixture_sends_an_exported_event_again_re_signed() {
+    // An hour-old capture: its own signature is stale now.
+    let a = spawn_app(&["--secret", SECRET]).await;
+    let old = chrono::Utc::now().timestamp() - 3600;
+    let body = br#"{"type":"run_complete"}"#;
+    let mut headers = svix_headers(SECRET, "msg_fixture", old, body);
+    headers.push(("X-Custom".into(), "kept".into()));
+    let id = capture_post(&a, "/hooks/in?k=v", &as_refs(&headers), body).await;
+    let detail = ui_request(&a, "GET", &format!("/api/events/{id}"), &[], b"").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("event.json");
+    std::fs::write(&file, &detail.body).expect("write fixture");
+
+    let b = spawn_app(&["--secret", SECRET]).await;
+    let to = format!("http://{}/again", b.capture);
+    let out = run_hookpit(
+        &[
+            "send",
+            "--fixture",
+            file.to_str().expect("path"),
+            "--to",
+            &to,
+            "--secret",
+            SECRET,
+        ],
+        b"",
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let page = get_json(&b, "/api/events").await;
+    let sent = &page["events"][0];
+    assert_eq!(sent["verification"]["status"], "valid", "re-signed now");
+    assert_eq!(sent["msg_id"], "msg_fixture", "its message id kept");
+    let detail = get_json(&b, &format!("/api/events/{}", sent["id"])).await;
+    assert_eq!(detail["body"]["data"], text(body));
+    let names: Vec<&str> = detail["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .map(|h| h[0].as_str().expect("name"))
+        .collect();
+    assert!(names.contains(&"x-custom"), "{names:?}");
+
+    // A JSONL file of two events is refused: a fixture is one event.
+    capture_post(&a, "/second", &[], b"2").await;
+    let two = dir.path().join("two.jsonl");
+    let out = export_cli(&a, &["--out", two.to_str().expect("path")]).await;
+    assert!(out.status.success());
+    let out = run_hookpit(
+        &[
+            "send",
+            "--fixture",
+            two.to_str().expect("path"),
+            "--to",
+            &to,
+            "--secret",
+            SECRET,
+        ],
+        b"",
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("2 events"),
+        "{}",
+        text(&out.stderr)
+    );
+    a.stop().await;
+    b.stop().await;
+}
