@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The API has no route for this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request body is over the limit.
     #[error("request body over {0} bytes")]
     TooLarge(u64),
@@ -48,6 +51,14 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed(_) => {
+                let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, self.to_string());
+                resp.headers_mut().insert(
+                    header::ALLOW,
+                    http::HeaderValue::from_static("GET, POST, DELETE"),
+                );
+                return resp;
+            }
             ApiError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
             ApiError::Store(e) => {
                 tracing::error!("API storage error: {e}");
@@ -173,6 +184,11 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "doctor", "runs", id, "requests", n]) => {
             super::api_doctor::request_body(&app, id, n).await
         }
+        // The API uses these three methods only; any other is the wrong method, not a
+        // missing route.
+        (m, ["api", ..]) if ![Method::GET, Method::POST, Method::DELETE].contains(m) => Err(
+            ApiError::MethodNotAllowed(format!("the API takes GET, POST and DELETE, not {m}")),
+        ),
         (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
         (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())
             .ok_or_else(|| ApiError::NotFound(format!("no page at {path}"))),
