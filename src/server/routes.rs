@@ -33,9 +33,14 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
-    /// The API has no route for this method.
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// The path is the API's, the method is not one it takes there.
+    #[error("{method} is not one of the methods this path takes: {allow}")]
+    MethodNotAllowed {
+        /// The method asked.
+        method: String,
+        /// The methods the path takes, as an `Allow` header lists them.
+        allow: String,
+    },
     /// The request body is over the limit.
     #[error("request body over {0} bytes")]
     TooLarge(u64),
@@ -51,12 +56,12 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MethodNotAllowed(_) => {
+            ApiError::MethodNotAllowed { allow, .. } => {
+                let allow = http::HeaderValue::from_str(allow).ok();
                 let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, self.to_string());
-                resp.headers_mut().insert(
-                    header::ALLOW,
-                    http::HeaderValue::from_static("GET, POST, DELETE"),
-                );
+                if let Some(allow) = allow {
+                    resp.headers_mut().insert(header::ALLOW, allow);
+                }
                 return resp;
             }
             ApiError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
@@ -184,11 +189,13 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "doctor", "runs", id, "requests", n]) => {
             super::api_doctor::request_body(&app, id, n).await
         }
-        // The API uses these three methods only; any other is the wrong method, not a
-        // missing route.
-        (m, ["api", ..]) if ![Method::GET, Method::POST, Method::DELETE].contains(m) => Err(
-            ApiError::MethodNotAllowed(format!("the API takes GET, POST and DELETE, not {m}")),
-        ),
+        // A path the API has, asked with another method: 405 with the methods it takes.
+        (m, ["api", ..]) if !super::openapi::methods_for(&path).is_empty() => {
+            Err(ApiError::MethodNotAllowed {
+                method: m.to_string(),
+                allow: super::openapi::methods_for(&path).join(", "),
+            })
+        }
         (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
         (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())
             .ok_or_else(|| ApiError::NotFound(format!("no page at {path}"))),
