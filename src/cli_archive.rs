@@ -155,7 +155,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let client = HttpClient::default();
     let mut total = serde_json::json!({"imported": 0, "skipped": 0, "failed": 0, "errors": []});
-    for (first_line, part) in parts(&bytes) {
+    for (first_line, part) in parts(&bytes, IMPORT_PART) {
         let req = api_request(
             &args.ui,
             args.ui_token.as_deref(),
@@ -192,6 +192,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }
         }
     }
+    if let Some(list) = total["errors"].as_array_mut() {
+        list.sort_by_key(|e| e["line"].as_u64());
+    }
     crate::out::line(&total);
     match total["failed"].as_u64().unwrap_or(0) {
         0 => Ok(()),
@@ -199,11 +202,31 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The file in parts of at most [`IMPORT_PART`] bytes cut at line ends, each with the number of
-/// lines before it; a file that is one JSON document (HAR) or small enough goes whole.
-fn parts(bytes: &[u8]) -> Vec<(usize, &[u8])> {
-    if bytes.len() <= IMPORT_PART || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
-    {
+/// The file in parts of at most `part_size` bytes cut at line ends, each with the number of
+/// lines before it, in the order to send them: hookpit stores each part oldest first, so the
+/// parts of a file that runs newest first (as exports do) go last part first, and the ids come
+/// out in arrival order. A file that is one JSON document (HAR) or small enough goes whole.
+fn parts(bytes: &[u8], part_size: usize) -> Vec<(usize, &[u8])> {
+    let mut parts = cut(bytes, part_size);
+    let time = |line: Option<&[u8]>| {
+        line.and_then(|l| std::str::from_utf8(l).ok())
+            .and_then(|l| crate::archive::jsonl::parse_line(l).ok())
+            .map(|r| r.received_at)
+    };
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let first = time(lines.next());
+    let last = time(lines.next_back());
+    if first.is_some() && last.is_some() && first >= last {
+        parts.reverse();
+    }
+    parts
+}
+
+/// [`parts`] in file order.
+fn cut(bytes: &[u8], part_size: usize) -> Vec<(usize, &[u8])> {
+    if bytes.len() <= part_size || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
         return vec![(0, bytes)];
     }
     let mut parts = Vec::new();
@@ -213,7 +236,7 @@ fn parts(bytes: &[u8]) -> Vec<(usize, &[u8])> {
         if b != b'\n' {
             continue;
         }
-        if i + 1 - start > IMPORT_PART && end > start {
+        if i + 1 - start > part_size && end > start {
             parts.push((lines_before, &bytes[start..end]));
             start = end;
             lines_before += lines_in_part;
@@ -226,4 +249,39 @@ fn parts(bytes: &[u8]) -> Vec<(usize, &[u8])> {
         parts.push((lines_before, &bytes[start..]));
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(at: &str, n: usize) -> String {
+        format!(
+            "{{\"received_at\":\"{at}\",\"method\":\"POST\",\"path\":\"/{n}\",\"headers\":[],\"body\":{{\"encoding\":\"utf8\",\"data\":\"\"}}}}\n"
+        )
+    }
+
+    #[test]
+    fn a_newest_first_file_is_sent_last_part_first() {
+        let file: String = (0..6)
+            .map(|n| line(&format!("2026-01-01T00:00:0{}Z", 6 - n), n))
+            .collect();
+        let size = line("2026-01-01T00:00:00Z", 0).len() * 2;
+        let sent = parts(file.as_bytes(), size);
+        assert_eq!(sent.len(), 3);
+        assert_eq!(
+            sent.iter().map(|(before, _)| *before).collect::<Vec<_>>(),
+            vec![4, 2, 0]
+        );
+        let joined: Vec<u8> = cut(file.as_bytes(), size)
+            .iter()
+            .flat_map(|(_, p)| p.to_vec())
+            .collect();
+        assert_eq!(joined, file.as_bytes(), "the parts are the whole file");
+        let oldest_first: String = (0..6)
+            .map(|n| line(&format!("2026-01-01T00:00:0{n}Z"), n))
+            .collect();
+        let sent = parts(oldest_first.as_bytes(), size);
+        assert_eq!(sent[0].0, 0);
+    }
 }
