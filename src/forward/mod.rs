@@ -79,7 +79,7 @@ pub fn join(base: &str, path: &str, query: &str) -> Option<String> {
         url.push_str(uri.path());
     } else {
         url.push_str(uri.path().trim_end_matches('/'));
-        escape_into(&mut url, &rest, b"?#");
+        escape_into(&mut url, &encoded_separators(&rest), b"?#");
     }
     let queries: Vec<&str> = [uri.query().unwrap_or(""), query]
         .into_iter()
@@ -90,6 +90,26 @@ pub fn join(base: &str, path: &str, query: &str) -> Option<String> {
         escape_into(&mut url, &queries.join("&"), b"#");
     }
     Some(url)
+}
+
+/// `path` with the `%` of every `%2f` and `%5c` (an encoded `/` or `\`) encoded as `%25`: an
+/// app whose framework decodes them before resolving dot-segments would otherwise read
+/// `..%2f..` as two steps up, above the base.
+fn encoded_separators(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at + 1..at + 3).map(str::to_ascii_lowercase);
+        out.push_str(if matches!(code.as_deref(), Some("2f" | "5c")) {
+            "%25"
+        } else {
+            "%"
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `path` with `.` and `..` segments (also as `%2e`) resolved against its own root, always
@@ -368,9 +388,14 @@ mod tests {
         );
         assert_eq!(j("/../../x", ""), "http://app:3000/hooks/x");
         assert_eq!(j("/a/%2E%2e/./b/..", ""), "http://app:3000/hooks");
+        // Encoded separators stay data: an app that decodes them cannot climb above /hooks.
         assert_eq!(
             j("/a/..%5c..%5cx", ""),
-            "http://app:3000/hooks/a/..%5c..%5cx"
+            "http://app:3000/hooks/a/..%255c..%255cx"
+        );
+        assert_eq!(
+            j("/a/..%2F..%2fadmin/%41%2", ""),
+            "http://app:3000/hooks/a/..%252F..%252fadmin/%41%2"
         );
         assert_eq!(
             j("/a?b#c d\\e", "q=1#f"),
