@@ -9,7 +9,12 @@ use crate::config::ServeArgs;
 /// `hookpit`: a webhook tunnel-and-inspector. Without a subcommand it runs `serve` (see
 /// `hookpit serve --help` for its flags).
 #[derive(Parser)]
-#[command(name = "hookpit", version, about)]
+#[command(
+    name = "hookpit",
+    version,
+    about,
+    after_help = "With no command, hookpit runs `serve`: `hookpit --forward URL` is `hookpit serve --forward URL`.\nThe inspector's flags: `hookpit serve --help`."
+)]
 pub struct Cli {
     /// What to run.
     #[command(subcommand)]

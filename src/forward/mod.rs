@@ -181,9 +181,10 @@ pub fn curl_command(out: &Outgoing) -> String {
     crate::curl::command(&out.method, &out.url, &headers, body)
 }
 
-/// Whether a delivery counts as success: a 2xx, as Svix counts it (3xx is a failure).
-pub fn succeeded(d: &Delivery) -> bool {
-    d.status.is_some_and(|s| (200..300).contains(&s))
+/// Whether an answer with `status` (none: no answer) counts as delivered: a 2xx, as Svix
+/// counts it (3xx is a failure).
+pub fn succeeded(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (200..300).contains(&s))
 }
 
 /// Delivers `out` once and records it as an Attempt (published when it starts and when it
@@ -291,7 +292,7 @@ fn outcome(
     retry_in: Option<Duration>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AttemptOutcome {
-    let failed = !succeeded(delivery);
+    let failed = !succeeded(delivery.status);
     AttemptOutcome {
         status: delivery.status,
         response_headers: delivery.headers.clone(),

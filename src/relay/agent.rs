@@ -15,7 +15,7 @@ use super::protocol::{
     RelayedRequest, SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
-use crate::ingest::{Arrival, answer, ingest_relayed};
+use crate::ingest::{Arrival, delay, finish, ingest_relayed, settle};
 use crate::live::Frame;
 use crate::store::model::Source;
 use crate::wire::RelayStatus;
@@ -124,8 +124,14 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
         .max_frame_size(Some(MAX_FRAME));
-    let ws =
-        tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true).await;
+    // A stop never waits on a relay that does not answer: the connect phase (up to the
+    // welcome) yields to it; once connected, the session ends on the stop by itself.
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let ws = tokio::select! {
+        ws = tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true) => ws,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let mut ws = match ws {
         Ok((ws, _)) => ws,
         Err(e) => {
@@ -153,10 +159,17 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         key,
         last_seq,
     };
-    if ws.send(frame(&hello)).await.is_err() {
+    let sent = tokio::select! {
+        sent = ws.send(frame(&hello)) => sent,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
+    if sent.is_err() {
         return (Ended::Lost("the relay closed the connection".into()), false);
     }
-    let welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+    let welcome = tokio::select! {
+        welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()) => welcome,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let (channel, public_url, backlog) = match welcome {
         Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<RelayFrame>(&t) {
             Ok(RelayFrame::Welcome {
@@ -324,8 +337,8 @@ fn refusal(r: &RelayedRequest) -> Option<String> {
     None
 }
 
-/// Stores relayed requests (one commit), acknowledges them, and answers their senders in the
-/// background; requests that [`refusal`] turns down are acknowledged and answered 400.
+/// Stores relayed requests (one commit), settles each (in ack mode its first delivery try is on
+/// record), acknowledges them, and answers their senders in the background; requests that [`refusal`] turns down are acknowledged and answered 400.
 async fn receive(
     app: &App,
     channel: &str,
@@ -367,6 +380,15 @@ async fn receive(
             .map_err(|e| format!("cannot store requests up to {last}: {e}"))?
     };
     let taken = (seqs.len() + refused.len()) as u64;
+    // Settled before the relay hears they are safe: once acknowledged, the relay forgets them,
+    // so an ack-mode delivery must already have the attempt a restart resumes from.
+    let mut settled = Vec::with_capacity(stored.len());
+    for (seq, ingested) in seqs.into_iter().zip(stored) {
+        if let Some(ingested) = ingested {
+            let decided = settle(app, &ingested).await;
+            settled.push((seq, ingested, decided));
+        }
+    }
     // Refused requests are acknowledged too: sent again, they would be refused again.
     out.send(AgentFrame::Ack { seq: last })
         .await
@@ -390,13 +412,14 @@ async fn receive(
     if app.relay.get().is_some_and(|s| s.backlog > 0) {
         update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
     }
-    for (seq, ingested) in seqs.into_iter().zip(stored) {
-        let Some(ingested) = ingested else {
-            continue;
-        };
-        let (app, out) = (app.clone(), out.clone());
-        tokio::spawn(async move {
-            let reply = answer(&app, &ingested).await.reply(ingested.summary.id);
+    for (seq, ingested, decided) in settled {
+        let (tracked, out) = (app.clone(), out.clone());
+        // Tracked: proxying records an attempt, so a stop waits for it.
+        app.tasks.spawn(async move {
+            let app = tracked;
+            delay(&app, &ingested).await;
+            let answer = finish(&app, &ingested, decided).await;
+            let reply = answer.reply(ingested.summary.id);
             let _ = out
                 .send(AgentFrame::Response {
                     seq,
