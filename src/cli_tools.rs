@@ -85,7 +85,14 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     };
     let fixture = args.fixture.as_deref().map(read_fixture).transpose()?;
     let schedule = args.retry_schedule.unwrap_or_else(RetrySchedule::once);
-    let client = HttpClient::default();
+    let trust = crate::client_tls::TlsTrust {
+        insecure: args.insecure,
+        extra: match args.cacert.as_deref() {
+            Some(path) => crate::client_tls::TlsTrust::load(path).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        },
+    };
+    let client = HttpClient::new(&trust).map_err(anyhow::Error::msg)?;
     let mut failures = Vec::new();
     for n in 1..=args.repeat {
         let message = match &fixture {

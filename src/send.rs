@@ -44,7 +44,7 @@ pub enum SendError {
     /// An empty message id or one with characters a header cannot carry.
     #[error("message id {0:?} must be non-empty visible ASCII without spaces, like msg_…")]
     BadId(String),
-    /// A target that is not an `http://` URL.
+    /// A target that is not an `http://` or `https://` URL.
     #[error("{0}")]
     BadTarget(String),
     /// `--status` or `--checks-fail` with a template other than `run_complete`.
@@ -206,19 +206,16 @@ pub fn parse_header(line: &str) -> Result<(String, String), SendError> {
     Ok((name.to_string(), value.to_string()))
 }
 
-/// Parses a target URL; only `http://` with a host is accepted, as the client supports.
+/// Parses a target URL: `http://` or `https://` with a host, as the client speaks both.
 pub fn parse_target(url: &str) -> Result<Uri, SendError> {
     let uri: Uri = url
         .trim()
         .parse()
         .map_err(|e| SendError::BadTarget(format!("{url:?} is not a URL: {e}")))?;
     match (uri.scheme_str(), uri.authority()) {
-        (Some("http"), Some(_)) => Ok(uri),
-        (Some("https"), _) => Err(SendError::BadTarget(format!(
-            "{url}: only http:// targets are supported (put a TLS tunnel in front for https)"
-        ))),
+        (Some("http" | "https"), Some(_)) => Ok(uri),
         _ => Err(SendError::BadTarget(format!(
-            "{url:?} is not an http:// URL like http://localhost:3000/webhooks"
+            "{url:?} is not an http:// or https:// URL like http://localhost:3000/webhooks"
         ))),
     }
 }
@@ -354,12 +351,8 @@ mod tests {
     #[test]
     fn targets_are_checked() {
         assert!(parse_target("http://localhost:3000/webhooks").is_ok());
-        for bad in [
-            "https://example.com/",
-            "localhost:3000",
-            "ftp://x/",
-            "http://",
-        ] {
+        assert!(parse_target("https://example.com/").is_ok());
+        for bad in ["https://", "localhost:3000", "ftp://x/", "http://"] {
             assert!(parse_target(bad).is_err(), "{bad}");
         }
     }

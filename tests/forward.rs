@@ -473,3 +473,156 @@ async fn route_chaos_fails_on_purpose_and_forwarded_requests_are_not_forwarded_a
     assert_eq!(replayed["events"][0]["source"], "replay", "{replayed}");
     t.stop().await;
 }
+
+/// Waits until event `id`'s delivery has ended: a finished attempt with no next try.
+async fn delivery_ended(t: &TestApp, id: i64) -> Vec<serde_json::Value> {
+    eventually(&format!("the end of event {id}'s delivery"), || async {
+        let all = attempts(t, id).await;
+        let ended = all.last().is_some_and(|a| {
+            a["duration_ms"].is_number() && a["next_retry_at"] == serde_json::Value::Null
+        });
+        ended.then_some(all)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn ack_mode_retries_of_a_forged_webhook_never_carry_a_valid_signature() {
+    let stub = Stub::start(Some(SECRET), &[]).await;
+    let t = spawn_app(&[
+        "--secret",
+        SECRET,
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,20ms,20ms",
+    ])
+    .await;
+    let body = br#"{"type":"payout.created","amount":1000000}"#;
+    let forged = "v1,Zm9yZ2VkLXNpZ25hdHVyZS1ub3QtZnJvbS10aGUta2V5LWF0LWFsbA==";
+    let ts = now().to_string();
+    let id = capture_post(
+        &t,
+        "/c",
+        &[
+            ("svix-id", "msg_forged"),
+            ("svix-timestamp", &ts),
+            ("svix-signature", forged),
+            ("content-type", "application/json"),
+        ],
+        body,
+    )
+    .await;
+    let event = get_json(&t, &format!("/api/events/{id}")).await;
+    assert_eq!(event["verification"]["status"], "invalid", "{event}");
+
+    let a = delivery_ended(&t, id).await;
+    let hits = stub.hits();
+    assert!(hits.len() >= 2, "retried: {a:?}");
+    assert_eq!(hits.len(), a.len());
+    for (n, h) in hits.iter().enumerate() {
+        assert_ne!(
+            h.verdict.status,
+            hookpit::verify::Status::Valid,
+            "try {} of a forged webhook passed the app's verification",
+            n + 1
+        );
+        // Retried as the first try sent it: the sender's own signature and timestamp.
+        assert_eq!(h.header("svix-signature").as_deref(), Some(forged));
+        assert_eq!(h.header("svix-timestamp").as_deref(), Some(ts.as_str()));
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn ack_mode_answers_503_when_the_first_attempt_cannot_be_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hookpit.db");
+    let stub = Stub::start(None, &[]).await;
+    let t = spawn_app(&[
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--respond-status",
+        "202",
+    ])
+    .await;
+    // A storage failure that hits attempts only: events still store.
+    let sql = rusqlite::Connection::open(&db).expect("open the database");
+    sql.execute_batch(
+        "CREATE TRIGGER no_attempts BEFORE INSERT ON attempts \
+         BEGIN SELECT RAISE(ABORT, 'injected attempt failure'); END;",
+    )
+    .expect("trigger");
+    let post = || {
+        raw(
+            t.capture,
+            b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n",
+            b"{}",
+        )
+    };
+    let r = post().await;
+    assert_eq!(
+        r.status,
+        503,
+        "acknowledged without a record: {}",
+        text(&r.body)
+    );
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("a reason")
+            .contains("retry"),
+        "{}",
+        text(&r.body)
+    );
+    sql.execute_batch("DROP TRIGGER no_attempts").expect("drop");
+    let r = post().await;
+    assert_eq!(r.status, 202, "{}", text(&r.body));
+    let id = r.json()["id"].as_i64().expect("id");
+    finished_attempts(&t, id, 1).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_retry_that_hits_a_passing_store_failure_runs_once_the_store_recovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hookpit.db");
+    let stub = Stub::start(None, &[500, 204]).await;
+    let t = spawn_app(&[
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--forward",
+        &stub.url("/app"),
+        "--forward-mode",
+        "ack",
+        "--retry-schedule",
+        "0s,50ms,50ms",
+    ])
+    .await;
+    // Retries cannot be recorded for a while; the first try can.
+    let sql = rusqlite::Connection::open(&db).expect("open the database");
+    sql.execute_batch(
+        "CREATE TRIGGER no_retries BEFORE INSERT ON attempts WHEN NEW.kind = 'retry' \
+         BEGIN SELECT RAISE(ABORT, 'injected retry failure'); END;",
+    )
+    .expect("trigger");
+    let id = capture_post(&t, "/c", &[], b"{}").await;
+    let first = finished_attempts(&t, id, 1).await;
+    assert_eq!(first[0]["status"], 500);
+    // Long enough for the retry, due 50 ms later, to have failed to start.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(stub.hits().len(), 1, "no retry while the store refuses it");
+    sql.execute_batch("DROP TRIGGER no_retries").expect("drop");
+
+    let a = finished_attempts(&t, id, 2).await;
+    assert_eq!(a[1]["kind"], "retry");
+    assert_eq!(a[1]["status"], 204, "{a:?}");
+    t.stop().await;
+}

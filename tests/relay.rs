@@ -189,15 +189,22 @@ async fn wrong_keys_bad_tokens_and_second_agents_are_refused() {
         serde_json::json!({ "type": "hello", "version": 1, "token": token, "channel": channel, "key": key, "last_seq": 0 }).to_string()
     };
     let ws_url = format!("ws://{}/_hookpit/connect", relay.addr);
-    for (frame, expect) in [
+    // The kind tells the agent whether trying again can help: a busy channel may free up.
+    for (frame, expect, kind) in [
         (
             hello(None, Some(&channel), Some("0000")),
             "wrong channel or key",
+            "setup",
         ),
-        (hello(Some("guess"), None, None), "may not create channels"),
+        (
+            hello(Some("guess"), None, None),
+            "may not create channels",
+            "setup",
+        ),
         (
             hello(None, Some(&channel), Some(&key)),
             "another agent is connected",
+            "busy",
         ),
     ] {
         let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
@@ -209,6 +216,7 @@ async fn wrong_keys_bad_tokens_and_second_agents_are_refused() {
         };
         let reply: serde_json::Value = serde_json::from_str(&reply).expect("json");
         assert_eq!(reply["type"], "refused");
+        assert_eq!(reply["kind"], kind, "{reply}");
         assert!(
             reply["reason"].as_str().expect("reason").contains(expect),
             "{reply}"
@@ -268,4 +276,99 @@ async fn the_relay_serves_https_with_the_given_certificate() {
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     assert!(answer.contains("no such channel"));
     relay.stop().await;
+}
+
+#[tokio::test]
+async fn in_ack_mode_the_first_attempt_is_on_record_before_the_relay_is_acknowledged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let relay_db = dir.path().join("relay.db");
+    let relay = spawn_relay("127.0.0.1:0", relay_db.to_str().expect("utf-8"), &[]).await;
+    let stub = common::stub::Stub::start(None, &[]).await;
+    // The route's delay holds the sender's answer; the ack to the relay must not wait for it,
+    // nor go out before the delivery the relay is handing over is on record.
+    let config = dir.path().join("hookpit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[route]]\npath = \"/slow\"\ndelay = \"3s\"\nforward = \"{}\"\n",
+            stub.url("/app")
+        ),
+    )
+    .expect("write config");
+    let t = spawn_app(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--forward-mode",
+        "ack",
+        "--relay",
+        &relay.url(),
+        "--relay-token",
+        "relay-token",
+    ])
+    .await;
+    let public = connected(&t).await;
+    let sender = tokio::spawn(async move { post_url(&format!("{public}/slow"), &[], b"{}").await });
+
+    let relay_sql = rusqlite::Connection::open(&relay_db).expect("open the relay's database");
+    eventually("the relay to see the ack", || async {
+        let acked: i64 = relay_sql
+            .query_row("SELECT MAX(acked_seq) FROM relay_channels", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(0);
+        (acked >= 1).then_some(())
+    })
+    .await;
+    let events = relay_events(&t).await;
+    assert_eq!(events.len(), 1, "stored before the ack");
+    let id = events[0]["id"].as_i64().expect("id");
+    let e = get_json(&t, &format!("/api/events/{id}")).await;
+    let attempts = e["attempts"].as_array().expect("attempts");
+    assert_eq!(
+        attempts.len(),
+        1,
+        "the relay forgot this webhook with no delivery on record: {e}"
+    );
+    assert_eq!(attempts[0]["mode"], "ack");
+
+    let r = sender.await.expect("sender");
+    assert_eq!(r.status, 200, "{}", text(&r.body));
+    t.stop().await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_does_not_wait_on_a_relay_that_never_answers_the_connect() {
+    // Accepts the TCP connection and never says a word: the WebSocket handshake hangs.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = silent.local_addr().expect("addr");
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let t = spawn_app(&[
+        "--relay",
+        &format!("http://{addr}"),
+        "--relay-token",
+        "relay-token",
+    ])
+    .await;
+    eventually("the agent to be connecting", || async {
+        let status = get_json(&t, "/api/status").await;
+        (status["relay"]["state"] == "connecting").then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let began = std::time::Instant::now();
+    t.stop().await;
+    let took = began.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "the stop waited {took:?} on a hanging connect"
+    );
+    held.abort();
 }

@@ -370,8 +370,17 @@ async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
             .await
             .expect("request");
     }
+    // A header value with CR LF, which capture's parser would refuse: refused here too.
+    let split = serde_json::json!({
+        "type": "request", "seq": 4, "received_at_ms": 0, "method": "POST", "path": "/split",
+        "query": "", "headers": [["X-Evil", "YQ0KWC1JbmplY3RlZDogMQ=="]], "remote_addr": null,
+        "body": "e30="
+    });
+    ws.send(Message::text(split.to_string()))
+        .await
+        .expect("request");
     let mut answers = std::collections::BTreeMap::new();
-    while answers.len() < paths.len() {
+    while answers.len() < paths.len() + 1 {
         let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
             .await
             .expect("the agent answers in time");
@@ -385,6 +394,7 @@ async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
     }
     assert_eq!(answers[&1], 400, "a path without a leading / is refused");
     assert_eq!((&answers[&2], &answers[&3]), (&200.into(), &200.into()));
+    assert_eq!(answers[&4], 400, "a header value with CR LF is refused");
     assert!(
         other.hits().is_empty(),
         "the agent delivered to another host"
@@ -404,7 +414,7 @@ async fn a_hostile_relay_cannot_aim_the_agent_at_another_host() {
         .filter_map(|e| e["path"].as_str())
         .collect();
     assert!(
-        !stored.iter().any(|p| p.contains('@')),
+        !stored.iter().any(|p| p.contains('@') || *p == "/split"),
         "refused, not stored: {stored:?}"
     );
     t.stop().await;
@@ -501,6 +511,10 @@ async fn a_hostile_agent_cannot_split_the_relays_responses() {
                     ["Connection", b64(b"keep-alive")],
                     ["Keep-Alive", b64(b"timeout=600")],
                     ["Set-Cookie", b64(b"relay_session=stolen; Path=/")],
+                    ["Strict-Transport-Security", b64(b"max-age=63072000; includeSubDomains")],
+                    ["Clear-Site-Data", b64(b"\"*\"")],
+                    ["Alt-Svc", b64(b"h2=\"evil.example:443\"")],
+                    ["Refresh", b64(b"0; url=https://evil.example/")],
                     ["X-Kept", b64(b"yes")],
                 ],
                 "body": b64(injected.as_bytes()),
@@ -538,13 +552,50 @@ async fn a_hostile_agent_cannot_split_the_relays_responses() {
     );
     assert_eq!(&first.body[..len], injected.as_bytes());
     assert_eq!(first.header("x-kept"), Some("yes"), "ordinary headers pass");
-    for dropped in ["set-cookie", "keep-alive", "transfer-encoding"] {
+    for dropped in [
+        "set-cookie",
+        "keep-alive",
+        "transfer-encoding",
+        "strict-transport-security",
+        "clear-site-data",
+        "alt-svc",
+        "refresh",
+    ] {
         assert_eq!(first.header(dropped), None, "{dropped} from the agent");
     }
     assert_ne!(first.header("connection"), Some("keep-alive"));
     let second = try_parse_response(&first.body[len..]).expect("a second response");
     assert_eq!(second.status, 201, "the second request gets its own answer");
     assert_eq!(second.body, b"two");
+    drop(agent);
+    relay.stop().await;
+}
+
+/// Only a real WebSocket handshake on a channel's URL is taken for a misdirected agent: a
+/// webhook whose `Upgrade` header merely mentions websocket is relayed like any other.
+#[tokio::test]
+async fn a_webhook_mentioning_websocket_in_upgrade_is_relayed() {
+    use base64::Engine;
+    let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
+    let (channel, _key, mut agent) = new_channel(&relay).await;
+    let head = format!(
+        "POST /c/{channel}/up HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nContent-Length: 2\r\n",
+        relay.addr
+    );
+    let addr = relay.addr;
+    let sender = tokio::spawn(async move { raw(addr, head.as_bytes(), b"{}").await });
+    let request = next_of(&mut agent, "request").await;
+    assert_eq!(request["path"], "/up");
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let answer = serde_json::json!({
+        "type": "response", "seq": request["seq"], "status": 200, "headers": [], "body": b64(b"ok"),
+    });
+    agent
+        .send(Message::text(answer.to_string()))
+        .await
+        .expect("answer");
+    let r = sender.await.expect("sender");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     drop(agent);
     relay.stop().await;
 }

@@ -143,7 +143,7 @@ async fn api_send_goes_through_the_capture_pipeline() {
             "run_complete only",
         ),
         (json!({"template": "ping", "body": "{}"}), "not both"),
-        (json!({"to": "https://example.com/"}), "only http://"),
+        (json!({"to": "ftp://example.com/"}), "https://"),
         (json!({"secret": "whsec_"}), "\"secret\""),
         (json!({"colour": "red"}), "unknown field"),
     ] {

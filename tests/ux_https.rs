@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{raw, spawn_app, spawn_relay, text};
+use common::{capture_post, post_json, raw, run_hookpit, spawn_app, spawn_relay, text};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// POSTs a webhook to the capture listener and returns the (proxied) answer.
 async fn proxied(t: &common::TestApp) -> (u16, String) {
@@ -59,6 +61,37 @@ async fn https_targets_with_a_self_signed_certificate() {
         );
         t.stop().await;
     }
+
+    // A replay to an https:// target, trusted with --forward-cacert.
+    let t = spawn_app(&["--forward-cacert", cert_arg]).await;
+    let id = capture_post(&t, "/hooks", &[("content-type", "application/json")], b"{}").await;
+    let r = post_json(
+        &t,
+        &format!("/api/events/{id}/replay"),
+        &serde_json::json!({ "target": target, "mode": "verbatim" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", text(&r.body));
+    assert_eq!(r.json()["status"], 404, "{}", text(&r.body));
+    t.stop().await;
+
+    // `hookpit send` to it: through the handshake with --cacert, a certificate error without.
+    let out = run_hookpit(
+        &[
+            "send", "ping", "--to", &target, "--secret", SECRET, "--cacert", cert_arg,
+        ],
+        b"",
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("404"), "{stdout} {}", text(&out.stderr));
+    let out = run_hookpit(&["send", "ping", "--to", &target, "--secret", SECRET], b"").await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("certificate"),
+        "{stdout} {}",
+        text(&out.stderr)
+    );
     app.stop().await;
 }
 

@@ -67,6 +67,62 @@ async fn a_refusal_stops_the_retries_and_says_why() {
     t.stop().await;
 }
 
+/// A relay that refuses the first `refusals` agents with `frame`, then welcomes the next one.
+async fn busy_then_welcoming_relay(frame: serde_json::Value, refusals: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut seen = 0;
+        while let Ok((tcp, _)) = listener.accept().await {
+            seen += 1;
+            let refuse = seen <= refusals;
+            let frame = frame.clone();
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let _hello = ws.next().await;
+                if refuse {
+                    let _ = ws.send(Message::text(frame.to_string())).await;
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                let welcome = serde_json::json!({ "type": "welcome", "channel": "c1", "key": null,
+                    "public_url": "http://127.0.0.1:9/c/c1", "backlog": 0 });
+                let _ = ws.send(Message::text(welcome.to_string())).await;
+                while let Some(Ok(_)) = ws.next().await {}
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_channel_still_held_or_a_failing_relay_is_retried_until_it_passes() {
+    // After a laptop sleep the relay still holds the agent's old half-open connection: an old
+    // relay says so in words only, a newer one with kind "busy"; a storage failure is "unavailable".
+    let busy = "another agent is connected to this channel; stop it first";
+    for frame in [
+        serde_json::json!({ "type": "refused", "reason": busy }),
+        serde_json::json!({ "type": "refused", "reason": busy, "kind": "busy" }),
+        serde_json::json!({ "type": "refused", "reason": "the relay's storage failed: disk I/O error", "kind": "unavailable" }),
+    ] {
+        let url = busy_then_welcoming_relay(frame.clone(), 1).await;
+        let t = spawn_app(&["--relay", &url, "--relay-token", "tok"]).await;
+        let offline = relay_state(&t, "offline").await;
+        let reason = frame["reason"].as_str().expect("reason");
+        assert!(
+            offline["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(reason),
+            "{offline}"
+        );
+        relay_state(&t, "connected").await;
+        t.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn https_against_a_plain_relay_says_to_use_http() {
     let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;

@@ -14,7 +14,7 @@ pub fn forward_failed(attempts: &[Attempt], target: Option<&str>) -> bool {
         if !to_target {
             continue;
         }
-        if a.outcome.status.is_some_and(|s| (200..300).contains(&s)) {
+        if super::succeeded(a.outcome.status) {
             return false;
         }
         tried |= a.outcome.status.is_some() || a.outcome.error.is_some();

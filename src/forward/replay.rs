@@ -59,8 +59,8 @@ pub enum ReplayError {
     /// Nowhere to send it.
     #[error("no target: pass \"target\", or start hookpit with --forward URL")]
     NoTarget,
-    /// The target is not an http:// URL.
-    #[error("target {0:?} must be an absolute http:// URL")]
+    /// The target is not an http:// or https:// URL.
+    #[error("target {0:?} must be an absolute http:// or https:// URL")]
     BadTarget(String),
     /// Signed, but no key that can sign for its route.
     #[error(
@@ -83,7 +83,7 @@ pub async fn replay(app: &App, id: i64, req: ReplayRequest) -> Result<Attempt, R
     let uri: http::Uri = target
         .parse()
         .map_err(|_| ReplayError::BadTarget(target.clone()))?;
-    if uri.scheme_str() != Some("http") || uri.authority().is_none() {
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
         return Err(ReplayError::BadTarget(target));
     }
     let out = prepare(

@@ -1,7 +1,8 @@
 //! Ack-mode delivery: the sender already has hookpit's 2xx, so hookpit owes the app the
 //! webhook — at least once, through any stop. The first try starts at once; a failed try
 //! stores when the next is due, and one dispatcher runs every due retry from the store,
-//! earliest first, re-signed as Svix does. The database is the queue: a try cut short by a
+//! earliest first (a webhook whose signature verified is re-signed as Svix does; any other
+//! goes as it came). The database is the queue: a try cut short by a
 //! stop is recorded as interrupted (by the stop itself, or by `recover` at the next start) and
 //! counts as a failed try, as Svix counts a timeout.
 
@@ -13,10 +14,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, oneshot};
 
 use super::replay::{ReplayMode, prepare};
-use super::{Outgoing, finish, outcome, outgoing_headers, send, start, target_for};
+use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded, target_for};
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
+use crate::verify::Status;
 
 /// The error of a try that hookpit stopped before the app answered.
 pub const INTERRUPTED: &str = "hookpit stopped during this delivery";
@@ -33,8 +35,10 @@ const STORE_BACKOFF: Duration = Duration::from_secs(1);
 /// Starts the first try of event `id` now, sending `out` (the webhook as it came, for its
 /// forward target), and returns once its attempt is stored (or the try was given up): a sender
 /// acknowledged after this is owed a delivery the store knows of, so even `kill -9` the next
-/// moment cannot lose it. A failure leaves its retry to the dispatcher.
-pub async fn deliver(app: &App, id: i64, out: Outgoing) {
+/// moment cannot lose it. A failed try leaves its retry to the dispatcher. `false` when the
+/// attempt could not be stored: nothing would resume this delivery, so the sender must not be
+/// acknowledged.
+pub async fn deliver(app: &App, id: i64, out: Outgoing) -> bool {
     let (started, recorded) = oneshot::channel();
     let tracked = app.clone();
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
@@ -43,27 +47,39 @@ pub async fn deliver(app: &App, id: i64, out: Outgoing) {
         send_try(&tracked, id, 0, out, started).await;
         tracked.retry_due.notify_one();
     });
-    let _ = recorded.await;
+    recorded.await.unwrap_or(false)
 }
 
-/// Makes try number `tries + 1` of event `id` from what is stored; `started` as for
-/// [`send_try`].
-async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>) {
+/// Makes try number `tries + 1` of event `id` from what is stored; `started` and what it
+/// returns as for [`send_try`].
+async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<bool>) -> bool {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
-        Ok(None) => return, // deleted meanwhile: nothing to deliver
-        Err(e) => return tracing::error!(id, "cannot load event for delivery: {e}"),
+        Ok(None) => {
+            let _ = started.send(true); // deleted meanwhile: nothing to deliver
+            return true;
+        }
+        Err(e) => {
+            let _ = started.send(false);
+            tracing::error!(id, "cannot load event for delivery: {e}");
+            return false;
+        }
     };
     let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
         // Retried at the next start, when a forward target may cover it again.
-        return tracing::warn!(
+        tracing::warn!(
             id,
             "a retry is due but no forward target covers this webhook"
         );
+        return true;
     };
-    // The first try passes the webhook on as it came; retries are re-signed like Svix's,
-    // falling back to the original headers when no key can sign.
-    let resigned = (tries > 0)
+    // The first try passes the webhook on as it came; retries of a webhook whose signature
+    // hookpit verified are re-signed like Svix's, falling back to the original headers when no
+    // key can sign. Any other webhook (forged, unsigned, unverified) is retried exactly as the
+    // first try sent it: re-signing it would lend the real key to whoever can post to the
+    // capture port.
+    let verified = event.verification.status == Status::Valid;
+    let resigned = (tries > 0 && verified)
         .then(|| {
             prepare(
                 app,
@@ -83,14 +99,22 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<()>
         headers: outgoing_headers(&event.headers, &app.marker),
         body: event.body.clone(),
     });
-    send_try(app, id, tries, out, started).await;
+    send_try(app, id, tries, out, started).await
 }
 
 /// Sends `out` as try number `tries + 1` of event `id` and records it, with the time of the
 /// next try when it fails. A stop that has waited long enough cuts it short: it is then
-/// recorded as interrupted, a failed try. `started` is dropped once the attempt is stored (or
-/// the try given up), so a caller can wait for that, or start tries in a strict order.
-async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: oneshot::Sender<()>) {
+/// recorded as interrupted, a failed try. `started` hears once the attempt is stored (`true`,
+/// also when the event was deleted meanwhile) or could not be (`false`), so a caller can wait
+/// for that, or start tries in a strict order. Returns `false` when the store failed to record
+/// the try's start or its end.
+async fn send_try(
+    app: &App,
+    id: i64,
+    tries: usize,
+    out: Outgoing,
+    started: oneshot::Sender<bool>,
+) -> bool {
     let kind = if tries == 0 {
         AttemptKind::Forward
     } else {
@@ -98,24 +122,33 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
     };
     let next = app.config.retry_schedule.delay_before(tries + 1);
     let recorded = start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await;
-    drop(started);
+    let stored =
+        !matches!(recorded, Err(ref e) if !matches!(e, crate::store::StoreError::NotFound { .. }));
+    let _ = started.send(stored);
     let started = match recorded {
         Ok(started) => started,
-        Err(crate::store::StoreError::NotFound { .. }) => return, // deleted meanwhile
-        Err(e) => return tracing::error!(id, "cannot record a delivery attempt: {e}"),
+        Err(crate::store::StoreError::NotFound { .. }) => return true, // deleted meanwhile
+        Err(e) => {
+            tracing::error!(id, "cannot record a delivery attempt: {e}");
+            return false;
+        }
     };
     let began = tokio::time::Instant::now();
     let result = tokio::select! {
+        // Biased to the app's answer: one that arrives with the cut is recorded as it was.
+        biased;
         delivery = send(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
         _ = app.cut_short() => AttemptOutcome {
             duration_ms: Some(began.elapsed().as_millis() as i64),
             ..interrupted(app.clock.now(), next)
         },
     };
-    let delivered = result.status.is_some_and(|s| (200..300).contains(&s));
+    let delivered = succeeded(result.status);
     if let Err(e) = finish(app, started.id, result).await {
-        // Left unfinished: the next start closes it as interrupted and schedules it again.
-        return tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
+        // Left unfinished: the next start closes it as interrupted; meanwhile the dispatcher
+        // tries again (at least once, never lost).
+        tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
+        return false;
     }
     if !delivered && next.is_none() {
         tracing::warn!(
@@ -124,6 +157,7 @@ async fn send_try(app: &App, id: i64, tries: usize, out: Outgoing, started: ones
             "delivery failed on every try of the schedule"
         );
     }
+    true
 }
 
 /// How an interrupted try is recorded: failed at `at`, the next due `next` later.
@@ -186,17 +220,23 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
 /// they fell due, however many, and starts them in that order, at most [`MAX_IN_FLIGHT`] at a
 /// time; then sleeps until the next is due or a try schedules one.
 pub async fn dispatch(app: App) {
-    // The due retries (by the attempt that scheduled them) already started in this run: each
-    // is started once, even when a stale read still shows it due after its try has ended, and
-    // one that could not be made (no target, a store error) waits for the next start.
+    // The due retries (by the attempt that scheduled them) started in this run and not yet
+    // ended: each is started once, even when a stale read still shows it due while its try is
+    // in flight. One the store failed comes back (`failed`) after `STORE_BACKOFF` and is
+    // started again; one with no target waits for the next start. An id leaves the set at the
+    // first pass that no longer sees it due, so the set holds no more than what is due.
     let mut dispatched = HashSet::new();
+    let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
     let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
+        while let Ok(id) = failed.try_recv() {
+            dispatched.remove(&id);
+        }
         let now = app.clock.now();
         let started = tokio::select! {
-            started = dispatch_due(&app, &mut dispatched, &slots, now) => started,
+            started = dispatch_due(&app, &mut dispatched, &slots, &failed_tx, now) => started,
             _ = &mut stopped => return,
         };
         let started = match started {
@@ -241,6 +281,7 @@ async fn dispatch_due(
     app: &App,
     dispatched: &mut HashSet<i64>,
     slots: &Arc<Semaphore>,
+    failed: &tokio::sync::mpsc::UnboundedSender<i64>,
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let mut started = 0;
@@ -257,10 +298,18 @@ async fn dispatch_due(
                 return Ok(started); // the semaphore is never closed
             };
             started += 1;
-            let (app, due) = (app.clone(), *due);
+            let (app, due, failed) = (app.clone(), *due, failed.clone());
             let (recorded, is_recorded) = oneshot::channel();
             app.tasks.clone().spawn(async move {
-                retry(&app, due, recorded).await;
+                if !retry(&app, due, recorded).await {
+                    // The store failed this try: it is due again after a pause, not at the
+                    // next start.
+                    tokio::select! {
+                        _ = tokio::time::sleep(STORE_BACKOFF) => {}
+                        _ = app.stopped() => {}
+                    }
+                    let _ = failed.send(due.attempt_id);
+                }
                 drop(slot);
                 app.retry_due.notify_one();
             });
@@ -278,8 +327,8 @@ async fn dispatch_due(
     Ok(started)
 }
 
-/// One due retry; `started` as for [`try_once`].
-async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<()>) {
+/// One due retry; `started` and what it returns as for [`try_once`].
+async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) -> bool {
     tracing::debug!(
         event = due.event_id,
         try_number = due.tries + 1,

@@ -40,6 +40,9 @@ pub enum Answer {
         /// Why.
         error: String,
     },
+    /// Stored, but its delivery to the app could not be put on record, so nothing would resume
+    /// it: the sender is asked to retry, as when the webhook itself cannot be stored.
+    Unrecorded,
 }
 
 /// A response as plain data, for any listener to frame: status, ordered headers, body.
@@ -87,6 +90,17 @@ impl Answer {
                 StatusCode::BAD_GATEWAY,
                 &serde_json::json!({ "id": id, "error": format!("the app did not answer: {error}") }),
             ),
+            Answer::Unrecorded => {
+                let mut reply = Reply::json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({
+                        "id": id,
+                        "error": "hookpit stored this webhook but could not record its delivery to the app; please retry",
+                    }),
+                );
+                reply.headers.push(("retry-after".into(), b"1".to_vec()));
+                reply
+            }
         };
         // The app's own `hookpit-event-id`, if it sent one, would contradict ours.
         reply.headers.remove(EVENT_ID_HEADER);
@@ -100,45 +114,77 @@ impl Answer {
 /// Decides the answer for a stored webhook (waiting for the route's delay, or for the app when
 /// proxying).
 pub async fn answer(app: &App, ingested: &Ingested) -> Answer {
-    let s = &ingested.summary;
-    let route = route_for(&app.config.routes, |r| &r.path, &s.path);
+    delay(app, ingested).await;
+    let settled = settle(app, ingested).await;
+    finish(app, ingested, settled).await
+}
+
+/// What [`settle`] decided: the answer itself, or the app's to wait for.
+#[derive(Debug)]
+pub enum Settled {
+    /// The answer, known without waiting for the app; in ack mode the first try of the
+    /// delivery is on record.
+    Answer(Answer),
+    /// Proxy mode: the app's answer, from this target.
+    Proxy(String),
+}
+
+/// Waits for the route's `delay`, if it has one: every answer waits it.
+pub async fn delay(app: &App, ingested: &Ingested) {
+    let route = route_for(&app.config.routes, |r| &r.path, &ingested.summary.path);
     if let Some(delay) = route.and_then(|r| r.delay) {
         tokio::time::sleep(delay).await;
     }
+}
+
+/// Everything of the answer that does not wait: the route's `fail_rate`, and in ack mode the
+/// first try of the delivery, returned once its attempt is stored. A listener that must
+/// acknowledge a webhook onward (the relay agent) settles it before it does.
+pub async fn settle(app: &App, ingested: &Ingested) -> Settled {
+    let s = &ingested.summary;
+    let route = route_for(&app.config.routes, |r| &r.path, &s.path);
     if route.is_some_and(|r| r.fail_rate > 0.0 && rand::random::<f64>() < r.fail_rate) {
         // Stored, but failed on purpose so the sender retries: not forwarded.
-        return Answer::FailedOnPurpose;
+        return Settled::Answer(Answer::FailedOnPurpose);
     }
     let target =
         target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded(&app.marker));
     match (target, app.config.forward_mode) {
-        (Some(url), ForwardMode::Proxy) => {
-            let out = Outgoing {
-                method: s.method.clone(),
-                url,
-                headers: outgoing_headers(&ingested.headers, &app.marker),
-                body: ingested.body.clone(),
-            };
-            let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
-            match d.status {
-                Some(status) => Answer::Proxied {
-                    status,
-                    headers: d.headers,
-                    body: d.body,
-                },
-                None => Answer::Unreachable {
-                    error: d.error.unwrap_or_default(),
-                },
-            }
-        }
+        (Some(url), ForwardMode::Proxy) => Settled::Proxy(url),
         (target, _) => {
-            if target.is_some() {
-                forward_in_background(app, ingested).await;
+            if target.is_some() && !forward_in_background(app, ingested).await {
+                return Settled::Answer(Answer::Unrecorded);
             }
-            Answer::Stored {
+            Settled::Answer(Answer::Stored {
                 status: app.config.respond_status,
-            }
+            })
         }
+    }
+}
+
+/// The answer of a [`settle`]d webhook: the app's own when proxying.
+pub async fn finish(app: &App, ingested: &Ingested, settled: Settled) -> Answer {
+    let url = match settled {
+        Settled::Answer(answer) => return answer,
+        Settled::Proxy(url) => url,
+    };
+    let s = &ingested.summary;
+    let out = Outgoing {
+        method: s.method.clone(),
+        url,
+        headers: outgoing_headers(&ingested.headers, &app.marker),
+        body: ingested.body.clone(),
+    };
+    let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
+    match d.status {
+        Some(status) => Answer::Proxied {
+            status,
+            headers: d.headers,
+            body: d.body,
+        },
+        None => Answer::Unreachable {
+            error: d.error.unwrap_or_default(),
+        },
     }
 }
 

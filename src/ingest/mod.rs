@@ -4,7 +4,7 @@
 
 mod answer;
 
-pub use answer::{Answer, EVENT_ID_HEADER, Reply, answer};
+pub use answer::{Answer, EVENT_ID_HEADER, Reply, Settled, answer, delay, finish, settle};
 
 use bytes::Bytes;
 
@@ -135,11 +135,12 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
 
 /// Hands a stored webhook to the app in the background (ack-style), when it has a forward
 /// target and did not come from another hookpit's forward. Returns once the first try is on
-/// record, so the sender is acknowledged only when a restart would resume the delivery.
-pub async fn forward_in_background(app: &App, ingested: &Ingested) {
+/// record, so the sender is acknowledged only when a restart would resume the delivery:
+/// `false` when that record could not be stored.
+pub async fn forward_in_background(app: &App, ingested: &Ingested) -> bool {
     let s = &ingested.summary;
     if ingested.was_forwarded(&app.marker) {
-        return;
+        return true;
     }
     if let Some(url) = crate::forward::target_for(app, &s.path, &s.query) {
         let out = crate::forward::Outgoing {
@@ -148,6 +149,7 @@ pub async fn forward_in_background(app: &App, ingested: &Ingested) {
             headers: crate::forward::outgoing_headers(&ingested.headers, &app.marker),
             body: ingested.body.clone(),
         };
-        crate::forward::retry::deliver(app, s.id, out).await;
+        return crate::forward::retry::deliver(app, s.id, out).await;
     }
+    true
 }

@@ -1,8 +1,12 @@
 //! What the agent tells a user whose `--relay` setup cannot work: a refusal by the relay, a
 //! channel's public URL given instead of the relay's, a URL that is not a relay, https against
 //! a plain relay. Each says what to change; none of them is retried, since retrying cannot help.
+//! A refusal that can pass (the channel still held by a half-open connection, the relay's
+//! storage failing) is retried like a lost connection.
 
 use tokio_tungstenite::tungstenite::Error as WsError;
+
+use super::protocol::RefusalKind;
 
 /// Marks the relay's answer to a WebSocket upgrade on a channel's public URL, so an agent
 /// pointed there can tell that case from any other error.
@@ -15,6 +19,27 @@ pub enum Diagnosis {
     Misconfigured(String),
     /// A network or relay problem that may pass.
     Transient(String),
+}
+
+/// Sorts out the relay's refusal (after hello): only one that a change of settings can cure
+/// stops the retries. A relay older than the refusal's `kind` is judged by its words.
+pub fn refusal(reason: &str, kind: Option<RefusalKind>) -> Diagnosis {
+    let setup = match kind {
+        Some(kind) => kind == RefusalKind::Setup,
+        None => [
+            "token",
+            "channel or key",
+            "--max-channels",
+            "protocol version",
+        ]
+        .iter()
+        .any(|words| reason.contains(words)),
+    };
+    if setup {
+        Diagnosis::Misconfigured(refused(reason))
+    } else {
+        Diagnosis::Transient(format!("the relay refused this agent for now: {reason}"))
+    }
 }
 
 /// The relay's refusal (after hello), with what to change.
@@ -46,7 +71,9 @@ pub fn connect_failed(relay: &str, error: &WsError) -> Diagnosis {
                 }));
             }
             let status = resp.status();
-            if status.is_client_error() {
+            // A timeout or rate limit passes; other client errors mean a wrong URL.
+            let passes = matches!(status.as_u16(), 408 | 429);
+            if status.is_client_error() && !passes {
                 return Diagnosis::Misconfigured(format!(
                     "{relay} answered {status} instead of accepting the agent{}: --relay takes the relay's base URL, e.g. https://hooks.example.com",
                     message.map(|m| format!(" ({m})")).unwrap_or_default()
@@ -96,9 +123,48 @@ mod tests {
             connect_failed(relay, &answer(404)),
             Diagnosis::Misconfigured(m) if m.contains("(nope)") && m.contains("base URL")
         ));
-        assert!(matches!(
-            connect_failed(relay, &answer(503)),
-            Diagnosis::Transient(_)
-        ));
+        for status in [408, 429, 500, 502, 503] {
+            assert!(
+                matches!(
+                    connect_failed(relay, &answer(status)),
+                    Diagnosis::Transient(_)
+                ),
+                "{status} passes"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_refusal_that_settings_cure_stops_the_retries() {
+        let busy = "another agent is connected to this channel; stop it first";
+        for (reason, kind) in [
+            (busy, None),
+            (busy, Some(RefusalKind::Busy)),
+            (
+                "the relay's storage failed: disk I/O error",
+                Some(RefusalKind::Unavailable),
+            ),
+            ("database is locked", None),
+            ("something new", Some(RefusalKind::Other)),
+        ] {
+            assert!(
+                matches!(refusal(reason, kind), Diagnosis::Transient(ref m) if m.contains(reason)),
+                "{reason} {kind:?} is retried"
+            );
+        }
+        for (reason, kind) in [
+            ("this relay token may not create channels", None),
+            ("wrong channel or key", None),
+            (
+                "protocol version 2 is not supported (this relay speaks 1)",
+                None,
+            ),
+            ("anything", Some(RefusalKind::Setup)),
+        ] {
+            assert!(
+                matches!(refusal(reason, kind), Diagnosis::Misconfigured(ref m) if m.contains("not retrying")),
+                "{reason} {kind:?} stops"
+            );
+        }
     }
 }

@@ -11,11 +11,11 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::advice::{self, Diagnosis};
 use super::protocol::{
-    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RelayFrame, RelayedRequest,
-    SILENCE_LIMIT, VERSION,
+    AgentFrame, CONNECT_PATH, HEARTBEAT, MAX_BACKOFF, MAX_FRAME, RefusalKind, RelayFrame,
+    RelayedRequest, SILENCE_LIMIT, VERSION,
 };
 use crate::app::App;
-use crate::ingest::{Arrival, answer, ingest_relayed};
+use crate::ingest::{Arrival, delay, finish, ingest_relayed, settle};
 use crate::live::Frame;
 use crate::store::model::Source;
 use crate::wire::RelayStatus;
@@ -37,10 +37,18 @@ fn update(app: &App, change: impl FnOnce(&mut RelayStatus)) {
 enum Ended {
     /// hookpit is stopping.
     Stopped,
-    /// The relay said no; the reason is for the user.
+    /// The relay said no for good (settings must change); the reason is for the user.
     Refused(String),
     /// The connection failed or went silent.
     Lost(String),
+}
+
+/// How a refusal ends the connection: for good only when a change of settings is needed.
+fn refused(reason: &str, kind: Option<RefusalKind>) -> Ended {
+    match advice::refusal(reason, kind) {
+        Diagnosis::Misconfigured(what) => Ended::Refused(what),
+        Diagnosis::Transient(what) => Ended::Lost(what),
+    }
 }
 
 /// Starts the agent when `--relay` is configured.
@@ -116,8 +124,14 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
         .max_frame_size(Some(MAX_FRAME));
-    let ws =
-        tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true).await;
+    // A stop never waits on a relay that does not answer: the connect phase (up to the
+    // welcome) yields to it; once connected, the session ends on the stop by itself.
+    let stopped = app.stopped();
+    tokio::pin!(stopped);
+    let ws = tokio::select! {
+        ws = tokio_tungstenite::connect_async_with_config(connect_url(relay), Some(config), true) => ws,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let mut ws = match ws {
         Ok((ws, _)) => ws,
         Err(e) => {
@@ -145,10 +159,17 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         key,
         last_seq,
     };
-    if ws.send(frame(&hello)).await.is_err() {
+    let sent = tokio::select! {
+        sent = ws.send(frame(&hello)) => sent,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
+    if sent.is_err() {
         return (Ended::Lost("the relay closed the connection".into()), false);
     }
-    let welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+    let welcome = tokio::select! {
+        welcome = tokio::time::timeout(Duration::from_secs(10), ws.next()) => welcome,
+        _ = &mut stopped => return (Ended::Stopped, false),
+    };
     let (channel, public_url, backlog) = match welcome {
         Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<RelayFrame>(&t) {
             Ok(RelayFrame::Welcome {
@@ -165,8 +186,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
                 }
                 (channel, public_url, backlog)
             }
-            Ok(RelayFrame::Refused { reason }) => {
-                return (Ended::Refused(advice::refused(&reason)), false);
+            Ok(RelayFrame::Refused { reason, kind }) => {
+                return (refused(&reason, kind), false);
             }
             _ => {
                 return (
@@ -259,7 +280,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         }
                         match after {
                             Some(Ok(RelayFrame::Heartbeat { backlog })) => update(app, |s| s.backlog = backlog),
-                            Some(Ok(RelayFrame::Refused { reason })) => break Ended::Refused(advice::refused(&reason)),
+                            Some(Ok(RelayFrame::Refused { reason, kind })) => break refused(&reason, kind),
                             Some(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                             None => {}
                         }
@@ -268,7 +289,7 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
                         s.last_heartbeat = Some(crate::wire::rfc3339_ms(chrono::Utc::now()));
                         s.backlog = backlog;
                     }),
-                    Ok(RelayFrame::Refused { reason }) => break Ended::Refused(advice::refused(&reason)),
+                    Ok(RelayFrame::Refused { reason, kind }) => break refused(&reason, kind),
                     Ok(RelayFrame::Welcome { .. }) | Err(_) => break Ended::Lost("the relay sent an unexpected frame".into()),
                 }
             }
@@ -288,8 +309,8 @@ async fn session(app: &App, ws: Socket, channel: &str) -> Ended {
     ended
 }
 
-/// Why a relayed request cannot be taken as it is, if it cannot: its method and target must be
-/// what an HTTP request line could carry, the path starting with `/`. A hostile or broken relay
+/// Why a relayed request cannot be taken as it is, if it cannot: its method, target and headers
+/// must be what an HTTP request could carry, the path starting with `/`. A hostile or broken relay
 /// could otherwise aim the forward at another host (`@host:port/x`).
 fn refusal(r: &RelayedRequest) -> Option<String> {
     if http::Method::from_bytes(r.method.as_bytes()).is_err() {
@@ -303,11 +324,21 @@ fn refusal(r: &RelayedRequest) -> Option<String> {
     if target.contains('#') || parsed.is_err() {
         return Some(format!("{target:?} is not a valid request target"));
     }
+    // As capture does: no header an HTTP parser would refuse, e.g. a value with CR or LF that
+    // a later replay or curl export could turn into headers of its own.
+    for (name, value) in &r.headers {
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Some(format!("{name:?} is not a header name"));
+        }
+        if http::HeaderValue::from_bytes(value).is_err() {
+            return Some(format!("the value of {name} is not a valid header value"));
+        }
+    }
     None
 }
 
-/// Stores relayed requests (one commit), acknowledges them, and answers their senders in the
-/// background; requests that [`refusal`] turns down are acknowledged and answered 400.
+/// Stores relayed requests (one commit), settles each (in ack mode its first delivery try is on
+/// record), acknowledges them, and answers their senders in the background; requests that [`refusal`] turns down are acknowledged and answered 400.
 async fn receive(
     app: &App,
     channel: &str,
@@ -349,6 +380,15 @@ async fn receive(
             .map_err(|e| format!("cannot store requests up to {last}: {e}"))?
     };
     let taken = (seqs.len() + refused.len()) as u64;
+    // Settled before the relay hears they are safe: once acknowledged, the relay forgets them,
+    // so an ack-mode delivery must already have the attempt a restart resumes from.
+    let mut settled = Vec::with_capacity(stored.len());
+    for (seq, ingested) in seqs.into_iter().zip(stored) {
+        if let Some(ingested) = ingested {
+            let decided = settle(app, &ingested).await;
+            settled.push((seq, ingested, decided));
+        }
+    }
     // Refused requests are acknowledged too: sent again, they would be refused again.
     out.send(AgentFrame::Ack { seq: last })
         .await
@@ -372,13 +412,14 @@ async fn receive(
     if app.relay.get().is_some_and(|s| s.backlog > 0) {
         update(app, |s| s.backlog = s.backlog.saturating_sub(taken));
     }
-    for (seq, ingested) in seqs.into_iter().zip(stored) {
-        let Some(ingested) = ingested else {
-            continue;
-        };
-        let (app, out) = (app.clone(), out.clone());
-        tokio::spawn(async move {
-            let reply = answer(&app, &ingested).await.reply(ingested.summary.id);
+    for (seq, ingested, decided) in settled {
+        let (tracked, out) = (app.clone(), out.clone());
+        // Tracked: proxying records an attempt, so a stop waits for it.
+        app.tasks.spawn(async move {
+            let app = tracked;
+            delay(&app, &ingested).await;
+            let answer = finish(&app, &ingested, decided).await;
+            let reply = answer.reply(ingested.summary.id);
             let _ = out
                 .send(AgentFrame::Response {
                     seq,

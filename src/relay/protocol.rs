@@ -92,6 +92,9 @@ pub enum RelayFrame {
     Refused {
         /// Why, in plain words.
         reason: String,
+        /// Whether trying again can help; absent from relays older than this field.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<RefusalKind>,
     },
     /// A request received on the public URL.
     Request(RelayedRequest),
@@ -100,6 +103,22 @@ pub enum RelayFrame {
         /// Unacknowledged requests.
         backlog: u64,
     },
+}
+
+/// What kind of refusal a relay sent, so an agent knows whether to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    /// Only a change of settings can help: token, channel key, protocol version, channel quota.
+    Setup,
+    /// Another connection holds the channel, e.g. a half-open one the relay has not yet given up
+    /// after the agent's machine slept: it passes.
+    Busy,
+    /// The relay could not answer (its storage failed): it may pass.
+    Unavailable,
+    /// A kind from a newer relay: treated as one that may pass.
+    #[serde(other)]
+    Other,
 }
 
 /// A webhook as the relay received it.

@@ -94,7 +94,9 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
             "this is a hookpit relay: webhooks go to /c/<channel>/…; the inspector runs on the developer's machine",
         );
     };
-    if wants_websocket(&req) {
+    // Webhooks never open a WebSocket; an agent given a channel's public URL as its `--relay`
+    // does. The same parser as the handshake itself decides what counts as one.
+    if crate::server::ws::handshake(req.method(), req.version(), req.headers()).is_some() {
         return channel_url_is_not_the_relay(&relay);
     }
     let (channel, sub_path) = match rest.find('/') {
@@ -108,19 +110,6 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
         Err(e) => return unavailable(e),
     }
     public(relay, req, conn, channel, sub_path.to_string()).await
-}
-
-/// Whether `req` asks for a WebSocket: webhooks never do, an agent given a channel's public
-/// URL as its `--relay` does.
-fn wants_websocket(req: &Request<Incoming>) -> bool {
-    req.headers()
-        .get_all(http::header::UPGRADE)
-        .iter()
-        .any(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .to_ascii_lowercase()
-                .contains("websocket")
-        })
 }
 
 /// The answer to an agent that dialled a channel's public URL: nothing is stored (it would
@@ -230,16 +219,28 @@ async fn public(
     }
 }
 
+/// Headers of an agent's answer that act on the relay's whole domain, which every channel
+/// shares: one channel's agent must not set its cookies, pin it to HTTPS, wipe browsers' data
+/// for it, send its clients to another server or redirect its pages.
+const DOMAIN_WIDE: [&str; 5] = [
+    "set-cookie",
+    "strict-transport-security",
+    "clear-site-data",
+    "alt-svc",
+    "refresh",
+];
+
 /// The agent's answer as the relay sends it. The relay frames it itself (see `respond`), keeps
-/// only final statuses, and drops `Set-Cookie`: every channel shares the relay's domain, so one
-/// channel's agent must not set cookies on it.
+/// only final statuses, and drops the [`DOMAIN_WIDE`] headers.
 fn agent_reply(status: u16, headers: Headers, body: Bytes) -> Reply {
     let status = StatusCode::from_u16(status)
         .ok()
         .filter(|s| (200..600).contains(&s.as_u16()))
         .unwrap_or(StatusCode::BAD_GATEWAY);
     let mut headers = headers;
-    headers.remove("set-cookie");
+    for name in DOMAIN_WIDE {
+        headers.remove(name);
+    }
     Reply {
         status,
         headers,

@@ -16,7 +16,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::protocol::{
-    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RelayFrame, SILENCE_LIMIT, VERSION,
+    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RefusalKind, RelayFrame,
+    SILENCE_LIMIT, VERSION,
 };
 use super::server::{AgentSlot, Relay, Waiters, hash};
 use crate::server::Body;
@@ -56,11 +57,26 @@ fn text(frame: &RelayFrame) -> Message {
     Message::text(serde_json::to_string(frame).expect("frames serialize"))
 }
 
-async fn refuse<S: Io>(ws: &mut WebSocketStream<S>, reason: &str) {
+/// Why an agent is not let in, and whether trying again can help.
+type Refusal = (RefusalKind, String);
+
+fn setup(reason: impl Into<String>) -> Refusal {
+    (RefusalKind::Setup, reason.into())
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Refusal {
+    (
+        RefusalKind::Unavailable,
+        format!("the relay's storage failed: {e}"),
+    )
+}
+
+async fn refuse<S: Io>(ws: &mut WebSocketStream<S>, (kind, reason): Refusal) {
     tracing::warn!("agent refused: {reason}");
     let _ = ws
         .send(text(&RelayFrame::Refused {
-            reason: reason.to_string(),
+            reason,
+            kind: Some(kind),
         }))
         .await;
     let _ = ws.close(None).await;
@@ -70,12 +86,12 @@ async fn refuse<S: Io>(ws: &mut WebSocketStream<S>, reason: &str) {
 async fn hello<S: Io>(
     relay: &Relay,
     ws: &mut WebSocketStream<S>,
-) -> Result<(String, Option<String>, i64), String> {
+) -> Result<(String, Option<String>, i64), Refusal> {
     let first = tokio::time::timeout(HELLO_TIMEOUT, ws.next())
         .await
-        .map_err(|_| "no hello within 10 s".to_string())?;
+        .map_err(|_| setup("no hello within 10 s"))?;
     let Some(Ok(Message::Text(t))) = first else {
-        return Err("expected a hello frame".into());
+        return Err(setup("expected a hello frame"));
     };
     let AgentFrame::Hello {
         version,
@@ -83,30 +99,30 @@ async fn hello<S: Io>(
         channel,
         key,
         last_seq,
-    } = serde_json::from_str(&t).map_err(|e| format!("bad hello: {e}"))?
+    } = serde_json::from_str(&t).map_err(|e| setup(format!("bad hello: {e}")))?
     else {
-        return Err("expected a hello frame".into());
+        return Err(setup("expected a hello frame"));
     };
     if version != VERSION {
-        return Err(format!(
+        return Err(setup(format!(
             "protocol version {version} is not supported (this relay speaks {VERSION})"
-        ));
+        )));
     }
     if let (Some(channel), Some(key)) = (channel, key) {
         if channel.len() > MAX_ID_LEN || key.len() > MAX_ID_LEN {
-            return Err("channel or key too long".into());
+            return Err(setup("channel or key too long"));
         }
         let stored = relay
             .store
             .relay_channel(&channel)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(unavailable)?;
         let ok =
             stored.is_some_and(|c| bool::from(hash(&key).as_bytes().ct_eq(c.key_hash.as_bytes())));
         return if ok {
             Ok((channel, None, last_seq))
         } else {
-            Err("wrong channel or key".into())
+            Err(setup("wrong channel or key"))
         };
     }
     let token = token.unwrap_or_default();
@@ -114,19 +130,19 @@ async fn hello<S: Io>(
         hit | bool::from(t.as_bytes().ct_eq(token.as_bytes()))
     });
     if token.is_empty() || !allowed {
-        return Err("this relay token may not create channels".into());
+        return Err(setup("this relay token may not create channels"));
     }
     let token_hash = hash(&token);
     let owned = relay
         .store
         .relay_channels_of(&token_hash)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(unavailable)?;
     if owned >= relay.args.max_channels {
-        return Err(format!(
+        return Err(setup(format!(
             "this token already has {} (the relay's --max-channels)",
             crate::out::counted(owned, "channel")
-        ));
+        )));
     }
     let (channel, key) = (random_hex(16), random_hex(32));
     relay
@@ -137,7 +153,7 @@ async fn hello<S: Io>(
             token_hash,
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(unavailable)?;
     Ok((channel, Some(key), 0))
 }
 
@@ -145,7 +161,7 @@ async fn hello<S: Io>(
 pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
     let (channel, new_key, last_seq) = match hello(&relay, &mut ws).await {
         Ok(v) => v,
-        Err(reason) => return refuse(&mut ws, &reason).await,
+        Err(refusal) => return refuse(&mut ws, refusal).await,
     };
     let conn_id = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
     let notify = Arc::new(Notify::new());
@@ -166,11 +182,10 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         free
     };
     if !claimed {
-        return refuse(
-            &mut ws,
-            "another agent is connected to this channel; stop it first",
-        )
-        .await;
+        // Often the agent's own earlier connection, half-open after its machine slept, that
+        // the relay gives up within SILENCE_LIMIT: the agent tries again.
+        let busy = "another agent is connected to this channel; stop it first";
+        return refuse(&mut ws, (RefusalKind::Busy, busy.into())).await;
     }
     let fp = super::server::fingerprint(&channel);
     tracing::info!(channel = %fp, "agent connected");
@@ -495,7 +510,7 @@ mod tests {
         let mut other = pair(&relay).await;
         other.send(send(&hello)).await.expect("hello");
         assert!(
-            matches!(next(&mut other).await, RelayFrame::Refused { reason } if reason.contains("--max-channels"))
+            matches!(next(&mut other).await, RelayFrame::Refused { reason, kind: Some(RefusalKind::Setup) } if reason.contains("--max-channels"))
         );
 
         let queued = relay

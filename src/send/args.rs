@@ -60,6 +60,13 @@ pub struct SendArgs {
     /// Print one JSON report per message (one per line) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also trust the certificates in this PEM file for an https:// target (e.g. a local app's
+    /// self-signed one), as `hookpit serve --forward-cacert` does.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Accept any certificate of an https:// target (still encrypted, not authenticated).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Flags of `hookpit secret`.

@@ -121,12 +121,9 @@ pub async fn curl(app: &App, id: i64, req: Request<Incoming>) -> ApiResult {
         .filter(|t| !t.trim().is_empty())
         .or_else(|| crate::forward::target_for(app, &s.path, &s.query))
         .unwrap_or_else(|| {
-            let q = if s.query.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", s.query)
-            };
-            format!("http://{}{}{q}", app.bound.capture, s.path)
+            // Back to the capture listener, joined as a forward target is.
+            crate::forward::join(&capture_base(app.bound.capture), &s.path, &s.query)
+                .expect("a socket address makes an absolute base URL")
         });
     let out = crate::forward::replay::prepare(
         app,
@@ -141,4 +138,31 @@ pub async fn curl(app: &App, id: i64, req: Request<Incoming>) -> ApiResult {
         StatusCode::OK,
         &serde_json::json!({ "curl": crate::forward::curl_command(&out), "mode": body.mode.as_str() }),
     ))
+}
+
+/// The capture listener's base URL; one bound to every address (0.0.0.0, ::) is reached on
+/// loopback, since an unspecified address is no destination.
+fn capture_base(mut capture: std::net::SocketAddr) -> String {
+    if capture.ip().is_unspecified() {
+        let loopback: std::net::IpAddr = if capture.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        };
+        capture.set_ip(loopback);
+    }
+    format!("http://{capture}/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture_base;
+
+    #[test]
+    fn an_unspecified_capture_address_is_reached_on_loopback() {
+        let base = |a: &str| capture_base(a.parse().expect("address"));
+        assert_eq!(base("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(base("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(base("192.168.1.5:8080"), "http://192.168.1.5:8080/");
+    }
 }

@@ -235,7 +235,7 @@ pub async fn accept_loop(
     tokio::select! {
         _ = stop.closed() => {}
         _ = tokio::time::sleep(DRAIN_DEADLINE) => {
-            tracing::warn!(?local, "connections still open after {DRAIN_DEADLINE:?}; closing them");
+            tracing::warn!(?local, "connections still open after {DRAIN_DEADLINE:?}; not waiting for them any longer (they end when hookpit exits)");
         }
     }
 }
