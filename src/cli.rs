@@ -60,6 +60,10 @@ pub enum Command {
     Replay(crate::cli_replay::ReplayArgs),
     /// Test a webhook endpoint the way Svix will treat it, and say what it gets wrong.
     Doctor(crate::doctor::cli::DoctorArgs),
+    /// Write a running hookpit's events to a file: JSONL (byte-exact) or HAR 1.2.
+    Export(crate::cli_archive::ExportArgs),
+    /// Store the events of a JSONL or HAR file in a running hookpit (`source: "import"`).
+    Import(crate::cli_archive::ImportArgs),
     /// Wait until a matching webhook arrives at a running hookpit; print it as a JSON line.
     Wait(crate::cli_wait::WaitArgs),
     /// Say whether a hookpit answers at the UI address, waiting for one with --wait.
@@ -81,9 +85,9 @@ pub struct CompletionsArgs {
 }
 
 /// Runs `hookpit completions`: the script on stdout.
-pub fn completions(args: &CompletionsArgs) {
+pub fn completions(args: &CompletionsArgs) -> std::io::Result<()> {
     use clap::CommandFactory as _;
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "hookpit", &mut script);
-    crate::out::bytes(&script);
+    crate::out::bytes(&script)
 }

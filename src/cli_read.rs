@@ -152,7 +152,7 @@ pub async fn show(args: ShowArgs) -> anyhow::Result<()> {
         if answer.status != 200 {
             bail!("cannot read event {}: {}", args.id, answer.reason());
         }
-        crate::out::bytes(&answer.body);
+        crate::out::bytes(&answer.body)?;
         return Ok(());
     }
     let answer = api

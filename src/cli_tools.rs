@@ -83,6 +83,7 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
             .map(|h| send::parse_header(h))
             .collect::<Result<_, _>>()?,
     };
+    let fixture = args.fixture.as_deref().map(read_fixture).transpose()?;
     let schedule = args.retry_schedule.unwrap_or_else(RetrySchedule::once);
     let trust = crate::client_tls::TlsTrust {
         insecure: args.insecure,
@@ -94,7 +95,10 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     let client = HttpClient::new(&trust).map_err(anyhow::Error::msg)?;
     let mut failures = Vec::new();
     for n in 1..=args.repeat {
-        let message = Message::new(payload.render(Utc::now()), &signing)?;
+        let message = match &fixture {
+            Some(record) => Message::fixture(record, &signing)?,
+            None => Message::new(payload.render(Utc::now()), &signing)?,
+        };
         if !args.json {
             let count = if args.repeat > 1 {
                 format!("[{n}/{}] ", args.repeat)
@@ -102,8 +106,13 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
                 String::new()
             };
             crate::out::line(format_args!(
-                "{count}POST {target}  {}, {} bytes, svix-id {}",
-                describe(&payload, args.file.as_deref()),
+                "{count}{} {target}  {}, {} bytes, svix-id {}",
+                fixture.as_ref().map_or("POST", |r| r.method.as_str()),
+                match (&fixture, &args.fixture) {
+                    (Some(r), Some(path)) =>
+                        format!("{} {} from {}", r.method, r.path, path.display()),
+                    _ => describe(&payload, args.file.as_deref()),
+                },
                 message.body.len(),
                 message.msg_id
             ));
@@ -179,6 +188,34 @@ fn parse_keys(secrets: &[String]) -> anyhow::Result<Vec<Key>> {
 }
 
 /// The body from a file, or stdin for `None` and `-`.
+/// The one webhook of a `--fixture` file: an event detail (one line or pretty-printed), or a
+/// JSONL or HAR file holding exactly one.
+fn read_fixture(path: &Path) -> anyhow::Result<crate::archive::Record> {
+    let bytes = read_body(Some(path))?;
+    let whole = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| crate::archive::jsonl::parse_line(t.trim()).ok());
+    if let Some(record) = whole {
+        return Ok(record);
+    }
+    let mut parsed = crate::archive::parse(&bytes);
+    if let Some(e) = parsed.errors.first() {
+        bail!(
+            "{}: {} ({})",
+            path.display(),
+            e.error,
+            e.line
+                .or(e.entry)
+                .map_or(String::new(), |n| format!("record {n}"))
+        );
+    }
+    match parsed.records.len() {
+        1 => Ok(parsed.records.remove(0)),
+        0 => bail!("{} holds no event", path.display()),
+        n => bail!("{} holds {n} events; --fixture sends one", path.display()),
+    }
+}
+
 fn read_body(file: Option<&Path>) -> anyhow::Result<Bytes> {
     match file {
         Some(path) if path != Path::new("-") => std::fs::read(path)

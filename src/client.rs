@@ -68,6 +68,19 @@ impl HttpClient {
         })
     }
 
+    /// Sends `req` and returns the answer as soon as its head arrives (within `timeout`),
+    /// its body left for the caller to read as it comes: a download larger than memory.
+    pub async fn open(
+        &self,
+        req: Request<Full<Bytes>>,
+        timeout: Duration,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, String> {
+        tokio::time::timeout(timeout, self.inner.request(req))
+            .await
+            .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+            .map_err(describe)
+    }
+
     /// Sends `req`, waits at most `timeout`, keeps at most `body_limit` bytes of the answer.
     pub async fn deliver(
         &self,

@@ -26,9 +26,11 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod archive;
 pub mod banner;
 pub mod cli;
 pub mod cli_api;
+pub mod cli_archive;
 pub mod cli_read;
 pub mod cli_replay;
 pub mod cli_tools;

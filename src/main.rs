@@ -23,6 +23,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Relay(args) => relay(args).await,
         Command::Replay(args) => hookpit::cli_replay::replay(args).await,
         Command::Doctor(args) => hookpit::doctor::cli::doctor(args).await,
+        Command::Export(args) => hookpit::cli_archive::export(args).await,
+        Command::Import(args) => hookpit::cli_archive::import(args).await,
         Command::Wait(args) => match hookpit::cli_wait::wait(args).await? {
             hookpit::cli_wait::Waited::Got => Ok(()),
             hookpit::cli_wait::Waited::TimedOut => {
@@ -33,10 +35,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Status(args) => hookpit::cli_wait::status(args).await,
         Command::Events(args) => hookpit::cli_read::events(args).await,
         Command::Show(args) => hookpit::cli_read::show(args).await,
-        Command::Completions(args) => {
-            hookpit::cli::completions(&args);
-            Ok(())
-        }
+        Command::Completions(args) => Ok(hookpit::cli::completions(&args)?),
     }
 }
 

@@ -18,14 +18,18 @@ pub fn line(text: impl Display) {
     }
 }
 
-/// Writes `bytes` as they are (a body, a completion script), ending quietly on a closed pipe as
-/// [`line`] does.
-pub fn bytes(bytes: &[u8]) {
+/// Writes bytes as they are (a file streamed to stdout), ending quietly on a closed pipe as
+/// [`line`] does; other write errors are returned.
+pub fn bytes(data: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    let written = stdout.write_all(bytes).and_then(|()| stdout.flush());
-    if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+    let written = stdout.write_all(data).and_then(|()| stdout.flush());
+    if written
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
         std::process::exit(BROKEN_PIPE_EXIT);
     }
+    written
 }
 
 /// Prints one line for a long-running server (banner, relay URL): a closed stdout must not stop

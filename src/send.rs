@@ -76,6 +76,9 @@ pub struct Message {
     pub timestamp: Option<i64>,
     keys: Vec<Key>,
     headers: Vec<(String, String)>,
+    method: Method,
+    /// A fixture's headers, re-signed for each try instead of the sender's own.
+    original: Option<Headers>,
 }
 
 impl Message {
@@ -104,11 +107,48 @@ impl Message {
             timestamp: signing.timestamp,
             keys: signing.keys.clone(),
             headers: signing.headers.clone(),
+            method: Method::POST,
+            original: None,
+        })
+    }
+
+    /// A captured webhook sent again as it was (method, headers in order, body), its signature
+    /// made fresh for each try with `signing`'s keys in the scheme it already used
+    /// ([`crate::verify::resign`], as a replay does). Its message id stays.
+    pub fn fixture(
+        record: &crate::archive::Record,
+        signing: &Signing,
+    ) -> Result<Message, SendError> {
+        let mut headers = crate::headers::end_to_end(&record.headers);
+        headers.remove("host");
+        let msg_id = (headers.get_str("svix-id"))
+            .or_else(|| headers.get_str("webhook-id"))
+            .map_or_else(new_msg_id, str::to_string);
+        if crate::verify::resign(&headers, &record.body, &signing.keys, false, 0).is_none()
+            || sign(&msg_id, 0, b"", &signing.keys).is_none()
+        {
+            return Err(SendError::NoSigningKey);
+        }
+        let method = Method::from_bytes(record.method.as_bytes())
+            .map_err(|_| SendError::BadHeader(format!("method {}", record.method)))?;
+        Ok(Message {
+            msg_id,
+            body: record.body.clone(),
+            timestamp: signing.timestamp,
+            keys: signing.keys.clone(),
+            headers: Vec::new(),
+            method,
+            original: Some(headers),
         })
     }
 
     /// The headers of a try signed at `timestamp`, in the order they are sent.
     pub fn headers(&self, timestamp: i64) -> Headers {
+        if let Some(original) = &self.original {
+            // `fixture` checked that the keys sign in this scheme.
+            return crate::verify::resign(original, &self.body, &self.keys, false, timestamp)
+                .unwrap_or_else(|| original.clone());
+        }
         // `new` checked that some key signs, so there is always a signature.
         let signature = sign(&self.msg_id, timestamp, &self.body, &self.keys).unwrap_or_default();
         let defaults = [
@@ -138,7 +178,7 @@ impl Message {
     /// The POST of a try signed at `timestamp`.
     pub fn request(&self, target: &Uri, timestamp: i64) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(self.body.clone()));
-        *req.method_mut() = Method::POST;
+        *req.method_mut() = self.method.clone();
         *req.uri_mut() = target.clone();
         let headers = req.headers_mut();
         for (name, value) in self.headers(timestamp) {

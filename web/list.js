@@ -419,7 +419,7 @@ export class EventList {
       l2.append(el('span', { class: 'chip dup', title: `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}` },
         'dup', span('dup-of', `of #${e.duplicate_of}`)));
     }
-    if (e.source === 'replay' || e.source === 'send' || e.source === 'relay') l2.append(span('src', e.source));
+    if (e.source === 'replay' || e.source === 'send' || e.source === 'relay' || e.source === 'import') l2.append(span('src', e.source));
     l2.append(span('grow', ''));
     if (e.last_attempt) l2.append(attemptChip(e.last_attempt));
     node.replaceChildren(l1, l2);

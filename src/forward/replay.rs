@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::{Outgoing, REPLAY_HEADER, outgoing_headers, target_for};
 use crate::app::App;
 use crate::store::StoreError;
-use crate::store::model::{Attempt, AttemptKind, Headers, StoredEvent};
-use crate::verify::{Key, github, standard, stripe};
+use crate::store::model::{Attempt, AttemptKind, StoredEvent};
+pub use crate::verify::resign;
 
 /// How a replay treats signatures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -145,51 +145,11 @@ pub fn prepare(
     })
 }
 
-/// Re-signs `headers` for `body` at `now` with `keys`, in the scheme the headers already use
-/// (Standard Webhooks by default). Header order and names are kept; values are replaced.
-/// `None` when the webhook is signed but no key can sign it; unsigned webhooks without a key
-/// are returned unchanged.
-pub fn resign(
-    headers: &Headers,
-    body: &[u8],
-    keys: &[Key],
-    new_id: bool,
-    now: i64,
-) -> Option<Headers> {
-    let has = |name: &str| headers.contains(name);
-    let mut out = headers.clone();
-    if has(stripe::HEADER) {
-        out.set(stripe::HEADER, stripe::sign(now, body, keys)?);
-        return Some(out);
-    }
-    if has(github::HEADER) {
-        out.set(github::HEADER, github::sign(body, keys)?);
-        return Some(out);
-    }
-    let family = if has("webhook-signature") || has("webhook-id") {
-        "webhook"
-    } else {
-        "svix"
-    };
-    let signed = has(&format!("{family}-signature"));
-    let old_id = out.get_str(&format!("{family}-id")).map(str::to_string);
-    let msg_id = match old_id {
-        Some(id) if !new_id => id,
-        _ => standard::new_msg_id(),
-    };
-    let Some(signature) = standard::sign(&msg_id, now, body, keys) else {
-        return if signed { None } else { Some(out) };
-    };
-    out.set(&format!("{family}-id"), msg_id);
-    out.set(&format!("{family}-timestamp"), now.to_string());
-    out.set(&format!("{family}-signature"), signature);
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::{Status, verify};
+    use crate::store::model::Headers;
+    use crate::verify::{Key, Status, standard, verify};
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

@@ -36,6 +36,11 @@ pub struct SendArgs {
     /// Send this file's bytes as the body instead of a template (`-` reads stdin).
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// Send this captured webhook again (a `hookpit export` JSONL line, an event as
+    /// `GET /api/events/{id}` gives it, or a one-entry file), its method, headers and body as
+    /// they were, re-signed with --secret.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "status", "checks_fail", "id", "headers"])]
+    pub fixture: Option<PathBuf>,
     /// Extra header `Name: value`; replaces a default header of the same name. Repeatable.
     #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
     pub headers: Vec<String>,

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, Uri, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde::Deserialize;
@@ -149,7 +149,7 @@ pub async fn raw(app: &App, id: i64, uri: &Uri) -> ApiResult {
     } else {
         ("application/octet-stream", "attachment")
     };
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(Body::from(body));
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(

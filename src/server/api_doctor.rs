@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use http::{HeaderValue, StatusCode, Uri, header};
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde::Deserialize;
@@ -14,8 +13,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::api::read_json;
-use super::json_response;
 use super::routes::{ApiError, ApiResult};
+use super::{Body, json_response};
 use crate::app::App;
 use crate::doctor::wire::{Frame, Step, Summary};
 use crate::doctor::{DoctorError, DoctorReport, Options, Progress, check_keys, run};
@@ -116,7 +115,7 @@ pub async fn request_body(app: &App, id: &str, n: &str) -> ApiResult {
         .doctor_body(id, n)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("doctor run {id} has no request {n}")))?;
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(Body::from(body));
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

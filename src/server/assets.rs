@@ -3,7 +3,6 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use http_body_util::Full;
 use hyper::Response;
 
 use sha2::Digest as _;
@@ -49,7 +48,7 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response<Body>> 
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        Response::new(Full::new(Bytes::from(file.data.into_owned())))
+        Response::new(Body::from(Bytes::from(file.data.into_owned())))
     };
     let h = resp.headers_mut();
     h.insert(

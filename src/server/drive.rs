@@ -2,7 +2,6 @@
 //! when no request has been in flight for a while (hyper times out an idle HTTP/1 connection
 //! itself, but has no such timer for HTTP/2); dropped if the peer will not let it close.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -112,12 +111,12 @@ pub(super) struct Tracked {
 
 impl hyper::body::Body for Tracked {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
         Pin::new(&mut self.get_mut().body).poll_frame(cx)
     }
 

@@ -4,7 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -170,7 +170,7 @@ pub fn from_header_map(map: &HeaderMap) -> Headers {
 /// Frames a reply: hyper sets the length from the body, so framing and hop-by-hop headers in
 /// the reply (whoever wrote them) are dropped, and a header hyper cannot carry is skipped.
 pub fn respond(reply: Reply) -> Response<Body> {
-    let mut resp = Response::new(Full::new(reply.body));
+    let mut resp = Response::new(Body::from(reply.body));
     *resp.status_mut() = reply.status;
     for (name, value) in crate::headers::end_to_end(&reply.headers) {
         if let (Ok(n), Ok(v)) = (

@@ -48,15 +48,19 @@ pub(crate) use write_through;
 
 mod api;
 mod api_doctor;
+mod api_export;
+mod api_import;
 mod api_replay;
 mod api_send;
 mod api_wait;
 pub mod assets;
+mod body;
 pub mod capture;
 mod drive;
 pub mod exchange;
 mod guard;
 mod head_tap;
+mod openapi;
 mod preface;
 pub mod routes;
 pub mod tls;
@@ -70,7 +74,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -83,8 +86,7 @@ use tracing::Instrument;
 use crate::app::App;
 pub use head_tap::{HeadQueue, RawHead};
 
-/// Response body of every hookpit answer.
-pub type Body = Full<Bytes>;
+pub use body::Body;
 
 /// How long shutdown waits for open connections to finish.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
@@ -242,7 +244,7 @@ pub async fn accept_loop(
 /// A JSON answer.
 pub fn json_response(status: http::StatusCode, value: &impl serde::Serialize) -> Response<Body> {
     let body = serde_json::to_vec(value).expect("API values serialize");
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(Body::from(Bytes::from(body)));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,

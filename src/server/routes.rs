@@ -7,7 +7,10 @@ use hyper::Request;
 use hyper::Response;
 use hyper::body::Incoming;
 
-use super::{Body, Conn, Listener, api, api_replay, assets, capture, error_response, guard, ws};
+use super::{
+    Body, Conn, Listener, api, api_export, api_import, api_replay, assets, capture, error_response,
+    guard, ws,
+};
 use crate::app::App;
 use crate::store::StoreError;
 
@@ -30,6 +33,14 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The path is the API's, the method is not one it takes there.
+    #[error("{method} is not one of the methods this path takes: {allow}")]
+    MethodNotAllowed {
+        /// The method asked.
+        method: String,
+        /// The methods the path takes, as an `Allow` header lists them.
+        allow: String,
+    },
     /// The request body is over the limit.
     #[error("request body over {0} bytes")]
     TooLarge(u64),
@@ -45,6 +56,14 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed { allow, .. } => {
+                let allow = http::HeaderValue::from_str(allow).ok();
+                let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, self.to_string());
+                if let Some(allow) = allow {
+                    resp.headers_mut().insert(header::ALLOW, allow);
+                }
+                return resp;
+            }
             ApiError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
             ApiError::Store(e) => {
                 tracing::error!("API storage error: {e}");
@@ -160,6 +179,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::DELETE, ["api", "keys"]) => api::delete_key_by_body(&app, req).await,
         (&Method::DELETE, ["api", "keys", id]) => api::delete_key(&app, parse_id(id)?).await,
         (&Method::GET, ["api", "status"]) => api::status(&app).await,
+        (&Method::GET, ["api", "export"]) => api_export::export(&app, req.uri()).await,
+        (&Method::POST, ["api", "import"]) => api_import::import(&app, req).await,
+        (&Method::GET, ["api", "openapi.json"]) => Ok(super::openapi::serve()),
         (&Method::GET, ["api", "live"]) => Ok(ws::upgrade(app, req)),
         (&Method::POST, ["api", "send"]) => super::api_send::send(&app, req).await,
         (&Method::POST, ["api", "doctor"]) => super::api_doctor::start(&app, req).await,
@@ -167,6 +189,13 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "doctor", "runs", id]) => super::api_doctor::get(&app, id).await,
         (&Method::GET, ["api", "doctor", "runs", id, "requests", n]) => {
             super::api_doctor::request_body(&app, id, n).await
+        }
+        // A path the API has, asked with another method: 405 with the methods it takes.
+        (m, ["api", ..]) if !super::openapi::methods_for(&path).is_empty() => {
+            Err(ApiError::MethodNotAllowed {
+                method: m.to_string(),
+                allow: super::openapi::methods_for(&path).join(", "),
+            })
         }
         (_, ["api", ..]) => Err(ApiError::NotFound(format!("no API route {method} {path}"))),
         (&Method::GET | &Method::HEAD, _) => assets::serve(&path, req.headers())

@@ -20,6 +20,8 @@ pub enum Source {
     Send,
     /// A replay of a stored event sent back to the capture listener.
     Replay,
+    /// Read from an exported file (`POST /api/import`, `hookpit import`).
+    Import,
 }
 
 impl Source {
@@ -30,6 +32,7 @@ impl Source {
             Source::Relay => "relay",
             Source::Send => "send",
             Source::Replay => "replay",
+            Source::Import => "import",
         }
     }
 
@@ -40,6 +43,7 @@ impl Source {
             "relay" => Some(Source::Relay),
             "send" => Some(Source::Send),
             "replay" => Some(Source::Replay),
+            "import" => Some(Source::Import),
             _ => None,
         }
     }

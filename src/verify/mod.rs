@@ -5,6 +5,7 @@
 
 mod judge;
 mod keys;
+mod resign;
 mod verdict;
 
 pub mod github;
@@ -12,6 +13,7 @@ pub mod standard;
 pub mod stripe;
 
 pub use keys::{Key, KeyError};
+pub use resign::resign;
 pub use verdict::*;
 
 use judge::{TimestampCheck, mismatch_message};
