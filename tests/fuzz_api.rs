@@ -49,19 +49,16 @@ async fn schemathesis_finds_nothing() {
         "--phases".into(),
         "examples,coverage,fuzzing".into(),
     ];
-    // These send requests to URLs in their input, or upgrade to a WebSocket.
-    let mut excluded = vec![
+    // These send requests to URLs in their input or upgrade to a WebSocket; the wait route holds
+    // every request until its timeout by design (tests/wait.rs covers its bad input).
+    let excluded = [
         "/api/live",
         "/api/send",
         "/api/doctor",
         "/api/events/{id}/replay",
         "/api/replay",
+        "/api/events/wait",
     ];
-    let table = include_str!("../src/server/routes.rs");
-    if !table.contains(r#"["api", "events", "wait"]"#) {
-        // Documented from the contract before its handler lands in this tree.
-        excluded.push("/api/events/wait");
-    }
     for path in excluded {
         args.extend(["--exclude-path".to_string(), path.to_string()]);
     }
