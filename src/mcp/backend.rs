@@ -1,0 +1,103 @@
+//! The one backend every MCP tool uses: a running hookpit's JSON API, through the command line's
+//! client (`cli_api::Api`). Whatever goes wrong comes back as one sentence that tells an agent
+//! what to do next, never as a protocol error it cannot read.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::cli_api::{Answer, Api};
+
+/// Why a tool could not do what it was asked, worded for the agent that asked.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Trouble(pub String);
+
+/// A hookpit's API, as the tools see it.
+pub struct Backend {
+    /// The client of the running hookpit's API.
+    api: Api,
+}
+
+/// What the API answered: its status and its JSON body (`Null` when it sent none).
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as JSON.
+    pub json: Value,
+    /// The `error` of an error answer, or the status.
+    reason: String,
+}
+
+impl Backend {
+    /// Tools over the API `api` reaches.
+    pub fn new(api: Api) -> Backend {
+        Backend { api }
+    }
+
+    /// The API's base URL (`http://127.0.0.1:8701`), for links an agent can follow.
+    pub fn base(&self) -> &str {
+        self.api.base()
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str, timeout: Duration) -> Result<Reply, Trouble> {
+        let answer = self.api.get(path, timeout).await;
+        self.reply(answer)
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Reply, Trouble> {
+        let answer = self.api.post(path, body, timeout).await;
+        self.reply(answer)
+    }
+
+    fn reply(
+        &self,
+        answer: anyhow::Result<Result<Answer, crate::cli_api::Unreachable>>,
+    ) -> Result<Reply, Trouble> {
+        let answer = answer
+            .map_err(|e| Trouble(format!("{e:#}")))?
+            .map_err(|e| {
+                Trouble(format!(
+                    "no hookpit at {} — start it with `hookpit` (or point --ui / HOOKPIT_UI at \
+                     the one that runs), then call the tool again ({})",
+                    self.api.ui(),
+                    e.why
+                ))
+            })?;
+        if answer.status == 401 {
+            return Err(Trouble(format!(
+                "the hookpit at {} needs its UI token: start `hookpit mcp` with --ui-token T (or \
+                 HOOKPIT_UI_TOKEN), or send `Authorization: Bearer T` to /mcp — T is the token \
+                 hookpit printed at start",
+                self.api.ui()
+            )));
+        }
+        Ok(Reply {
+            status: answer.status,
+            json: answer.json(),
+            reason: answer.reason(),
+        })
+    }
+}
+
+impl Reply {
+    /// The body of a 2xx answer; any other is trouble, with the API's reason and what to do.
+    pub fn ok(self) -> Result<Value, Trouble> {
+        if (200..300).contains(&self.status) {
+            return Ok(self.json);
+        }
+        let next = match self.status {
+            404 => " — list_events shows the ids that are stored",
+            503 => " — hookpit's storage is failing; get_status says why",
+            _ => "",
+        };
+        Err(Trouble(format!("hookpit refused: {}{next}", self.reason)))
+    }
+}
