@@ -55,7 +55,8 @@ pub async fn stdio(args: McpArgs) -> anyhow::Result<()> {
             args.ui.ui, unreachable.why
         ),
     };
-    crate::out::note(note);
+    // stdout carries the protocol, so anything for a person goes to stderr.
+    eprintln!("{note}");
     let running = Tools::new(Backend::new(api))
         .serve(rmcp::transport::stdio())
         .await?;

@@ -248,7 +248,7 @@ impl Tools {
             .post("/api/send", &request, timeout)
             .await?
             .ok()?;
-        let Some(tries) = sent["tries"].as_array_mut() else {
+        let Some(tries) = sent.get_mut("tries").and_then(Value::as_array_mut) else {
             let text = format!("sent {what} into hookpit: {}", event_line(&sent["event"]));
             return done(sent, text);
         };
