@@ -138,7 +138,7 @@ mod tests {
             cut_body(&body, 3),
             (json!({"encoding": "utf8", "data": "aé"}), true)
         );
-        assert_eq!(cut_body(&body, 6).1, false);
+        assert!(!cut_body(&body, 6).1);
         assert_eq!(cut_body(&body, 0).0["data"], "");
     }
 
@@ -149,7 +149,7 @@ mod tests {
             cut_body(&body, 4),
             (json!({"encoding": "base64", "data": "AAEC"}), true)
         );
-        assert_eq!(cut_body(&body, 9).1, false);
+        assert!(!cut_body(&body, 9).1);
     }
 
     #[test]
