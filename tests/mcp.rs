@@ -1,16 +1,15 @@
 //! The MCP server with the official MCP Python SDK as its client (tests/interop/mcp_client.py),
 //! over stdio (`hookpit mcp`) and over Streamable HTTP (`/mcp` on the UI port): every tool, a
-//! 25 MiB body cut, the UI guard on `/mcp` (Origin, token), and the answer when no hookpit runs.
-//! Skipped loudly without `python3 -c "import mcp"`, except under `CI=true`, where it fails.
+//! 25 MiB body cut (the guard and the absent hookpit: tests/mcp_guard.rs). Skipped loudly without `python3 -c "import mcp"`, except under `CI=true`, where it fails.
 
 mod common;
 
+use common::mcp::{Seen, client, python_mcp_available, refs, stdio};
 use common::stub::Stub;
 use common::*;
 use serde_json::{Value, json};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/mcp_client.py");
 const TOOLS: [&str; 8] = [
     "get_event",
     "get_status",
@@ -21,79 +20,6 @@ const TOOLS: [&str; 8] = [
     "verify_event",
     "wait_for_event",
 ];
-
-/// Whether Python's `mcp` is importable; panics under CI, where it must be.
-fn python_mcp_available(test: &str) -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import mcp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("python3 cannot import mcp; CI must `pip install mcp` before the tests");
-        }
-        skipped(test, "python mcp package not installed (pip install mcp)");
-    }
-    ok
-}
-
-/// What the Python client saw: its JSON answer and its stderr.
-struct Seen {
-    out: Value,
-    stderr: String,
-}
-
-impl Seen {
-    fn result(&self, i: usize) -> &Value {
-        &self.out["results"][i]
-    }
-}
-
-/// Runs the Python client with `transport` arguments and the `calls` to make, in order.
-async fn client(transport: &[&str], calls: &Value) -> Seen {
-    let mut args = vec![SCRIPT];
-    args.extend(transport);
-    let mut child = tokio::process::Command::new("python3")
-        .args(&args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 starts");
-    let mut input = child.stdin.take().expect("stdin");
-    tokio::io::AsyncWriteExt::write_all(&mut input, calls.to_string().as_bytes())
-        .await
-        .expect("write calls");
-    drop(input);
-    let output = tokio::time::timeout(
-        std::time::Duration::from_secs(120),
-        child.wait_with_output(),
-    )
-    .await
-    .expect("the client ends within 2 minutes")
-    .expect("the client runs");
-    let stdout = text(&output.stdout);
-    Seen {
-        out: serde_json::from_str(stdout.trim())
-            .unwrap_or_else(|e| panic!("client printed no JSON ({e}): {stdout}")),
-        stderr: text(&output.stderr),
-    }
-}
-
-fn stdio(ui: &str) -> Vec<String> {
-    vec![
-        "stdio".into(),
-        env!("CARGO_BIN_EXE_hookpit").into(),
-        "mcp".into(),
-        "--ui".into(),
-        ui.into(),
-    ]
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
 
 /// Every tool through one transport, against a hookpit with a key and a stub app.
 async fn every_tool(transport: &[&str], app: &Stub) -> Seen {
@@ -366,117 +292,4 @@ async fn a_25_mib_body_comes_back_cut() {
         .len();
     assert_eq!(most, 1024 * 1024);
     t.stop().await;
-}
-
-#[tokio::test]
-async fn a_cross_origin_mcp_request_is_refused() {
-    let t = spawn_app(&[]).await;
-    let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
-    let accept = "Accept: application/json, text/event-stream";
-    let json_type = "Content-Type: application/json";
-    for method in ["POST", "GET"] {
-        let evil = ["Origin: http://evil.example", accept, json_type];
-        let resp = ui_request(&t, method, "/mcp", &evil, init).await;
-        assert_eq!(resp.status, 403, "{method} from another origin");
-        // A page served on another port of the same machine is another origin too.
-        let other = ["Origin: http://127.0.0.1:3000", accept, json_type];
-        assert_eq!(
-            ui_request(&t, method, "/mcp", &other, init).await.status,
-            403
-        );
-    }
-    let origin = t.ui_origin();
-    let own_origin = format!("Origin: {origin}");
-    let own = [own_origin.as_str(), accept, json_type];
-    let resp = ui_request(&t, "POST", "/mcp", &own, init).await;
-    assert_eq!(
-        resp.status,
-        200,
-        "the UI's own origin: {}",
-        text(&resp.body)
-    );
-    assert_eq!(resp.json()["result"]["serverInfo"]["name"], "hookpit");
-    if python_mcp_available("a_cross_origin_mcp_request_is_refused (python half)") {
-        let url = format!("{origin}/mcp");
-        let seen = client(&["http", &url, "Origin:http://evil.example"], &json!([])).await;
-        assert!(seen.out["error"].is_string(), "{}", seen.out);
-        assert_eq!(seen.out["http_statuses"], json!([403]), "{}", seen.out);
-    }
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn mcp_needs_the_token_when_one_is_set() {
-    let t = spawn_app(&["--ui-token", "s3cret-token"]).await;
-    let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
-    let headers = [
-        "Accept: application/json, text/event-stream",
-        "Content-Type: application/json",
-    ];
-    assert_eq!(
-        ui_request(&t, "POST", "/mcp", &headers, init).await.status,
-        401
-    );
-    if !python_mcp_available("mcp_needs_the_token_when_one_is_set") {
-        return t.stop().await;
-    }
-    let url = format!("{}/mcp", t.ui_origin());
-    let calls = json!([["get_status", {}]]);
-    let refused = client(&["http", &url], &calls).await;
-    assert!(refused.out["error"].is_string(), "{}", refused.out);
-    assert_eq!(
-        refused.out["http_statuses"],
-        json!([401]),
-        "{}",
-        refused.out
-    );
-    // With the token, /mcp's tools reach the API too (they carry the same token).
-    let admitted = client(&["http", &url, "Authorization:Bearer s3cret-token"], &calls).await;
-    assert_eq!(admitted.result(0)["isError"], false, "{}", admitted.out);
-    // Over stdio the token is `hookpit mcp`'s to give; without it each tool says how.
-    let ui = t.ui.to_string();
-    let without = client(&refs(&stdio(&ui)), &calls).await;
-    assert_eq!(without.result(0)["isError"], true);
-    assert!(
-        without.result(0)["text"]
-            .as_str()
-            .expect("text")
-            .contains("--ui-token")
-    );
-    let mut with = stdio(&ui);
-    with.extend(["--ui-token".into(), "s3cret-token".into()]);
-    let with = client(&refs(&with), &calls).await;
-    assert_eq!(with.result(0)["isError"], false, "{}", with.out);
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn without_a_hookpit_each_tool_says_how_to_start_one() {
-    if !python_mcp_available("without_a_hookpit_each_tool_says_how_to_start_one") {
-        return;
-    }
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let ui = format!("127.0.0.1:{port}");
-    let calls = json!([["get_status", {}], ["list_events", {}]]);
-    let seen = client(&refs(&stdio(&ui)), &calls).await;
-    assert!(!seen.stderr.contains("Failed to parse"), "{}", seen.stderr);
-    for i in 0..2 {
-        let result = seen.result(i);
-        assert_eq!(result["isError"], true, "{result}");
-        let text = result["text"].as_str().expect("text");
-        assert!(
-            text.starts_with(&format!("no hookpit at {ui} — start it with `hookpit`")),
-            "{text}"
-        );
-    }
-    // The server says so at start too, on stderr (the client passes it through).
-    assert!(
-        seen.stderr.contains(&format!("no hookpit at {ui}")),
-        "{}",
-        seen.stderr
-    );
 }

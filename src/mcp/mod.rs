@@ -1,8 +1,9 @@
-//! MCP for coding agents: hookpit's tools (`tools.rs`, the work in `ops.rs`) over one backend, a
-//! running hookpit's JSON API (`backend.rs`). Two transports serve the same tools: stdio
+//! MCP for coding agents: hookpit's tools (`tools.rs`; the work in `ops.rs` and `act.rs`) over
+//! one backend, a running hookpit's JSON API (`backend.rs`). Two transports serve the same tools: stdio
 //! (`hookpit mcp`, a client of the hookpit at `--ui`) and Streamable HTTP (`/mcp` on the UI
 //! port, whose tools call that same listener's API after the UI guard has admitted the request).
 
+mod act;
 pub mod backend;
 mod ops;
 pub mod params;
