@@ -101,7 +101,8 @@ async fn every_tool(transport: &[&str], app: &Stub) -> Seen {
     );
 
     let summary = &seen.result(3)["structured"];
-    assert_eq!(summary["id"], 1);
+    // The same Summary the list gives.
+    assert_eq!(summary, &listed["structured"]["events"][0]);
     assert!(
         summary.get("body").is_none() && summary.get("headers").is_none(),
         "{summary}"

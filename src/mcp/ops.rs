@@ -14,7 +14,6 @@ use super::params::{
 };
 use super::shape::{
     ATTEMPT_BODY_BYTES, ATTEMPTS_SHOWN, body_text, compact_attempt, cut_body, event_line,
-    summary_of,
 };
 use super::tools::Tools;
 use crate::cli_api::encode;
@@ -86,19 +85,19 @@ impl Tools {
     /// `get_event`.
     pub(super) async fn get(&self, input: GetEvent) -> Outcome {
         let id = input.id;
-        let detail = self
-            .backend
-            .get(&format!("/api/events/{id}"), API_TIMEOUT)
-            .await?
-            .ok()?;
         if input.include.unwrap_or_default() == Include::Summary {
-            let summary = summary_of(&detail);
+            let summary = self.summary(id).await?;
             let text = format!(
                 "{}\nFor its headers, body and verdict: get_event with include \"full\".",
                 event_line(&summary)
             );
             return done(summary, text);
         }
+        let detail = self
+            .backend
+            .get(&format!("/api/events/{id}"), API_TIMEOUT)
+            .await?
+            .ok()?;
         let max = input
             .max_body_bytes
             .unwrap_or(DEFAULT_BODY_BYTES)
@@ -119,7 +118,7 @@ impl Tools {
         full["attempts_total"] = json!(attempts.len());
         let mut text = format!(
             "{}\nverification: {}\nheaders:\n",
-            event_line(&summary_of(&detail)),
+            event_line(&detail),
             detail["verification"]["message"].as_str().unwrap_or("")
         );
         for pair in detail["headers"].as_array().into_iter().flatten() {
@@ -140,6 +139,23 @@ impl Tools {
             full["note"] = Value::String(note);
         }
         done(full, text)
+    }
+
+    /// The Summary of event `id`, as the list gives it: the first of the page before `id + 1`
+    /// (the detail would bring the whole body along).
+    async fn summary(&self, id: i64) -> Result<Value, Trouble> {
+        let missing = || {
+            Trouble(format!(
+                "no event with id {id} — list_events shows the ids that are stored"
+            ))
+        };
+        let before = id.checked_add(1).ok_or_else(missing)?;
+        let path = format!("/api/events?limit=1&before={before}");
+        let mut page = self.backend.get(&path, API_TIMEOUT).await?.ok()?;
+        match page["events"][0].take() {
+            summary if summary["id"] == id => Ok(summary),
+            _ => Err(missing()),
+        }
     }
 
     /// `wait_for_event`.

@@ -1,5 +1,5 @@
 //! Results sized for a model's context: bodies cut to a byte budget with a flag and a way to the
-//! rest, an event's detail trimmed to its summary, and one-line texts an agent reads first.
+//! rest, and one-line texts an agent reads first.
 
 use serde_json::{Value, json};
 
@@ -11,16 +11,6 @@ pub const ATTEMPT_BODY_BYTES: usize = 2048;
 pub const REPLY_BODY_BYTES: usize = 16 * 1024;
 /// Characters of a body quoted in a tool's text (the structured content has the rest).
 pub const TEXT_BODY_CHARS: usize = 2000;
-
-/// Keys of an event detail (`GET /api/events/{id}`) that its summary does not have.
-const DETAIL_ONLY: [&str; 6] = [
-    "headers",
-    "headers_non_utf8",
-    "body",
-    "attempts",
-    "remote_addr",
-    "extracted",
-];
 
 /// A body `{encoding, data}` cut to at most `max` bytes of content, and whether it was cut.
 /// UTF-8 text is cut at a character boundary; base64 at a whole group of four, so what is left
@@ -46,22 +36,6 @@ fn floor_char_boundary(text: &str, max: usize) -> usize {
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0)
-}
-
-/// The summary of an event, read off its detail: the detail's own keys dropped and the verdict
-/// cut back to the summary's `{status, reason}`.
-pub fn summary_of(detail: &Value) -> Value {
-    let mut summary = detail.clone();
-    if let Some(map) = summary.as_object_mut() {
-        for key in DETAIL_ONLY {
-            map.remove(key);
-        }
-    }
-    summary["verification"] = json!({
-        "status": detail["verification"]["status"],
-        "reason": detail["verification"]["reason"],
-    });
-    summary
 }
 
 /// An attempt with the app's answer body cut to `max` bytes (`response_truncated` says so).
@@ -150,20 +124,6 @@ mod tests {
             (json!({"encoding": "base64", "data": "AAEC"}), true)
         );
         assert!(!cut_body(&body, 9).1);
-    }
-
-    #[test]
-    fn a_summary_keeps_no_detail() {
-        let detail = json!({
-            "id": 3, "path": "/h", "headers": [["a", "b"]], "body": {"data": "x"},
-            "attempts": [], "remote_addr": "1.2.3.4", "extracted": {}, "headers_non_utf8": [],
-            "verification": {"status": "invalid", "reason": "bad_signature", "message": "m"},
-        });
-        assert_eq!(
-            summary_of(&detail),
-            json!({"id": 3, "path": "/h",
-                   "verification": {"status": "invalid", "reason": "bad_signature"}})
-        );
     }
 
     #[test]
