@@ -93,7 +93,7 @@ impl Tools {
             );
             return done(summary, text);
         }
-        let detail = self
+        let mut full = self
             .backend
             .get(&format!("/api/events/{id}"), API_TIMEOUT)
             .await?
@@ -102,26 +102,22 @@ impl Tools {
             .max_body_bytes
             .unwrap_or(DEFAULT_BODY_BYTES)
             .min(MAX_BODY_BYTES);
-        let (body, truncated) = cut_body(&detail["body"], max);
+        // Taken out, not copied: the body may be 25 MiB.
+        let (body, truncated) = cut_body(&full["body"].take(), max);
         let raw_url = format!("{}/api/events/{id}/raw", self.backend.base());
-        let mut full = detail.clone();
-        full["body"] = body.clone();
-        full["truncated"] = Value::Bool(truncated);
-        full["raw_url"] = Value::String(raw_url.clone());
-        let attempts = detail["attempts"].as_array().cloned().unwrap_or_default();
-        let shown: Vec<Value> = attempts
+        let attempts = full["attempts"].take();
+        let attempts = attempts.as_array().map_or(&[][..], Vec::as_slice);
+        let shown = &attempts[attempts.len().saturating_sub(ATTEMPTS_SHOWN)..];
+        let shown: Vec<Value> = shown
             .iter()
-            .skip(attempts.len().saturating_sub(ATTEMPTS_SHOWN))
             .map(|a| compact_attempt(a, ATTEMPT_BODY_BYTES))
             .collect();
-        full["attempts"] = Value::Array(shown);
-        full["attempts_total"] = json!(attempts.len());
         let mut text = format!(
             "{}\nverification: {}\nheaders:\n",
-            event_line(&detail),
-            detail["verification"]["message"].as_str().unwrap_or("")
+            event_line(&full),
+            full["verification"]["message"].as_str().unwrap_or("")
         );
-        for pair in detail["headers"].as_array().into_iter().flatten() {
+        for pair in full["headers"].as_array().into_iter().flatten() {
             text.push_str(&format!(
                 "  {}: {}\n",
                 pair[0].as_str().unwrap_or(""),
@@ -133,11 +129,16 @@ impl Tools {
             let note = format!(
                 "The body was cut to {max} of {} bytes. The whole body: GET {raw_url}, or \
                  get_event again with a larger max_body_bytes (at most {MAX_BODY_BYTES}).",
-                detail["size"]
+                full["size"]
             );
             text.push_str(&format!("\n{note}"));
             full["note"] = Value::String(note);
         }
+        full["body"] = body;
+        full["truncated"] = Value::Bool(truncated);
+        full["raw_url"] = Value::String(raw_url);
+        full["attempts_total"] = json!(attempts.len());
+        full["attempts"] = Value::Array(shown);
         done(full, text)
     }
 
