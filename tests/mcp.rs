@@ -36,6 +36,9 @@ async fn every_tool(transport: &[&str], app: &Stub) -> Seen {
         ["run_doctor", {"to": app.url("/hooks"), "only": ["compact", "wrong_secret"]}],
         ["wait_for_event", {"query": "type:never_sent", "timeout_s": 1}],
         ["get_event", {"id": 999}],
+        ["replay_event", {"id": 1, "target": app.url("/hooks"), "mode": "verbatim"}],
+        ["replay_event", {"id": 1, "target": app.url("/edited"), "body": "{\"edited\":true}", "new_id": true}],
+        ["list_events", {"limit": 1, "query": "no such words anywhere"}],
     ]);
     let seen = client(transport, &calls).await;
     assert!(
