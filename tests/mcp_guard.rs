@@ -1,5 +1,6 @@
 //! `/mcp` under the UI port's rules (a cross-origin request refused on every method, the token
-//! required when one is set, for both transports) and what an agent hears when no hookpit runs.
+//! required when one is set, for both transports, a request over the size limit) and what an
+//! agent hears when no hookpit runs.
 //! The Python halves are skipped loudly without `python3 -c "import mcp"` (failing under CI).
 
 mod common;
@@ -119,4 +120,22 @@ async fn without_a_hookpit_each_tool_says_how_to_start_one() {
         "{}",
         seen.stderr
     );
+}
+
+#[tokio::test]
+async fn an_mcp_request_over_its_limit_is_refused() {
+    let t = spawn_app(&[]).await;
+    let headers = [
+        "Accept: application/json, text/event-stream",
+        "Content-Type: application/json",
+    ];
+    let big = vec![b' '; hookpit::mcp::MAX_MCP_REQUEST + 1];
+    let resp = ui_request(&t, "POST", "/mcp", &headers, &big).await;
+    assert_eq!(resp.status, 413, "{}", text(&resp.body));
+    // hookpit still answers.
+    assert_eq!(
+        get_json(&t, "/api/status").await["version"],
+        env!("CARGO_PKG_VERSION")
+    );
+    t.stop().await;
 }

@@ -24,6 +24,8 @@ pub use tools::Tools;
 use crate::cli_api::{Api, UiArgs};
 use crate::client::HttpClient;
 
+/// Largest request `/mcp` reads (an edited replay body fits); larger ones get 413.
+pub const MAX_MCP_REQUEST: usize = 4 * 1024 * 1024;
 /// How long `hookpit mcp` waits for the hookpit it serves to answer at start.
 const FIRST_LOOK: Duration = Duration::from_secs(2);
 
@@ -78,6 +80,7 @@ pub fn http_service(
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .disable_allowed_hosts()
+        .with_max_request_body_bytes(MAX_MCP_REQUEST)
         .with_cancellation_token(stop);
     StreamableHttpService::new(
         move || {
