@@ -297,3 +297,30 @@ async fn a_25_mib_body_comes_back_cut() {
     assert_eq!(most, 1024 * 1024);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_empty_hookpit_has_no_event_to_get() {
+    if !python_mcp_available("an_empty_hookpit_has_no_event_to_get") {
+        return;
+    }
+    let t = spawn_app(&[]).await;
+    let url = format!("{}/mcp", t.ui_origin());
+    let calls = json!([
+        ["get_event", {"id": 1}],
+        ["get_event", {"id": 1, "include": "full"}],
+        ["get_event", {"id": i64::MAX}],
+        ["list_events", {}],
+    ]);
+    let seen = client(&["http", &url], &calls).await;
+    for i in 0..3 {
+        let result = seen.result(i);
+        assert_eq!(result["isError"], true, "{}", seen.out);
+        let text = result["text"].as_str().expect("text");
+        assert!(
+            text.contains("list_events shows the ids that are stored"),
+            "{text}"
+        );
+    }
+    assert_eq!(seen.result(3)["structured"]["events"], json!([]));
+    t.stop().await;
+}

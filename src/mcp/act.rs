@@ -70,7 +70,7 @@ impl Tools {
             let text = format!("sent {what} into hookpit: {}", event_line(&sent["event"]));
             return done(sent, text);
         };
-        for one in tries.iter_mut() {
+        for one in tries.iter_mut().filter(|t| t.is_object()) {
             let body = one["response_body"].as_str().unwrap_or("");
             let (cut, truncated) = cut_body(
                 &json!({ "encoding": "utf8", "data": body }),

@@ -27,6 +27,8 @@ pub struct Reply {
     pub json: Value,
     /// The `error` of an error answer, or the status.
     reason: String,
+    /// The address that answered, as the user gave it.
+    from: String,
 }
 
 impl Backend {
@@ -83,15 +85,24 @@ impl Backend {
             status: answer.status,
             json: answer.json(),
             reason: answer.reason(),
+            from: self.api.ui().to_string(),
         })
     }
 }
 
 impl Reply {
-    /// The body of a 2xx answer; any other is trouble, with the API's reason and what to do.
+    /// The body of a 2xx answer, always a JSON object (so the tools may add keys to it); any
+    /// other answer is trouble, with the API's reason and what to do.
     pub fn ok(self) -> Result<Value, Trouble> {
-        if (200..300).contains(&self.status) {
+        if (200..300).contains(&self.status) && self.json.is_object() {
             return Ok(self.json);
+        }
+        if (200..300).contains(&self.status) {
+            return Err(Trouble(format!(
+                "{} answered {} without a JSON object: is --ui / HOOKPIT_UI the address of \
+                 hookpit's UI?",
+                self.from, self.status
+            )));
         }
         let next = match self.status {
             404 => " — list_events shows the ids that are stored",
@@ -99,5 +110,40 @@ impl Reply {
             _ => "",
         };
         Err(Trouble(format!("hookpit refused: {}{next}", self.reason)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, json: Value) -> Reply {
+        Reply {
+            status,
+            reason: format!("status {status}"),
+            json,
+            from: "127.0.0.1:9".into(),
+        }
+    }
+
+    #[test]
+    fn only_an_object_is_an_answer() {
+        assert!(reply(200, serde_json::json!({"a": 1})).ok().is_ok());
+        for odd in [serde_json::json!([1]), Value::Null, serde_json::json!("x")] {
+            let Err(Trouble(why)) = reply(200, odd).ok() else {
+                panic!("not an object, not an answer");
+            };
+            assert!(
+                why.starts_with("127.0.0.1:9 answered 200 without a JSON object"),
+                "{why}"
+            );
+        }
+        let Err(Trouble(why)) = reply(404, Value::Null).ok() else {
+            panic!("a 404 is trouble");
+        };
+        assert!(
+            why.ends_with("list_events shows the ids that are stored"),
+            "{why}"
+        );
     }
 }

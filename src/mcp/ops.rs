@@ -45,8 +45,8 @@ pub(super) fn done(structured: Value, text: impl Into<String>) -> Outcome {
 pub fn finish(outcome: Outcome) -> CallToolResult {
     match outcome {
         Ok(Done { structured, text }) => {
-            let mut result = CallToolResult::structured(structured);
-            result.content = vec![ContentBlock::text(text)];
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            result.structured_content = Some(structured);
             result
         }
         Err(Trouble(why)) => CallToolResult::error(vec![ContentBlock::text(why)]),
@@ -153,8 +153,9 @@ impl Tools {
         let before = id.checked_add(1).ok_or_else(missing)?;
         let path = format!("/api/events?limit=1&before={before}");
         let mut page = self.backend.get(&path, API_TIMEOUT).await?.ok()?;
-        match page["events"][0].take() {
-            summary if summary["id"] == id => Ok(summary),
+        let first = page.get_mut("events").and_then(|e| e.get_mut(0));
+        match first.map(Value::take) {
+            Some(summary) if summary["id"] == id => Ok(summary),
             _ => Err(missing()),
         }
     }

@@ -40,6 +40,9 @@ fn floor_char_boundary(text: &str, max: usize) -> usize {
 
 /// An attempt with the app's answer body cut to `max` bytes (`response_truncated` says so).
 pub fn compact_attempt(attempt: &Value, max: usize) -> Value {
+    if !attempt.is_object() {
+        return attempt.clone();
+    }
     let mut attempt = attempt.clone();
     let (body, cut) = cut_body(&attempt["response_body"], max);
     attempt["response_body"] = body;
