@@ -12,6 +12,7 @@ mod ops;
 mod read;
 mod relay;
 mod rows;
+pub mod schemas;
 mod writer;
 
 #[cfg(test)]

@@ -157,6 +157,10 @@ pub struct EventSummary {
     pub last_attempt: Option<AttemptSummary>,
     /// The Cyberdesk run, when the body has one.
     pub run: Option<RunSummary>,
+    /// How the body's shape differs from what its kind had before (learned after the commit,
+    /// so `null` until the learner has read it, and `null` when nothing differs).
+    #[serde(default)]
+    pub drift: Option<Vec<crate::schema::Drift>>,
 }
 
 /// Everything stored about one event.
@@ -285,6 +289,8 @@ pub struct EventFilter {
     pub source: Option<String>,
     /// Exact message id.
     pub msg_id: Option<String>,
+    /// Only events whose shape drifted from their kind's (`is:drift`).
+    pub drift: bool,
 }
 
 /// One page request of the event list.

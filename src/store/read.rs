@@ -121,6 +121,9 @@ fn where_clause(
              AND CAST(b.body AS TEXT) LIKE ?{plain} ESCAPE '\\'))"
         ));
     }
+    if filter.drift {
+        conds.push("e.drift IS NOT NULL".to_string());
+    }
     if let Some(before) = before {
         params.push(Value::Integer(before));
         conds.push(format!("e.id < ?{}", params.len()));

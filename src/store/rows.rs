@@ -13,10 +13,10 @@ use super::model::{
 pub(crate) const SUMMARY_COLUMNS: &str = "e.id, e.received_at, e.method, e.path, e.query, \
      e.source, e.content_type, e.size, e.msg_id, e.event_type, e.verify_status, \
      e.verify_reason, e.duplicate_of, e.run_id, e.run_status, a.id, a.status, a.error, \
-     a.duration_ms, json_extract(e.verification, '$.skew_s')";
+     a.duration_ms, json_extract(e.verification, '$.skew_s'), e.drift";
 
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
-pub(crate) const SUMMARY_LEN: usize = 20;
+pub(crate) const SUMMARY_LEN: usize = 21;
 
 /// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any.
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
@@ -42,6 +42,11 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         }),
         None => None,
     };
+    let drift: Option<String> = row.get(20)?;
+    let drift = drift
+        .map(|d| serde_json::from_str(&d))
+        .transpose()
+        .map_err(|e| bad_column(20, e.to_string()))?;
     let run = (run_id.is_some() || run_status.is_some()).then_some(RunSummary {
         id: run_id,
         status: run_status,
@@ -69,6 +74,7 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         duplicate_of: row.get(12)?,
         last_attempt,
         run,
+        drift,
     })
 }
 

@@ -4,6 +4,9 @@
 
 use super::*;
 
+mod compare;
+mod drift;
+
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.
 const OTHER_SECRET: &str = "whsec_d3Jvbmcta2V5LXdyb25nLWtleQ==";
 
