@@ -9,7 +9,7 @@
 //! from: a `hookpit send` template that differs from real events of its type is marked the
 //! same way, and the UI says so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::app::App;
@@ -124,7 +124,8 @@ type Outcome = (HashMap<String, Kind>, Vec<(i64, Vec<crate::schema::Drift>)>);
 
 /// Compares each event with its kind as learned so far, then (real webhooks only) learns it.
 fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcome {
-    let mut changed: HashMap<String, Kind> = HashMap::new();
+    // Keys only while learning: a kind is copied out once per batch, not once per event.
+    let mut touched: HashSet<String> = HashSet::new();
     let mut drifts = Vec::new();
     for e in events {
         let Some(body) = &e.body else { continue };
@@ -150,9 +151,13 @@ fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcom
         }
         if real {
             kind.learned.learn(shape);
-            changed.insert(key, kind.clone());
+            touched.insert(key);
         }
     }
+    let changed = touched
+        .into_iter()
+        .filter_map(|k| kinds.remove_entry(&k))
+        .collect();
     (changed, drifts)
 }
 

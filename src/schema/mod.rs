@@ -133,7 +133,12 @@ impl Learned {
                 example: seen.example.clone(),
             });
             field.seen += 1;
-            field.types.extend(seen.types.iter().map(|t| t.to_string()));
+            for t in &seen.types {
+                // Present types are the rule: allocate only for a new one.
+                if !field.types.contains(*t) {
+                    field.types.insert(t.to_string());
+                }
+            }
             if field.example.is_null() && !seen.example.is_null() {
                 field.example = seen.example;
             }
