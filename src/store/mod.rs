@@ -12,6 +12,7 @@ mod ops;
 mod read;
 mod relay;
 mod rows;
+mod soon;
 mod writer;
 
 #[cfg(test)]
@@ -154,6 +155,8 @@ struct Inner {
     counters: Arc<writer::Counters>,
     /// The writer thread, joined on drop (held only for that).
     _writer: WriterThread,
+    /// Writes waiting to join the next commit (`soon.rs`).
+    soon: std::sync::Mutex<Vec<Box<dyn writer::Job>>>,
 }
 
 /// Joins the writer thread when the last `Store` clone goes away (it is idle by then: every
@@ -194,6 +197,7 @@ impl Store {
                 pool: read::Pool::new(target),
                 counters,
                 _writer: WriterThread(Some(handle)),
+                soon: std::sync::Mutex::default(),
             }),
         })
     }
@@ -266,6 +270,7 @@ impl Store {
     {
         let (tx, rx) = oneshot::channel();
         let job = writer::job(weight, work, tx);
+        let job = self.with_soon(job);
         self.inner
             .jobs
             .send(job)
