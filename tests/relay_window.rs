@@ -170,7 +170,11 @@ async fn an_agent_dropped_mid_window_gets_every_unstored_request_again_and_none_
     drop(ws);
     let (mut ws, backlog) = again(&relay, &channel, &key, 300).await;
     assert_eq!(backlog, 0);
-    assert!(requests(&mut ws, Duration::from_millis(300)).await.is_empty());
+    assert!(
+        requests(&mut ws, Duration::from_millis(300))
+            .await
+            .is_empty()
+    );
     drop(ws);
     // The next webhook is sequence 301 and reaches the agent: the ack past the end did not
     // swallow it.
@@ -235,7 +239,10 @@ async fn every_sender_gets_the_agents_answer_with_many_in_flight() {
             queued += usize::from(status == 202);
         }
     }
-    assert_eq!(queued, 0, "senders were told 'queued' instead of the agent's answer");
+    assert_eq!(
+        queued, 0,
+        "senders were told 'queued' instead of the agent's answer"
+    );
     agent.abort();
     relay.stop().await;
 }
@@ -253,7 +260,11 @@ async fn keep_alive_posts(addr: std::net::SocketAddr, path: &str, s: usize, n: u
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
-        stream.get_mut().write_all(req.as_bytes()).await.expect("write");
+        stream
+            .get_mut()
+            .write_all(req.as_bytes())
+            .await
+            .expect("write");
         let mut line = String::new();
         stream.read_line(&mut line).await.expect("status line");
         let status: u16 = line

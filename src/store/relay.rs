@@ -240,9 +240,8 @@ impl Store {
         self.write(weight, move |ctx| {
             let stored: Option<String> = ctx
                 .conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([&key], |r| r.get(0))
                 .optional()?;
             let mut last = stored.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             let mut out = Vec::with_capacity(items.len());
