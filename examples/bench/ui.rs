@@ -134,11 +134,10 @@ pub async fn browser() -> Result<(Driver, Client), String> {
     else {
         return Err("chromedriver does not start".into());
     };
-    let profile = tempfile::tempdir().unwrap();
     let mut driver = Driver {
         child,
         port,
-        profile: profile,
+        profile: tempfile::tempdir().unwrap(),
     };
     // Keep draining chromedriver's output so it never blocks on a full pipe.
     if let Some(out) = driver.child.stdout.take() {

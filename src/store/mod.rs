@@ -270,7 +270,7 @@ impl Store {
     {
         let (tx, rx) = oneshot::channel();
         let job = writer::job(weight, work, tx);
-        let job = self.with_soon(job);
+        self.send_soon().await;
         self.inner
             .jobs
             .send(job)

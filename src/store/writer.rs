@@ -320,7 +320,7 @@ impl Writer {
 
 /// Whether `e` is the file or disk refusing writes (SQLite may undo only the statement), as
 /// opposed to one job's own mistake.
-pub(crate) fn is_storage_failure(e: &StoreError) -> bool {
+fn is_storage_failure(e: &StoreError) -> bool {
     use rusqlite::ErrorCode::{
         CannotOpen, DatabaseCorrupt, DiskFull, NotADatabase, ReadOnly, SystemIoFailure,
     };
