@@ -4,21 +4,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::protocol::{
-    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RefusalKind, RelayFrame,
-    SILENCE_LIMIT, VERSION, WINDOW,
-};
+use super::protocol::{AgentFrame, MAX_FRAME, MAX_ID_LEN, RefusalKind, RelayFrame, VERSION};
 use super::server::{AgentSlot, Relay, Waiters, hash};
 use crate::server::Body;
 use crate::server::ws::accept as accept_ws;
@@ -53,7 +49,7 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn text(frame: &RelayFrame) -> Message {
+pub(super) fn text(frame: &RelayFrame) -> Message {
     Message::text(serde_json::to_string(frame).expect("frames serialize"))
 }
 
@@ -197,7 +193,7 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         backlog,
     };
     if ws.send(text(&welcome)).await.is_ok() {
-        serve(&relay, &mut ws, &channel, last_seq, &notify, &waiters).await;
+        super::push::serve(&relay, &mut ws, &channel, last_seq, &notify, &waiters).await;
     }
     {
         let mut agents = relay.agents.lock().unwrap_or_else(|p| p.into_inner());
@@ -206,159 +202,6 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         }
     }
     tracing::info!(channel = %fp, "agent disconnected");
-}
-
-/// Writes the agent's acknowledgements, newest first: acks that arrive while one is being
-/// committed are folded into the next write (an ack covers every sequence up to it), so a
-/// channel pays one commit per turn of the store, not one per ack. Returns once `latest` is
-/// dropped and its last value is written.
-async fn record_acks(relay: Relay, channel: String, mut latest: watch::Receiver<i64>) {
-    let mut written = 0;
-    loop {
-        let seq = *latest.borrow_and_update();
-        if seq > written {
-            match relay.store.relay_ack(&channel, seq).await {
-                Ok(()) => written = seq,
-                Err(e) => tracing::error!("relay cannot record an ack: {e}"),
-            }
-        }
-        if latest.changed().await.is_err() {
-            let seq = *latest.borrow();
-            if seq > written
-                && let Err(e) = relay.store.relay_ack(&channel, seq).await
-            {
-                tracing::error!("relay cannot record an ack: {e}");
-            }
-            return;
-        }
-    }
-}
-
-/// Sends the channel's requests in order from `last_seq` (what the agent says it has stored),
-/// at most [`WINDOW`] ahead of its acknowledgements, and passes acks and answers on.
-async fn serve<S: Io>(
-    relay: &Relay,
-    ws: &mut WebSocketStream<S>,
-    channel: &str,
-    last_seq: i64,
-    notify: &Notify,
-    waiters: &Waiters,
-) {
-    // What the agent has stored counts as acknowledged: requests it stored before its last
-    // connection dropped, unacknowledged, are not left queued here.
-    let (ack_tx, ack_rx) = watch::channel(last_seq);
-    let acks = tokio::spawn(record_acks(relay.clone(), channel.to_string(), ack_rx));
-    push(relay, ws, channel, last_seq, &ack_tx, notify, waiters).await;
-    drop(ack_tx);
-    let _ = acks.await;
-}
-
-/// The session's loop: requests out, acks and answers in, heartbeats both ways.
-async fn push<S: Io>(
-    relay: &Relay,
-    ws: &mut WebSocketStream<S>,
-    channel: &str,
-    last_seq: i64,
-    ack_tx: &watch::Sender<i64>,
-    notify: &Notify,
-    waiters: &Waiters,
-) {
-    // Sent up to `cursor`; acknowledged up to `acked`.
-    let (mut cursor, mut acked) = (last_seq, last_seq);
-    let mut heard = Instant::now();
-    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    let stopped = relay.stopped();
-    tokio::pin!(stopped);
-    // Send the backlog first: the notify permit makes the first turn read the store.
-    notify.notify_one();
-    loop {
-        tokio::select! {
-            // A full window waits for acks; the permit a new request leaves meanwhile is kept.
-            _ = notify.notified(), if cursor - acked < WINDOW => loop {
-                let room = (WINDOW - (cursor - acked)).min(i64::from(BACKLOG_BATCH));
-                let batch = match relay.store.relay_after(channel, cursor, room as u32).await {
-                    Ok(b) => b,
-                    Err(e) => { tracing::error!("relay cannot read its queue: {e}"); return; }
-                };
-                let full = batch.len() as i64 == room;
-                for (seq, frame) in batch {
-                    // Stored by a relay whose --max-body was too large for a frame: the agent
-                    // would refuse it and reconnect forever, holding back everything after it.
-                    if frame.len() > MAX_FRAME {
-                        tracing::warn!(
-                            channel = %super::server::fingerprint(channel),
-                            seq, bytes = frame.len(),
-                            "a queued request is larger than a relay frame; dropped so the rest can flow"
-                        );
-                        if let Err(e) = relay.store.relay_drop(channel, seq).await {
-                            tracing::error!("relay cannot drop an oversized request: {e}");
-                            return;
-                        }
-                        cursor = seq;
-                        continue;
-                    }
-                    if ws.feed(Message::text(frame)).await.is_err() {
-                        return;
-                    }
-                    cursor = seq;
-                }
-                // One write for the whole batch, not one per request.
-                if ws.flush().await.is_err() {
-                    return;
-                }
-                if !full || cursor - acked >= WINDOW { break; }
-            },
-            msg = ws.next() => {
-                let text = match msg {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                    Some(Ok(_)) => continue,
-                };
-                heard = Instant::now();
-                match serde_json::from_str::<AgentFrame>(&text) {
-                    Ok(AgentFrame::Ack { seq }) => {
-                        // Never past what was sent: an agent cannot acknowledge what it never got.
-                        let seq = seq.min(cursor);
-                        if seq > acked {
-                            let was_full = cursor - acked >= WINDOW;
-                            acked = seq;
-                            // Recorded off the loop, so requests and answers keep flowing while
-                            // it commits.
-                            ack_tx.send_replace(seq);
-                            if was_full {
-                                notify.notify_one();
-                            }
-                        }
-                    }
-                    Ok(AgentFrame::Response { seq, status, headers, body }) => {
-                        let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
-                        if let Some(tx) = waiter {
-                            let _ = tx.send((status, headers, body));
-                        }
-                    }
-                    Ok(AgentFrame::Heartbeat) => {}
-                    Ok(AgentFrame::Hello { .. }) | Err(_) => {
-                        tracing::warn!(channel = %super::server::fingerprint(channel), "unexpected frame from agent; closing");
-                        return;
-                    }
-                }
-            }
-            _ = &mut stopped => {
-                let _ = ws.close(None).await;
-                return;
-            }
-            _ = beat.tick() => {
-                if heard.elapsed() > SILENCE_LIMIT {
-                    tracing::warn!(channel = %super::server::fingerprint(channel), "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
-                    return;
-                }
-                let backlog = relay.store.relay_backlog(channel).await.unwrap_or(0);
-                if ws.send(text(&RelayFrame::Heartbeat { backlog })).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
