@@ -274,6 +274,22 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Like [`Store::write`] for work whose writes are one SQL statement (it needs no savepoint).
+    async fn write_one_statement<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job = writer::one_statement_job(weight, work, tx);
+        self.inner
+            .jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Runs `f` on a pooled read connection in `spawn_blocking`.
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
@@ -301,7 +317,8 @@ impl Store {
 
     /// Stores a captured event; returns only once it is committed to disk.
     pub async fn insert_event(&self, e: NewEvent) -> Result<EventSummary, StoreError> {
-        self.write(e.body.len(), move |ctx| ops::insert_event(ctx, e))
+        // One INSERT (the body is in the event's row), so no savepoint.
+        self.write_one_statement(e.body.len(), move |ctx| ops::insert_event(ctx, e))
             .await
     }
 

@@ -22,7 +22,8 @@ fn verdict_json(v: &Verdict) -> String {
 pub(crate) const FIRST_WITH_MSG_ID: &str = "SELECT MIN(id) FROM events WHERE msg_id = ?1";
 
 /// Stores a captured event with its body; flags it as a duplicate of the earliest stored
-/// event with the same message id (earlier jobs of the same batch included).
+/// event with the same message id (earlier jobs of the same batch included). Its only write is
+/// one INSERT: the writer runs it without a savepoint, counting on that.
 pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummary, StoreError> {
     let conn = ctx.conn;
     let duplicate_of: Option<i64> = match &e.msg_id {

@@ -113,6 +113,43 @@ async fn a_failing_op_does_not_fail_its_batch() {
     assert_eq!(store.count().await.expect("count"), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insert_failing_alone_leaves_no_trace_and_its_batch_commits() {
+    let store = mem();
+    // Refuses one path after its row (and its index entries) went in, so undoing the insert
+    // is SQLite's statement rollback: inserts run without a savepoint of their own.
+    store
+        .write(0, |ctx| {
+            ctx.conn.execute_batch(
+                "CREATE TEMP TRIGGER refuse AFTER INSERT ON main.events \
+                 WHEN NEW.path = '/refused' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("trigger");
+    let hold = Hold::new(&store).await;
+    let first = spawn_insert(&store, event("/first", b"1"));
+    queued(&store, 1).await;
+    let refused = spawn_insert(&store, event("/refused", b"2"));
+    queued(&store, 2).await;
+    let last = spawn_insert(&store, event("/last", b"3"));
+    queued(&store, 3).await;
+    hold.release().await;
+    let first = first.await.expect("join").expect("first stored");
+    let err = refused.await.expect("join").expect_err("refused");
+    assert!(err.to_string().contains("refused"), "{err}");
+    let last = last.await.expect("join").expect("last stored");
+    assert_eq!(store.stats().failed_batches, 0);
+    assert_eq!(
+        super::ids(&store, EventFilter::default()).await,
+        vec![last.id, first.id]
+    );
+    assert_eq!(rows_in(&store, "events").await, 2);
+    let raw = store.raw_body(last.id).await.expect("raw").expect("body");
+    assert_eq!(&raw.1[..], b"3");
+}
+
 #[tokio::test]
 async fn retention_keeps_the_newest_max_events() {
     let retention = Retention {
