@@ -71,7 +71,10 @@ async fn a_version_4_database_upgrades_with_bodies_attempts_and_ids_kept() {
     assert_eq!(page.events.iter().map(|e| e.id).collect::<Vec<_>>(), [1]);
 
     // Id 3 was given out before the upgrade: it is not given out again.
-    let next = store.insert_event(event("/n", b"{}")).await.expect("insert");
+    let next = store
+        .insert_event(event("/n", b"{}"))
+        .await
+        .expect("insert");
     assert_eq!(next.id, 4);
     // Foreign keys are on again: deleting an event takes its attempts with it.
     assert!(store.delete(1).await.expect("delete"));
