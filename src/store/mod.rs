@@ -265,13 +265,7 @@ impl Store {
         F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = writer::job(weight, work, tx);
-        self.inner
-            .jobs
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.queue(writer::job(weight, work, tx), rx).await
     }
 
     /// Like [`Store::write`] for work whose writes are one SQL statement (it needs no savepoint).
@@ -281,7 +275,16 @@ impl Store {
         F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = writer::one_statement_job(weight, work, tx);
+        self.queue(writer::one_statement_job(weight, work, tx), rx)
+            .await
+    }
+
+    /// Hands `job` to the writer thread and waits for its answer on `rx`.
+    async fn queue<T>(
+        &self,
+        job: Box<dyn writer::Job>,
+        rx: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
         self.inner
             .jobs
             .send(job)

@@ -72,13 +72,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
 {
-    Box::new(Pending {
-        weight,
-        one_statement: false,
-        work: Some(work),
-        out: None,
-        reply,
-    })
+    pending(weight, false, work, reply)
 }
 
 /// Like [`job`], for work whose writes are one SQL statement (reads around it are fine): it
@@ -92,9 +86,23 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
 {
+    pending(weight, true, work, reply)
+}
+
+/// The job of either kind.
+fn pending<T, F>(
+    weight: usize,
+    one_statement: bool,
+    work: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+) -> Box<dyn Job>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+{
     Box::new(Pending {
         weight,
-        one_statement: true,
+        one_statement,
         work: Some(work),
         out: None,
         reply,
