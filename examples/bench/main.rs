@@ -11,6 +11,7 @@ mod peers;
 mod procs;
 mod row;
 mod runs;
+mod store_floor;
 mod ui;
 mod wait;
 
@@ -191,14 +192,7 @@ async fn capture(b: &mut Bench) {
         "",
         None,
     );
-    let alone = store_alone(d).await;
-    b.row(
-        "capture",
-        "durable store alone (in-process, 32 writers, no HTTP)",
-        alone,
-        "",
-        None,
-    );
+    store_floors(b).await;
     b.row(
         "capture",
         "hookpit / bare requests/s",
@@ -226,6 +220,38 @@ async fn capture(b: &mut Bench) {
         format!("{peak:.1} MiB"),
         "<= 50 MiB",
         Some(peak <= 50.0),
+    );
+}
+
+/// The store on its own, SQLite's floor under it, and their ratio (`--only floor` runs just
+/// these, for quick A/B runs of a store change).
+async fn store_floors(b: &mut Bench) {
+    let d = Duration::from_secs(b.secs);
+    let alone = store_alone(d).await;
+    b.row(
+        "capture",
+        "durable store alone (in-process, 32 writers, no HTTP)",
+        alone.text,
+        "",
+        None,
+    );
+    let floor = store_floor::store_floor(d).await;
+    b.row(
+        "capture",
+        "store floor: minimal rusqlite loop, same row, 16 per commit",
+        format!(
+            "{:.0} rows/s, {:.0} µs CPU each",
+            floor.rows_per_s, floor.cpu_us
+        ),
+        "",
+        None,
+    );
+    b.row(
+        "capture",
+        "store writer thread CPU per event / floor",
+        format!("{:.1}x", alone.writer_us / floor.cpu_us.max(0.1)),
+        "",
+        None,
     );
 }
 
@@ -524,6 +550,15 @@ async fn store(b: &mut Bench) {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "bench [--quick] [--smoke] [--runs N] [--peers] [--out FILE]\n      \
+             [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
+             floor: only the durable store alone, the minimal rusqlite loop under it and their \
+             ratio (capture runs them too)"
+        );
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let only: Option<&String> = args.iter().skip_while(|a| *a != "--only").nth(1);
     let out = args
@@ -557,6 +592,8 @@ async fn main() {
         }
         if wants("capture") {
             capture(&mut b).await;
+        } else if wants("floor") {
+            store_floors(&mut b).await;
         }
         if wants("proxy") {
             proxy(&mut b).await;

@@ -269,7 +269,27 @@ impl Store {
         F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = writer::job(weight, work, tx);
+        self.queue(writer::job(weight, work, tx), rx).await
+    }
+
+    /// Like [`Store::write`] for work whose writes are one SQL statement (it needs no savepoint).
+    async fn write_one_statement<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.queue(writer::one_statement_job(weight, work, tx), rx)
+            .await
+    }
+
+    /// Hands `job` to the writer thread and waits for its answer on `rx`.
+    async fn queue<T>(
+        &self,
+        job: Box<dyn writer::Job>,
+        rx: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        // Writes that wait to share a commit go first, so they share this one.
         self.send_soon().await;
         self.inner
             .jobs
@@ -306,7 +326,8 @@ impl Store {
 
     /// Stores a captured event; returns only once it is committed to disk.
     pub async fn insert_event(&self, e: NewEvent) -> Result<EventSummary, StoreError> {
-        self.write(e.body.len(), move |ctx| ops::insert_event(ctx, e))
+        // One INSERT (the body is in the event's row), so no savepoint.
+        self.write_one_statement(e.body.len(), move |ctx| ops::insert_event(ctx, e))
             .await
     }
 

@@ -3,6 +3,7 @@
 mod deliveries;
 mod events;
 mod list;
+mod migrate;
 mod misc;
 mod writes;
 
