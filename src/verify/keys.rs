@@ -8,7 +8,6 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, PAD_INDIFFERENT};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
-use super::Scheme;
 
 /// Standard base64 that tolerates missing padding and non-zero trailing bits, as senders' libraries do.
 pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -79,12 +78,22 @@ pub struct Key {
     kind: &'static str,
     /// What the key can sign and verify.
     material: Material,
+    /// The provider it is bound to (`shopify:…`), tried for no other.
+    provider: Option<&'static str>,
 }
 
 impl Key {
     /// Parses a pasted key (surrounding whitespace ignored); `label` defaults to the masked form.
     pub fn parse(label: Option<&str>, pasted: &str) -> Result<Key, KeyError> {
         let pasted = pasted.trim();
+        let bound = pasted
+            .split_once(':')
+            .and_then(|(name, rest)| Some((super::registry::find(name)?, rest)));
+        if let Some((provider, rest)) = bound {
+            let mut key = Key::parse(label, rest)?;
+            key.provider = Some(provider.name);
+            return Ok(key);
+        }
         if pasted.is_empty() {
             return Err(KeyError::Empty);
         }
@@ -135,6 +144,7 @@ impl Key {
             pasted: pasted.to_string(),
             kind,
             material,
+            provider: None,
         };
         key.label = match label.map(str::trim) {
             Some(l) if !l.is_empty() => l.to_string(),
@@ -175,13 +185,16 @@ impl Key {
         self.kind
     }
 
-    /// Whether this key can verify signatures of `scheme`.
-    pub fn usable_for(&self, scheme: Scheme) -> bool {
-        match scheme {
-            Scheme::StandardWebhooks => {
-                self.hmac_bytes().is_some() || self.verifying_key().is_some()
-            }
-            Scheme::Stripe | Scheme::Github => self.ascii_secret().is_some(),
+    /// The provider the key is bound to (`--secret shopify:…`), if any.
+    pub fn provider(&self) -> Option<&'static str> {
+        self.provider
+    }
+
+    /// The key as `--secret` takes it back: `NAME:` and the secret when bound.
+    pub fn spelled(&self) -> String {
+        match self.provider {
+            Some(p) => format!("{p}:{}", self.pasted),
+            None => self.pasted.clone(),
         }
     }
 
@@ -224,6 +237,7 @@ impl fmt::Debug for Key {
         f.debug_struct("Key")
             .field("label", &self.label)
             .field("kind", &self.kind)
+            .field("provider", &self.provider)
             .field("secret", &self.masked())
             .finish()
     }
@@ -289,7 +303,7 @@ mod tests {
         assert!(length.to_string().contains("missing or extra"), "{length}");
         // Stripe's dashboard secrets are whsec_ and 32 alphanumerics: base64, so they stay.
         let stripe = Key::parse(None, "whsec_5e8f3b2a9c1d4e6f7a8b9c0d1e2f3a4b").expect("stripe");
-        assert!(stripe.usable_for(Scheme::Stripe));
+        assert!(stripe.ascii_secret().is_some());
     }
 
     #[test]
@@ -318,7 +332,7 @@ mod tests {
         );
         let github = Key::parse(None, "It's a Secret to Everybody").expect("valid key");
         assert_eq!(github.hmac_bytes(), None);
-        assert!(github.usable_for(Scheme::Github));
+        assert!(github.ascii_secret().is_some());
     }
 
     #[test]
@@ -327,7 +341,7 @@ mod tests {
             Key::parse(None, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").expect("whpk");
         assert_eq!(public.kind(), "whpk");
         assert!(public.signing_key().is_none());
-        assert!(!public.usable_for(Scheme::Stripe));
+        assert!(public.ascii_secret().is_none());
         let pair = Key::parse(None, "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==").expect("whsk");
         assert_eq!(pair.verifying_key(), public.verifying_key());
         let seed = Key::parse(None, "whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=")

@@ -10,7 +10,51 @@ use base64::Engine as _;
 use ed25519_dalek::Signature;
 
 use super::keys::LENIENT_BASE64;
+use super::provider::{Check, Encoding, Outgoing, Provider, Sample};
 use super::{Key, Reason, Scheme, TimestampCheck, Verdict, header, hmac_sha256, mismatch_message};
+
+/// Standard Webhooks, and Svix and every product that sends through it.
+pub const PROVIDER: Provider = Provider {
+    name: "standard",
+    title: "Standard Webhooks",
+    headers: &[
+        "svix-signature",
+        "svix-id",
+        "svix-timestamp",
+        "webhook-signature",
+        "webhook-id",
+        "webhook-timestamp",
+    ],
+    algorithm: Scheme::HmacSha256,
+    tolerance_s: Some(super::TOLERANCE_S),
+    docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+    secret: "the endpoint's whsec_ secret (or whpk_ key)",
+    signs: "{id}.{timestamp}.{body}",
+    encoding: Encoding::Base64,
+    detect: |req| detect(req.headers),
+    check: Check::Own {
+        verify: |req, keys, now| verify(req.headers, req.body, keys, now),
+        usable: |key| key.hmac_bytes().is_some() || key.verifying_key().is_some(),
+        sign: sign_outgoing,
+    },
+    sample: Sample {
+        content_type: "application/json",
+        body: r#"{"type":"invoice.paid","timestamp":"2026-01-15T10:00:00Z","data":{"id":"inv_2bQ9","amount":4200,"currency":"usd"}}"#,
+        headers: &[],
+    },
+};
+
+/// Signs an outgoing request with fresh `svix-*` headers.
+fn sign_outgoing(out: &mut Outgoing, keys: &[Key], now: i64) -> bool {
+    let id = new_msg_id();
+    let Some(signature) = sign(&id, now, &out.body, keys) else {
+        return false;
+    };
+    out.headers.set("svix-id", id);
+    out.headers.set("svix-timestamp", now.to_string());
+    out.headers.set("svix-signature", signature);
+    true
+}
 
 /// The id header, then its fallback.
 const ID: [&str; 2] = ["svix-id", "webhook-id"];
@@ -42,7 +86,7 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
     let signature = find(headers, SIGNATURE);
     let ts = timestamp.map(|(name, raw)| TimestampCheck::new(format!("{name} header"), raw, now));
     let msg_id = id.map(|(_, raw)| String::from_utf8_lossy(raw).into_owned());
-    let base = Verdict::signed(Scheme::StandardWebhooks, msg_id, ts.as_ref());
+    let base = Verdict::signed(&PROVIDER, msg_id, ts.as_ref());
     // A missing header fails any verifier, so it is said even when no key is configured.
     let (Some((_, id)), Some((ts_name, ts_raw)), Some((sig_name, sig))) =
         (id, timestamp, signature)
@@ -54,7 +98,7 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
     };
     let usable: Vec<&Key> = keys
         .iter()
-        .filter(|k| k.usable_for(Scheme::StandardWebhooks))
+        .filter(|k| k.hmac_bytes().is_some() || k.verifying_key().is_some())
         .collect();
     if usable.is_empty() {
         return base.unverified(keys, "a whsec_ or whpk_ key");
@@ -77,12 +121,16 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
         true => "Svix",
         false => "Standard Webhooks",
     };
-    base.conclude(
+    let mut verdict = base.conclude(
         ts.as_ref(),
         matched,
         mismatch(&usable, &entries, sig_name),
         verifier,
-    )
+    );
+    if entries.iter().all(|e| matches!(e, Entry::V1a(_))) {
+        verdict.scheme = Some(Scheme::Ed25519);
+    }
+    verdict
 }
 
 /// The first header of `names` present, with the name it was found under.

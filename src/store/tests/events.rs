@@ -22,7 +22,8 @@ async fn round_trip_is_byte_exact() {
     let full = Verdict {
         status: Status::Invalid,
         reason: Some(Reason::TimestampTooOld),
-        scheme: Some(Scheme::StandardWebhooks),
+        provider: Some("standard".into()),
+        scheme: Some(Scheme::HmacSha256),
         msg_id: Some("msg_1".into()),
         timestamp: Some(1_700_000_000),
         skew_s: Some(720),
