@@ -111,6 +111,35 @@ pub fn new_ed25519_hex_pair() -> (String, String) {
     )
 }
 
+/// A fresh key for `provider`: (what signs, what verifies), as the provider would issue them —
+/// a `whsec_` secret for Standard Webhooks and Stripe, an ed25519 or P-256 pair, `user:password`
+/// for basic auth, else 32 random letters and digits.
+pub fn new_key_for(provider: &Provider) -> (String, String) {
+    let random = || -> String {
+        use rand::Rng as _;
+        (rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric))
+            .take(32)
+            .map(char::from)
+            .collect()
+    };
+    match provider.algorithm {
+        Scheme::Ed25519 => new_ed25519_hex_pair(),
+        Scheme::EcdsaP256 => new_p256_pair(),
+        Scheme::Basic => {
+            let pair = format!("hookpit:{}", random());
+            (pair.clone(), pair)
+        }
+        _ if matches!(provider.name, "standard" | "stripe") => {
+            let secret = super::standard::new_secret();
+            (secret.clone(), secret)
+        }
+        _ => {
+            let secret = random();
+            (secret.clone(), secret)
+        }
+    }
+}
+
 /// Whether `key` can verify signatures of `algorithm`.
 pub(crate) fn can_verify(algorithm: Scheme, key: &Key) -> bool {
     match algorithm {

@@ -19,7 +19,7 @@ pub mod registry;
 pub mod standard;
 pub mod stripe;
 
-pub use crypto::{new_ed25519_hex_pair, new_p256_pair};
+pub use crypto::{new_ed25519_hex_pair, new_key_for, new_p256_pair};
 pub use keys::{Key, KeyError};
 pub use provider::{Encoding, Outgoing, Provider, Request, SignError};
 pub use resign::resign;
