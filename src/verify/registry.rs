@@ -48,6 +48,40 @@ pub fn detect(req: &Request<'_>) -> Option<&'static Provider> {
     ALL.iter().copied().find(|p| (p.detect)(req))
 }
 
+/// One provider as `GET /api/providers` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProviderInfo {
+    /// Lower-case name, as routes, keys, search and the verdict use it.
+    pub name: &'static str,
+    /// The name people use.
+    pub title: &'static str,
+    /// The headers that identify it.
+    pub headers: &'static [&'static str],
+    /// How it signs (`hmac-sha256`, `ed25519`, `token`, `basic`…).
+    pub algorithm: &'static str,
+    /// Its timestamp tolerance in seconds, `None` when it sets none.
+    pub tolerance_s: Option<i64>,
+    /// The provider's page on verifying its webhooks.
+    pub docs: &'static str,
+    /// What the secret is, in the provider's terms.
+    pub secret: &'static str,
+}
+
+/// Every provider, as the API lists them.
+pub fn describe() -> Vec<ProviderInfo> {
+    ALL.iter()
+        .map(|p| ProviderInfo {
+            name: p.name,
+            title: p.title,
+            headers: p.headers,
+            algorithm: p.algorithm.as_str(),
+            tolerance_s: p.tolerance_s,
+            docs: p.docs,
+            secret: p.secret,
+        })
+        .collect()
+}
+
 /// The names, comma-separated, for error messages.
 pub fn names() -> String {
     ALL.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")

@@ -72,6 +72,7 @@ async fn round_trip_is_byte_exact() {
             status: Status::Invalid,
             reason: Some(Reason::TimestampTooOld),
             skew_s: summary.verification.skew_s,
+            provider: Some("standard".into()),
         }
     );
 
