@@ -264,6 +264,12 @@ impl Provider {
         }
     }
 
+    /// Whether changing the body breaks the signature: not for a shared token or credentials,
+    /// nor for Mailgun, which signs a timestamp and token carried in the body.
+    pub fn covers_body(&self) -> bool {
+        !matches!(self.algorithm, Scheme::Token | Scheme::Basic) && self.name != "mailgun"
+    }
+
     /// Judges one webhook with `keys` at receive time `now`.
     pub fn verify(&self, req: &Request<'_>, keys: &[Key], now: i64) -> Verdict {
         let mut verdict = match &self.check {
