@@ -44,15 +44,26 @@ async fn providers_are_listed_with_headers_algorithm_tolerance_and_docs() {
     let list = list.as_array().expect("an array");
     assert_eq!(list.len(), registry::ALL.len());
     assert!(list.len() >= 29);
-    let shopify = list.iter().find(|p| p["name"] == "shopify").expect("shopify");
+    let shopify = list
+        .iter()
+        .find(|p| p["name"] == "shopify")
+        .expect("shopify");
     assert_eq!(shopify["title"], "Shopify");
     assert_eq!(shopify["headers"][0], "X-Shopify-Hmac-Sha256");
     assert_eq!(shopify["algorithm"], "hmac-sha256");
     assert_eq!(shopify["tolerance_s"], serde_json::Value::Null);
-    assert!(shopify["docs"].as_str().expect("docs").starts_with("https://shopify.dev/"));
+    assert!(
+        shopify["docs"]
+            .as_str()
+            .expect("docs")
+            .starts_with("https://shopify.dev/")
+    );
     let slack = list.iter().find(|p| p["name"] == "slack").expect("slack");
     assert_eq!(slack["tolerance_s"], 300);
-    let algorithms: Vec<&str> = list.iter().filter_map(|p| p["algorithm"].as_str()).collect();
+    let algorithms: Vec<&str> = list
+        .iter()
+        .filter_map(|p| p["algorithm"].as_str())
+        .collect();
     for a in ["ed25519", "ecdsa-p256", "token", "basic", "hmac-sha1"] {
         assert!(algorithms.contains(&a), "{a}");
     }
@@ -112,16 +123,31 @@ async fn bound_secrets_verify_their_provider_and_search_finds_it() {
             .map(|e| e["id"].as_i64().expect("id"))
             .collect()
     };
-    assert_eq!(ids(get_json(&t, "/api/events?q=provider:slack").await), [slack]);
-    assert_eq!(ids(get_json(&t, "/api/events?q=provider:Shopify").await), [shop]);
-    assert_eq!(ids(get_json(&t, "/api/events?provider=shopify").await), [shop]);
+    assert_eq!(
+        ids(get_json(&t, "/api/events?q=provider:slack").await),
+        [slack]
+    );
+    assert_eq!(
+        ids(get_json(&t, "/api/events?q=provider:Shopify").await),
+        [shop]
+    );
+    assert_eq!(
+        ids(get_json(&t, "/api/events?provider=shopify").await),
+        [shop]
+    );
     let rows = get_json(&t, "/api/events").await;
     let row_providers: Vec<&serde_json::Value> = (rows["events"].as_array().expect("events"))
         .iter()
         .map(|e| &e["verification"]["provider"])
         .collect();
-    assert_eq!(row_providers, [&serde_json::Value::Null, &"slack".into(), &"shopify".into()]);
-    assert_eq!(ids(get_json(&t, "/api/events?q=provider:stripe").await), Vec::<i64>::new());
+    assert_eq!(
+        row_providers,
+        [&serde_json::Value::Null, &"slack".into(), &"shopify".into()]
+    );
+    assert_eq!(
+        ids(get_json(&t, "/api/events?q=provider:stripe").await),
+        Vec::<i64>::new()
+    );
     let _ = unsigned;
     t.stop().await;
 }
@@ -137,11 +163,23 @@ async fn a_route_pins_its_provider() {
     .expect("write config");
     let t = spawn_app(&["--config", config.to_str().expect("utf-8 path")]).await;
     // A Shopify webhook sent where Slack is expected: judged as Slack, its header missing.
-    let wrong = post_signed(&t, "/slack/events", "shopify", "shpss_4f2a9d8c7b6e5f4a3b2c1d0e").await;
+    let wrong = post_signed(
+        &t,
+        "/slack/events",
+        "shopify",
+        "shpss_4f2a9d8c7b6e5f4a3b2c1d0e",
+    )
+    .await;
     let v = get_json(&t, &format!("/api/events/{wrong}")).await;
     assert_eq!(v["verification"]["provider"], "slack");
     assert_eq!(v["verification"]["reason"], "missing_header");
-    let right = post_signed(&t, "/slack/events", "slack", "8f742231b10e8888abcd99yyyzzz85a5").await;
+    let right = post_signed(
+        &t,
+        "/slack/events",
+        "slack",
+        "8f742231b10e8888abcd99yyyzzz85a5",
+    )
+    .await;
     let v = get_json(&t, &format!("/api/events/{right}")).await;
     assert_eq!(v["verification"]["status"], "valid", "{v}");
     t.stop().await;

@@ -27,7 +27,12 @@ async fn a_correct_app_passes_each_providers_battery() {
             "{}: {names:?}",
             p.name
         );
-        assert_eq!(names.contains(&"tampered_body"), p.covers_body(), "{}", p.name);
+        assert_eq!(
+            names.contains(&"tampered_body"),
+            p.covers_body(),
+            "{}",
+            p.name
+        );
         let keys = [Key::parse(None, &sign).expect("key")];
         let run = doctor::run(&client, &target, &keys, &options, |_| {});
         let report = tokio::time::timeout(Duration::from_secs(30), run)

@@ -56,7 +56,13 @@ fn every_provider_verifies_what_it_signs_and_is_detected_by_its_headers() {
     for p in registry::ALL {
         let (signer, verifier) = keys(p);
         let out = signed(p, &signer, NOW);
-        let v = check(&out, &out.body, std::slice::from_ref(&verifier), NOW + 1, None);
+        let v = check(
+            &out,
+            &out.body,
+            std::slice::from_ref(&verifier),
+            NOW + 1,
+            None,
+        );
         assert_eq!(v.provider.as_deref(), Some(p.name), "{}: {v:?}", p.name);
         assert_eq!(v.status, Status::Valid, "{}: {}", p.name, v.message);
         assert_eq!(v.matched_key.as_deref(), Some(p.name), "{}", p.name);
@@ -89,7 +95,12 @@ fn a_wrong_key_or_a_tampered_body_is_a_signature_mismatch() {
         let at = (tampered.iter().position(u8::is_ascii_lowercase)).expect("a letter");
         tampered[at] = tampered[at].to_ascii_uppercase();
         let v = check(&out, &tampered, &[verifier], NOW, None);
-        assert_eq!(v.reason, Some(Reason::SignatureMismatch), "{}: {v:?}", p.name);
+        assert_eq!(
+            v.reason,
+            Some(Reason::SignatureMismatch),
+            "{}: {v:?}",
+            p.name
+        );
         // The three first schemes keep their own sentences; every other speaks its own terms.
         if !["standard", "stripe", "github"].contains(&p.name) {
             assert!(v.message.contains(p.title), "{}: {}", p.name, v.message);
@@ -124,7 +135,7 @@ fn a_key_bound_to_another_provider_is_not_tried_and_a_pin_overrides_detection() 
     let v = check(&out, &out.body, &[bound_elsewhere], NOW, None);
     assert_eq!(v.status, Status::Unverified, "{}", v.message);
     let bound = Key::parse(Some("shop"), &format!("shopify:{secret}")).expect("bound");
-    let v = check(&out, &out.body, &[bound.clone()], NOW, None);
+    let v = check(&out, &out.body, std::slice::from_ref(&bound), NOW, None);
     assert_eq!(v.status, Status::Valid, "{}", v.message);
     // Pinned to Slack, a Shopify webhook lacks Slack's headers.
     let v = check(&out, &out.body, &[bound], NOW, Some("slack"));
@@ -148,8 +159,10 @@ fn a_mismatch_is_explained_in_the_providers_terms() {
         NOW,
     );
     // A hex HMAC where Shopify writes base64, and a Stripe secret configured.
-    out.headers
-        .set("X-Shopify-Hmac-Sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    out.headers.set(
+        "X-Shopify-Hmac-Sha256",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    );
     let key = Key::parse(Some("prod"), stripe_secret).expect("key");
     let v = check(&out, &out.body, &[key], NOW, None);
     assert_eq!(v.reason, Some(Reason::SignatureMismatch));
@@ -169,7 +182,11 @@ fn token_and_basic_providers_say_so_in_the_scheme() {
         let (signer, verifier) = keys(p);
         let out = signed(p, &signer, NOW);
         let v = check(&out, &out.body, &[verifier], NOW, None);
-        assert_eq!((v.scheme, v.status), (Some(scheme), Status::Valid), "{name}");
+        assert_eq!(
+            (v.scheme, v.status),
+            (Some(scheme), Status::Valid),
+            "{name}"
+        );
         let json = serde_json::to_value(&v).expect("serializes");
         assert_eq!(json["scheme"], scheme.as_str());
     }

@@ -76,7 +76,10 @@ fn oracle(lang: Lang, req: &Value) -> Option<Value> {
     let out = child.wait_with_output().expect("oracle runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(3) {
-        eprintln!("SKIPPED {}: its SDK is not installed ({stderr})", req["provider"]);
+        eprintln!(
+            "SKIPPED {}: its SDK is not installed ({stderr})",
+            req["provider"]
+        );
         return None;
     }
     assert!(out.status.success(), "{}: {stderr}", req["provider"]);
@@ -149,14 +152,23 @@ fn hookpits_signatures_pass_each_providers_own_verifier() {
         let Some(answer) = oracle(lang, &as_json(&out, &verify, "verify", name)) else {
             continue;
         };
-        assert_eq!(answer["valid"], true, "{name}: the SDK refused hookpit's signature");
+        assert_eq!(
+            answer["valid"], true,
+            "{name}: the SDK refused hookpit's signature"
+        );
         let mut bad = out.clone();
         bad.body = tampered(&out.body);
         let answer = oracle(lang, &as_json(&bad, &verify, "verify", name)).expect("installed");
-        assert_eq!(answer["valid"], false, "{name}: the SDK took a tampered body");
+        assert_eq!(
+            answer["valid"], false,
+            "{name}: the SDK took a tampered body"
+        );
         proven += 1;
     }
-    eprintln!("{proven} of {} SDKs verified hookpit's signatures", ORACLES.len());
+    eprintln!(
+        "{proven} of {} SDKs verified hookpit's signatures",
+        ORACLES.len()
+    );
     assert!(proven > 0, "no SDK is installed: run .ci/run");
 }
 

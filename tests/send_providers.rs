@@ -32,7 +32,16 @@ async fn every_provider_sends_a_request_hookpit_verifies_as_that_provider() {
     for (p, sign, _) in &keys {
         let to = format!("http://{}/in/{}", t.capture, p.name);
         let out = run_hookpit(
-            &["send", "--provider", p.name, "--to", &to, "--secret", sign, "--json"],
+            &[
+                "send",
+                "--provider",
+                p.name,
+                "--to",
+                &to,
+                "--secret",
+                sign,
+                "--json",
+            ],
             b"",
         )
         .await;
@@ -54,19 +63,43 @@ async fn every_provider_sends_a_request_hookpit_verifies_as_that_provider() {
 #[tokio::test]
 async fn send_refuses_an_unknown_provider_or_a_key_that_cannot_sign() {
     let out = run_hookpit(
-        &["send", "--provider", "shopfy", "--to", "http://127.0.0.1:9/", "--secret", "abcdefghijk"],
+        &[
+            "send",
+            "--provider",
+            "shopfy",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--secret",
+            "abcdefghijk",
+        ],
         b"",
     )
     .await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no provider \"shopfy\""), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no provider \"shopfy\""),
+        "{}",
+        text(&out.stderr)
+    );
     // A Discord public key verifies; it cannot sign.
     let public = "1d27a1ccd5d0b1d7de4f7d6e5a5cd6c6a4c2f0e1b0e3a2b1c0d9e8f7a6b5c4d3";
     let out = run_hookpit(
-        &["send", "--provider", "discord", "--to", "http://127.0.0.1:9/", "--secret", public],
+        &[
+            "send",
+            "--provider",
+            "discord",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--secret",
+            public,
+        ],
         b"",
     )
     .await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no key can sign for Discord"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no key can sign for Discord"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -145,15 +145,17 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
                 .map_err(|e| ConfigError::Invalid(format!("route {} delay: {e}", r.path)))?;
             let provider = match r.provider.as_deref() {
                 None => None,
-                Some(name) => Some(crate::verify::registry::find(name).map(|p| p.name).ok_or_else(
-                    || {
-                        ConfigError::Invalid(format!(
-                            "route {} provider {name:?} is not one hookpit knows ({})",
-                            r.path,
-                            crate::verify::registry::names()
-                        ))
-                    },
-                )?),
+                Some(name) => Some(
+                    crate::verify::registry::find(name)
+                        .map(|p| p.name)
+                        .ok_or_else(|| {
+                            ConfigError::Invalid(format!(
+                                "route {} provider {name:?} is not one hookpit knows ({})",
+                                r.path,
+                                crate::verify::registry::names()
+                            ))
+                        })?,
+                ),
             };
             Ok(Route {
                 path: r.path,
@@ -212,7 +214,11 @@ mod tests {
         assert_eq!(pinned[0].keys[0].provider(), Some("shopify"));
         let err = parse_routes("[[route]]\npath = \"/a\"\nprovider = \"shopfy\"\n")
             .expect_err("unknown provider");
-        assert!(err.to_string().contains("\"shopfy\" is not one hookpit knows (standard, stripe"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("\"shopfy\" is not one hookpit knows (standard, stripe"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -99,9 +99,16 @@ impl Options {
         provider: &'static crate::verify::Provider,
         only: &[String],
     ) -> Result<Options, DoctorError> {
-        let wanted: Vec<&str> = only.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
+        let wanted: Vec<&str> = only
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .collect();
         let battery = scenarios::PROVIDER_BATTERY;
-        if let Some(unknown) = wanted.iter().find(|n| !battery.iter().any(|s| s.name == **n)) {
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|n| !battery.iter().any(|s| s.name == **n))
+        {
             return Err(DoctorError::UnknownScenario(unknown.to_string()));
         }
         let scenarios = battery

@@ -72,7 +72,10 @@ impl Scenario {
         let signers = match self.twist {
             Twist::WrongSecret => {
                 let (fresh, _) = new_key_for(provider);
-                vec![Key::parse(Some("impostor"), &fresh).map_err(|e| SendError::Provider(e.to_string()))?]
+                vec![
+                    Key::parse(Some("impostor"), &fresh)
+                        .map_err(|e| SendError::Provider(e.to_string()))?,
+                ]
             }
             _ => keys.to_vec(),
         };

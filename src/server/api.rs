@@ -324,7 +324,10 @@ pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
         )));
     }
     // Stored as `--secret` spells it, so a bound key is bound again after a restart.
-    let stored = app.store.add_key(&route, key.label(), &key.spelled()).await?;
+    let stored = app
+        .store
+        .add_key(&route, key.label(), &key.spelled())
+        .await?;
     app.keys.add_api(stored.id, &route, key);
     let checked = if new.reverify.unwrap_or(true) {
         reverify_route(app, &route).await?

@@ -54,8 +54,12 @@ fn der(key: &Key) -> Option<Vec<u8>> {
 
 /// A P-256 signing key from base64 (or PEM) PKCS#8.
 fn ecdsa_pair(key: &Key) -> Option<EcdsaKeyPair> {
-    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &der(key)?, &SystemRandom::new())
-        .ok()
+    EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_ASN1_SIGNING,
+        &der(key)?,
+        &SystemRandom::new(),
+    )
+    .ok()
 }
 
 /// The uncompressed P-256 point of a public key (base64 SubjectPublicKeyInfo, as SendGrid shows
@@ -224,10 +228,7 @@ mod tests {
     fn hmac_sha1_matches_rfc_2202() {
         // RFC 2202, test case 2.
         let tag = hmac_sha1(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex::encode(tag),
-            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
-        );
+        assert_eq!(hex::encode(tag), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     }
 
     #[test]

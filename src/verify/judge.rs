@@ -172,10 +172,7 @@ impl TimestampCheck {
 
     /// The sentence for a timestamp that is not an integer.
     fn bad_message(&self) -> String {
-        format!(
-            "The {} \"{}\" is not {}.",
-            self.what, self.raw, self.form
-        )
+        format!("The {} \"{}\" is not {}.", self.what, self.raw, self.form)
     }
 }
 

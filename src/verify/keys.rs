@@ -8,7 +8,6 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, PAD_INDIFFERENT};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
-
 /// Standard base64 that tolerates missing padding and non-zero trailing bits, as senders' libraries do.
 pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,

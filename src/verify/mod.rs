@@ -43,7 +43,10 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
 /// Verifies one webhook with `keys` at receive time `now`, as the provider its route pins
 /// (`pin`, a name from [`registry`]) or else the one its headers identify.
 pub fn verify_request(req: &Request<'_>, keys: &[Key], now: i64, pin: Option<&str>) -> Verdict {
-    match pin.and_then(registry::find).or_else(|| registry::detect(req)) {
+    match pin
+        .and_then(registry::find)
+        .or_else(|| registry::detect(req))
+    {
         Some(provider) => provider.verify(req, keys, now),
         None => Verdict::unsigned(),
     }

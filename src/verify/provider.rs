@@ -326,8 +326,7 @@ impl Provider {
         }
         let matched = usable.iter().copied().find(|key| {
             claim.contents.iter().any(|content| {
-                (claim.signatures.iter())
-                    .any(|sig| crypto::check(algorithm, key, content, sig))
+                (claim.signatures.iter()).any(|sig| crypto::check(algorithm, key, content, sig))
             })
         });
         let mismatch = self.mismatch(&usable, &claim.written);
@@ -377,7 +376,8 @@ impl Provider {
             .filter(|k| k.provider().is_none_or(|p| p == self.name))
             .find(|k| crypto::can_sign(self.algorithm, k))
             .ok_or(SignError::NoKey(self.title, self.secret))?;
-        let signer = |content: &[u8]| crypto::sign(self.algorithm, key, content).unwrap_or_default();
+        let signer =
+            |content: &[u8]| crypto::sign(self.algorithm, key, content).unwrap_or_default();
         match &self.check {
             Check::BodyHeader { header, prefix } => {
                 let value = format!("{prefix}{}", self.encoding.encode(&signer(&out.body)));

@@ -149,11 +149,15 @@ struct Stored {
 
 impl From<Stored> for Verdict {
     fn from(s: Stored) -> Verdict {
-        let legacy = s.scheme.as_ref().and_then(|v| v.as_str()).and_then(|old| match old {
-            "standard-webhooks" => Some("standard"),
-            "stripe" | "github" => Some(old),
-            _ => None,
-        });
+        let legacy = s
+            .scheme
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(|old| match old {
+                "standard-webhooks" => Some("standard"),
+                "stripe" | "github" => Some(old),
+                _ => None,
+            });
         Verdict {
             status: s.status,
             reason: s.reason,

@@ -40,14 +40,19 @@ async fn rows_name_the_provider_and_a_pasted_secret_is_bound_to_it() {
     let slack = capture_post(&t, "/slack/events", &as_refs(&h), &body).await;
 
     b.goto(&format!("{}/?event={slack}", t.ui_origin())).await;
-    b.wait_css("the Shopify row", &format!("#rows .row[data-id=\"{shop}\"] .provider"))
-        .await;
+    b.wait_css(
+        "the Shopify row",
+        &format!("#rows .row[data-id=\"{shop}\"] .provider"),
+    )
+    .await;
     assert_eq!(
-        b.text(&format!("#rows .row[data-id=\"{shop}\"] .provider")).await,
+        b.text(&format!("#rows .row[data-id=\"{shop}\"] .provider"))
+            .await,
         "Shopify"
     );
     assert_eq!(
-        b.text(&format!("#rows .row[data-id=\"{slack}\"] .provider")).await,
+        b.text(&format!("#rows .row[data-id=\"{slack}\"] .provider"))
+            .await,
         "Slack"
     );
     // The Slack webhook is unverified: the form offers Slack, and says what its secret is.
@@ -69,7 +74,8 @@ async fn rows_name_the_provider_and_a_pasted_secret_is_bound_to_it() {
         .await
         .expect("paste the secret");
     b.click(".key-form button[type=\"submit\"]").await;
-    b.wait_css("the new verdict", ".d-verdict.verdict-valid").await;
+    b.wait_css("the new verdict", ".d-verdict.verdict-valid")
+        .await;
     let keys = get_json(&t, "/api/keys").await;
     let bound: Vec<&str> = (keys["keys"].as_array().expect("keys").iter())
         .filter_map(|k| k["provider"].as_str())

@@ -24,6 +24,10 @@ pub const PROVIDER: Provider = Provider {
     sample: Sample {
         content_type: "application/json",
         body: r#"{"repository":{"type":"repository","full_name":"team/repo","uuid":"{a0c1d5f3-2b4e-4d6f-8a9b-0c1d2e3f4a5b}"},"actor":{"display_name":"Jane Doe","type":"user"},"push":{"changes":[{"new":{"type":"branch","name":"main","target":{"hash":"709d658dc5b6d6afcd46049c2f332ee3f515a67d"}}}]}}"#,
-        headers: &[("X-Event-Key", "repo:push"), ("X-Request-UUID", "e1b8b8a4-b8b2-4f0c-a1b3-1c2d3e4f5a6b"), ("X-Hook-UUID", "cb1f0a4c-9c3e-4a36-8a0d-9f2e3c4d5e6f")],
+        headers: &[
+            ("X-Event-Key", "repo:push"),
+            ("X-Request-UUID", "e1b8b8a4-b8b2-4f0c-a1b3-1c2d3e4f5a6b"),
+            ("X-Hook-UUID", "cb1f0a4c-9c3e-4a36-8a0d-9f2e3c4d5e6f"),
+        ],
     },
 };

@@ -57,7 +57,8 @@ pub(crate) fn read_t_v1(req: &Request<'_>, header: &str) -> Result<Claim, Unread
 pub(crate) fn write_t_v1(out: &mut Outgoing, sign: Signer<'_>, now: i64, header: &str) {
     let t = now.to_string();
     let sig = sign(&[t.as_bytes(), b".", &out.body].concat());
-    out.headers.set(header, format!("t={t},v1={}", hex::encode(sig)));
+    out.headers
+        .set(header, format!("t={t},v1={}", hex::encode(sig)));
 }
 
 fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {

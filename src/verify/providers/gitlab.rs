@@ -24,6 +24,13 @@ pub const PROVIDER: Provider = Provider {
     sample: Sample {
         content_type: "application/json",
         body: r#"{"object_kind":"push","event_name":"push","before":"95790bf891e76fee5e1747ab589903a6a1f80f22","after":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","ref":"refs/heads/main","user_username":"jsmith","project":{"id":15,"name":"Diaspora","path_with_namespace":"mike/diaspora"},"total_commits_count":1}"#,
-        headers: &[("X-Gitlab-Event", "Push Hook"), ("X-Gitlab-Instance", "https://gitlab.example.com"), ("X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e")],
+        headers: &[
+            ("X-Gitlab-Event", "Push Hook"),
+            ("X-Gitlab-Instance", "https://gitlab.example.com"),
+            (
+                "X-Gitlab-Event-UUID",
+                "13792a34-cac6-4fda-95a8-c58e00a3954e",
+            ),
+        ],
     },
 };

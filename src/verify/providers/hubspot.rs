@@ -35,9 +35,9 @@ pub const PROVIDER: Provider = Provider {
 fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
     let value = need(req, SIGNATURE)?;
     let ts = need(req, TIMESTAMP)?;
-    let sig = Encoding::Base64.decode(value).ok_or_else(|| {
-        Unreadable::Malformed(format!("The {SIGNATURE} header is not base64."))
-    })?;
+    let sig = Encoding::Base64
+        .decode(value)
+        .ok_or_else(|| Unreadable::Malformed(format!("The {SIGNATURE} header is not base64.")))?;
     Ok(Claim {
         signatures: vec![sig],
         contents: (urls(req).into_iter())

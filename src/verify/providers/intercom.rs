@@ -16,7 +16,10 @@ pub const PROVIDER: Provider = Provider {
     secret: "the app's client secret",
     signs: "the raw body",
     encoding: Encoding::Hex,
-    detect: |req| req.header("X-Hub-Signature").is_some_and(|v| v.starts_with(b"sha1=")),
+    detect: |req| {
+        req.header("X-Hub-Signature")
+            .is_some_and(|v| v.starts_with(b"sha1="))
+    },
     check: Check::BodyHeader {
         header: "X-Hub-Signature",
         prefix: "sha1=",

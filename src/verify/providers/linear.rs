@@ -36,9 +36,9 @@ pub const PROVIDER: Provider = Provider {
 
 fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
     let value = need(req, SIGNATURE)?;
-    let sig = Encoding::Hex.decode(value).ok_or_else(|| {
-        Unreadable::Malformed(format!("The {SIGNATURE} header is not hex."))
-    })?;
+    let sig = Encoding::Hex
+        .decode(value)
+        .ok_or_else(|| Unreadable::Malformed(format!("The {SIGNATURE} header is not hex.")))?;
     let stamp = serde_json::from_slice::<serde_json::Value>(req.body)
         .ok()
         .and_then(|v| v.get("webhookTimestamp").cloned())
@@ -46,9 +46,10 @@ fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
     Ok(Claim {
         signatures: vec![sig],
         contents: vec![req.body.to_vec()],
-        timestamp: Some(stamp.ok_or_else(|| {
-            Unreadable::Missing("body's webhookTimestamp field".to_string())
-        })?),
+        timestamp: Some(
+            stamp
+                .ok_or_else(|| Unreadable::Missing("body's webhookTimestamp field".to_string()))?,
+        ),
         written: value.to_vec(),
         ..Claim::default()
     })

@@ -54,7 +54,12 @@ fn fields(req: &Request<'_>) -> Option<(String, String, String)> {
         return None;
     }
     let params = form(req.body);
-    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     Some((get("timestamp")?, get("token")?, get("signature")?))
 }
 

@@ -14,8 +14,8 @@ pub mod lemonsqueezy;
 pub mod linear;
 pub mod mailgun;
 pub mod mux;
-pub mod pagerduty;
 pub mod paddle;
+pub mod pagerduty;
 pub mod postmark;
 pub mod razorpay;
 pub mod sendgrid;
@@ -141,7 +141,10 @@ mod tests {
             ("X-Forwarded-Proto", "https"),
             ("X-Forwarded-Host", "abc.ngrok.app"),
         ]);
-        assert_eq!(urls(&req(&proxied, None))[0], "https://abc.ngrok.app/twilio/sms?a=1");
+        assert_eq!(
+            urls(&req(&proxied, None))[0],
+            "https://abc.ngrok.app/twilio/sms?a=1"
+        );
         let ported = h(&[("Host", "127.0.0.1:8080"), ("X-Forwarded-Proto", "http")]);
         assert_eq!(
             urls(&req(&ported, None)),

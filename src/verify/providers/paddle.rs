@@ -55,5 +55,6 @@ fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
 fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
     let ts = now.to_string();
     let sig = sign(&[ts.as_bytes(), b":", &out.body].concat());
-    out.headers.set(SIGNATURE, format!("ts={ts};h1={}", hex::encode(sig)));
+    out.headers
+        .set(SIGNATURE, format!("ts={ts};h1={}", hex::encode(sig)));
 }

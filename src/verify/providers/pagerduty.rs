@@ -50,5 +50,6 @@ fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
 
 fn write(out: &mut Outgoing, sign: Signer<'_>, _now: i64) {
     let sig = sign(&out.body);
-    out.headers.set(SIGNATURE, format!("v1={}", hex::encode(sig)));
+    out.headers
+        .set(SIGNATURE, format!("v1={}", hex::encode(sig)));
 }

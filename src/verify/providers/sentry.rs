@@ -24,6 +24,9 @@ pub const PROVIDER: Provider = Provider {
     sample: Sample {
         content_type: "application/json",
         body: r#"{"action":"created","installation":{"uuid":"7a485448-a9e2-4c85-8a3c-4f44175783c9"},"data":{"issue":{"id":"1170820242","title":"Error: Bad thing happened","culprit":"raven.scripts.runner in main","level":"error","status":"unresolved","project":{"slug":"front-end","id":"1"}}},"actor":{"type":"application","id":"sentry","name":"Sentry"}}"#,
-        headers: &[("Sentry-Hook-Resource", "issue"), ("Sentry-Hook-Timestamp", "1768471200")],
+        headers: &[
+            ("Sentry-Hook-Resource", "issue"),
+            ("Sentry-Hook-Timestamp", "1768471200"),
+        ],
     },
 };

@@ -9,7 +9,11 @@ use crate::verify::provider::{Check, Encoding, Provider, Sample, has};
 pub const PROVIDER: Provider = Provider {
     name: "shopify",
     title: "Shopify",
-    headers: &["X-Shopify-Hmac-Sha256", "X-Shopify-Topic", "X-Shopify-Webhook-Id"],
+    headers: &[
+        "X-Shopify-Hmac-Sha256",
+        "X-Shopify-Topic",
+        "X-Shopify-Webhook-Id",
+    ],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
     docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook",
@@ -24,6 +28,14 @@ pub const PROVIDER: Provider = Provider {
     sample: Sample {
         content_type: "application/json",
         body: r#"{"id":820982911946154508,"email":"jon@example.com","created_at":"2026-01-15T10:00:00-05:00","total_price":"199.00","currency":"USD","financial_status":"paid","line_items":[{"id":866550311766439020,"title":"IPod Nano - 8GB","quantity":1,"price":"199.00"}]}"#,
-        headers: &[("X-Shopify-Topic", "orders/create"), ("X-Shopify-Shop-Domain", "example.myshopify.com"), ("X-Shopify-API-Version", "2025-01"), ("X-Shopify-Webhook-Id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")],
+        headers: &[
+            ("X-Shopify-Topic", "orders/create"),
+            ("X-Shopify-Shop-Domain", "example.myshopify.com"),
+            ("X-Shopify-API-Version", "2025-01"),
+            (
+                "X-Shopify-Webhook-Id",
+                "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+            ),
+        ],
     },
 };

@@ -55,5 +55,6 @@ fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
     let ts = now.to_string();
     let sig = sign(&[b"v0:", ts.as_bytes(), b":", &out.body].concat());
     out.headers.set(TIMESTAMP, ts);
-    out.headers.set(SIGNATURE, format!("v0={}", hex::encode(sig)));
+    out.headers
+        .set(SIGNATURE, format!("v0={}", hex::encode(sig)));
 }

@@ -34,22 +34,28 @@ pub const PROVIDER: Provider = Provider {
     sample: Sample {
         content_type: "application/x-www-form-urlencoded",
         body: "ToCountry=US&ToState=CA&SmsMessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&NumMedia=0&SmsSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&SmsStatus=received&Body=Hello+from+hookpit&To=%2B15557654321&NumSegments=1&MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&AccountSid=ACe497b6aa2e8fcf5fe8a8b3e2b0a8d123&From=%2B15551234567&ApiVersion=2010-04-01",
-        headers: &[("I-Twilio-Idempotency-Token", "a2c5d0b4-6e3f-4a1b-9c8d-7e6f5a4b3c2d")],
+        headers: &[(
+            "I-Twilio-Idempotency-Token",
+            "a2c5d0b4-6e3f-4a1b-9c8d-7e6f5a4b3c2d",
+        )],
     },
 };
 
 fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
     let value = need(req, SIGNATURE)?;
-    let sig = Encoding::Base64.decode(value).ok_or_else(|| {
-        Unreadable::Malformed(format!("The {SIGNATURE} header is not base64."))
-    })?;
+    let sig = Encoding::Base64
+        .decode(value)
+        .ok_or_else(|| Unreadable::Malformed(format!("The {SIGNATURE} header is not base64.")))?;
     let sha256 = req.header(SETTINGS).is_some_and(|v| {
         pairs(v, b',')
             .iter()
             .any(|(k, v)| *k == b"algorithm" && v.eq_ignore_ascii_case(b"HMAC_SHA256"))
     });
     let query: Vec<(String, String)> = form(req.query.unwrap_or_default().as_bytes());
-    let body_hash = query.iter().find(|(k, _)| k == "bodySHA256").map(|(_, v)| v);
+    let body_hash = query
+        .iter()
+        .find(|(k, _)| k == "bodySHA256")
+        .map(|(_, v)| v);
     let suffix = match body_hash {
         // A JSON body: only the URL is signed, and its bodySHA256 must be the body's hash.
         Some(hash) if hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(req.body))) => {

@@ -74,12 +74,20 @@ fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
     let sig = sign(&[id.as_bytes(), ts.as_bytes(), &out.body].concat());
     out.headers.set(ID, id);
     out.headers.set(TIMESTAMP, ts);
-    out.headers.set(SIGNATURE, format!("sha256={}", hex::encode(sig)));
+    out.headers
+        .set(SIGNATURE, format!("sha256={}", hex::encode(sig)));
 }
 
 /// A fresh random id in UUID form, as Twitch's message ids are.
 fn uuid_like() -> String {
     let b: [u8; 16] = rand::random();
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
