@@ -191,3 +191,17 @@ fn token_and_basic_providers_say_so_in_the_scheme() {
         assert_eq!(json["scheme"], scheme.as_str());
     }
 }
+
+#[test]
+fn the_readme_table_lists_every_provider_with_its_tolerance() {
+    let readme = include_str!("../README.md");
+    for p in registry::ALL {
+        let row = (readme.lines())
+            .find(|l| l.starts_with(&format!("| `{}` |", p.name)))
+            .unwrap_or_else(|| panic!("README has no row for {}", p.name));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], p.title, "{row}");
+        let tolerance = p.tolerance_s.map_or("—".to_string(), |t| format!("{t} s"));
+        assert_eq!(cells[5], tolerance, "{row}");
+    }
+}

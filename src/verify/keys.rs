@@ -83,13 +83,19 @@ pub struct Key {
 
 impl Key {
     /// Parses a pasted key (surrounding whitespace ignored); `label` defaults to the masked form.
+    /// `NAME:…` binds it to the provider `NAME`; a bound plain secret may be shorter than
+    /// [`MIN_PLAIN`], since its provider was named on purpose (GitLab tokens, docs examples).
     pub fn parse(label: Option<&str>, pasted: &str) -> Result<Key, KeyError> {
+        Key::parse_with(label, pasted, MIN_PLAIN)
+    }
+
+    fn parse_with(label: Option<&str>, pasted: &str, min_plain: usize) -> Result<Key, KeyError> {
         let pasted = pasted.trim();
         let bound = pasted
             .split_once(':')
             .and_then(|(name, rest)| Some((super::registry::find(name)?, rest)));
         if let Some((provider, rest)) = bound {
-            let mut key = Key::parse(label, rest)?;
+            let mut key = Key::parse_with(label, rest, 1)?;
             key.provider = Some(provider.name);
             return Ok(key);
         }
@@ -128,7 +134,7 @@ impl Key {
             ("whsk", Material::Signing(key))
         } else {
             let chars = pasted.chars().count();
-            if chars < MIN_PLAIN {
+            if chars < min_plain {
                 return Err(KeyError::TooShort(chars));
             }
             (
@@ -317,6 +323,19 @@ mod tests {
             assert!(err.to_string().contains("not a signing secret"), "{err}");
         }
         assert_eq!(Key::parse(None, "nope").err(), Some(KeyError::TooShort(4)));
+        // Bound to a provider on purpose, a short secret is taken; an empty one never.
+        let bound = Key::parse(None, "twilio:12345").expect("bound");
+        assert_eq!(
+            (bound.provider(), bound.pasted()),
+            (Some("twilio"), "12345")
+        );
+        assert_eq!(Key::parse(None, "gitlab: ").err(), Some(KeyError::Empty));
+        // A colon after a name no provider has is part of the secret.
+        let plain = Key::parse(None, "nobody:abcdefgh").expect("plain");
+        assert_eq!(
+            (plain.provider(), plain.pasted()),
+            (None, "nobody:abcdefgh")
+        );
         assert!(Key::parse(None, "v2beta,secret-with-comma").is_ok());
     }
 
