@@ -41,7 +41,12 @@ fn header_name() -> impl Strategy<Value = String> {
         prop::sample::select(
             (hookpit::verify::registry::ALL.iter())
                 .flat_map(|p| p.headers.iter().copied())
-                .chain(["User-Agent", "Host", "X-Forwarded-Host", "X-Forwarded-Proto"])
+                .chain([
+                    "User-Agent",
+                    "Host",
+                    "X-Forwarded-Host",
+                    "X-Forwarded-Proto"
+                ])
                 .collect::<Vec<_>>()
         )
         .prop_map(str::to_string),
