@@ -10,6 +10,7 @@ mod crypto;
 mod judge;
 mod keys;
 mod provider;
+mod request;
 mod resign;
 mod verdict;
 

@@ -2,59 +2,17 @@
 //! `v1` (HMAC-SHA256) and `v1a` (ed25519) signatures over `{id}.{timestamp}.{body}`.
 //! Verification here; signing (for `hookpit send`, replay and `hookpit sign`) in `standard/sign.rs`.
 
+mod provider;
 mod sign;
 
+pub use provider::PROVIDER;
 pub use sign::{new_ed25519_pair, new_msg_id, new_secret, sign, signed_content};
 
 use base64::Engine as _;
 use ed25519_dalek::Signature;
 
 use super::keys::LENIENT_BASE64;
-use super::provider::{Check, Encoding, Outgoing, Provider, Sample};
 use super::{Key, Reason, Scheme, TimestampCheck, Verdict, header, hmac_sha256, mismatch_message};
-
-/// Standard Webhooks, and Svix and every product that sends through it.
-pub const PROVIDER: Provider = Provider {
-    name: "standard",
-    title: "Standard Webhooks",
-    headers: &[
-        "svix-signature",
-        "svix-id",
-        "svix-timestamp",
-        "webhook-signature",
-        "webhook-id",
-        "webhook-timestamp",
-    ],
-    algorithm: Scheme::HmacSha256,
-    tolerance_s: Some(super::TOLERANCE_S),
-    docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
-    secret: "the endpoint's whsec_ secret (or whpk_ key)",
-    signs: "{id}.{timestamp}.{body}",
-    encoding: Encoding::Base64,
-    detect: |req| detect(req.headers),
-    check: Check::Own {
-        verify: |req, keys, now| verify(req.headers, req.body, keys, now),
-        usable: |key| key.hmac_bytes().is_some() || key.verifying_key().is_some(),
-        sign: sign_outgoing,
-    },
-    sample: Sample {
-        content_type: "application/json",
-        body: r#"{"type":"invoice.paid","timestamp":"2026-01-15T10:00:00Z","data":{"id":"inv_2bQ9","amount":4200,"currency":"usd"}}"#,
-        headers: &[],
-    },
-};
-
-/// Signs an outgoing request with fresh `svix-*` headers.
-fn sign_outgoing(out: &mut Outgoing, keys: &[Key], now: i64) -> bool {
-    let id = new_msg_id();
-    let Some(signature) = sign(&id, now, &out.body, keys) else {
-        return false;
-    };
-    out.headers.set("svix-id", id);
-    out.headers.set("svix-timestamp", now.to_string());
-    out.headers.set("svix-signature", signature);
-    true
-}
 
 /// The id header, then its fallback.
 const ID: [&str; 2] = ["svix-id", "webhook-id"];
