@@ -23,7 +23,7 @@ pub mod stripe;
 pub use crypto::{new_ed25519_hex_pair, new_key_for, new_p256_pair};
 pub use keys::{Key, KeyError};
 pub use provider::{Encoding, Outgoing, Provider, Request, SignError};
-pub use resign::resign;
+pub use resign::{resign, resign_to};
 pub use verdict::*;
 
 use judge::{TimestampCheck, mismatch_message};
