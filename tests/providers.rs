@@ -121,6 +121,10 @@ fn each_provider_judges_time_with_its_own_tolerance() {
         assert_eq!(late.reason, Some(Reason::TimestampTooOld), "{}", p.name);
         assert_eq!(late.signature_ok, Some(true), "{}", p.name);
         assert_eq!(late.skew_s, Some(limit + 1), "{}", p.name);
+        // Ahead of the receive time: refused only by the providers whose verifiers refuse it.
+        let early = check(&out, &out.body, keys, NOW - limit - 1, None);
+        let expected = p.rejects_future.then_some(Reason::TimestampTooNew);
+        assert_eq!(early.reason, expected, "{}: {}", p.name, early.message);
     }
 }
 
@@ -201,7 +205,11 @@ fn the_readme_table_lists_every_provider_with_its_tolerance() {
             .unwrap_or_else(|| panic!("README has no row for {}", p.name));
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         assert_eq!(cells[2], p.title, "{row}");
-        let tolerance = p.tolerance_s.map_or("—".to_string(), |t| format!("{t} s"));
+        let tolerance = match (p.tolerance_s, p.rejects_future) {
+            (None, _) => "—".to_string(),
+            (Some(t), true) => format!("{t} s"),
+            (Some(t), false) => format!("{t} s, old only"),
+        };
         assert_eq!(cells[5], tolerance, "{row}");
     }
 }

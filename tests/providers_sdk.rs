@@ -203,3 +203,57 @@ fn what_each_providers_sdk_signs_is_valid_and_tampering_is_caught() {
     }
     assert!(proven > 0, "no signing SDK is installed: run .ci/run");
 }
+
+#[test]
+fn twilio_json_bodies_are_covered_by_the_urls_body_hash() {
+    use sha2::Digest as _;
+    let body = r#"{"ProfileSid":"BU1234","Status":"twilio-approved"}"#;
+    let hash = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    let token = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    let url = format!("https://hooks.example.com/in/provider?src=sdk&bodySHA256={hash}");
+    let mut out = Outgoing {
+        method: "POST".into(),
+        url: url.clone(),
+        headers: Headers::default(),
+        body: body.as_bytes().to_vec(),
+    };
+    out.headers.set("Host", "hooks.example.com");
+    out.headers.set("Content-Type", "application/json");
+    let Some(answer) = oracle(Lang::Python, &as_json(&out, token, "sign", "twilio")) else {
+        return;
+    };
+    let sig = answer["headers"]["X-Twilio-Signature"]
+        .as_str()
+        .expect("signed");
+    out.headers.set("X-Twilio-Signature", sig);
+    let key = Key::parse(Some("sdk"), token).expect("key");
+    let judge_at = |body: &[u8]| {
+        let mut headers = out.headers.clone();
+        headers.set("X-Forwarded-Proto", "https");
+        let query = format!("src=sdk&bodySHA256={hash}");
+        let req = Request {
+            method: "POST",
+            path: "/in/provider",
+            query: Some(&query),
+            headers: &headers,
+            body,
+            base: None,
+        };
+        verify_request(&req, std::slice::from_ref(&key), now(), None)
+    };
+    let v = judge_at(body.as_bytes());
+    assert_eq!(v.status, Status::Valid, "{}", v.message);
+    // The URL still matches, but its bodySHA256 no longer covers the body.
+    let v = judge_at(&tampered(body.as_bytes()));
+    assert_eq!(v.reason, Some(Reason::SignatureMismatch), "{}", v.message);
+    // And the SDK agrees on both.
+    let mut bad = out.clone();
+    bad.body = tampered(body.as_bytes());
+    let ok = oracle(Lang::Python, &as_json(&out, token, "verify", "twilio")).expect("installed");
+    let refused =
+        oracle(Lang::Python, &as_json(&bad, token, "verify", "twilio")).expect("installed");
+    assert_eq!(
+        (ok["valid"].clone(), refused["valid"].clone()),
+        (json!(true), json!(false))
+    );
+}

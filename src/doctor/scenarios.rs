@@ -138,10 +138,11 @@ pub const PROVIDER_BATTERY: &[Scenario] = &[
 ];
 
 /// Whether `scenario` of [`PROVIDER_BATTERY`] applies to `provider`: timestamps only where it
-/// has a tolerance, a tampered body only where the body is signed, a missing signature only
+/// has a tolerance (in the future only where its verifier refuses those too), a tampered body only where the body is signed, a missing signature only
 /// where it travels in a header.
 pub fn applies(scenario: &Scenario, provider: &crate::verify::Provider) -> bool {
     match scenario.twist {
+        Twist::Shifted(by) if by > 0 => provider.tolerance_s.is_some() && provider.rejects_future,
         Twist::Shifted(_) => provider.tolerance_s.is_some(),
         Twist::TamperedBody => provider.covers_body(),
         Twist::NoSignature => !provider.headers[0].starts_with('('),

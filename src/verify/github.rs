@@ -14,6 +14,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[HEADER, "X-GitHub-Event", "X-GitHub-Delivery"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
     secret: "the webhook's secret",
     signs: "the raw body",

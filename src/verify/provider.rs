@@ -62,6 +62,9 @@ pub struct Provider {
     /// How far a timestamp may be from the receive time (seconds, inclusive) by the provider's
     /// own verifier; `None` when it sends no timestamp or sets no limit.
     pub tolerance_s: Option<i64>,
+    /// Whether its verifier also refuses timestamps that far in the future (Svix, Slack,
+    /// Linear), or only ones that old (Paddle, HubSpot, Mux, Calendly, Twitch).
+    pub rejects_future: bool,
     /// The provider's page on verifying its webhooks.
     pub docs: &'static str,
     /// What the secret is, in the provider's terms ("the app's client secret").
@@ -139,6 +142,7 @@ impl Provider {
         let ts = claim.timestamp.as_ref().map(|s| {
             TimestampCheck::parsed(s.what.clone(), &s.raw, s.seconds, now, tolerance)
                 .with_form(s.form)
+                .past_only(!self.rejects_future)
         });
         let mut base = Verdict::signed(self, claim.msg_id.clone(), ts.as_ref());
         let algorithm = claim.algorithm.unwrap_or(self.algorithm);

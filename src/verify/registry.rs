@@ -61,6 +61,8 @@ pub struct ProviderInfo {
     pub algorithm: &'static str,
     /// Its timestamp tolerance in seconds, `None` when it sets none.
     pub tolerance_s: Option<i64>,
+    /// Whether the tolerance applies to timestamps in the future too, not only to old ones.
+    pub rejects_future: bool,
     /// The provider's page on verifying its webhooks.
     pub docs: &'static str,
     /// What the secret is, in the provider's terms.
@@ -76,6 +78,7 @@ pub fn describe() -> Vec<ProviderInfo> {
             headers: p.headers,
             algorithm: p.algorithm.as_str(),
             tolerance_s: p.tolerance_s,
+            rejects_future: p.rejects_future,
             docs: p.docs,
             secret: p.secret,
         })

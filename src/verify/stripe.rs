@@ -16,6 +16,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[HEADER],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(super::TOLERANCE_S),
+    rejects_future: true,
     docs: "https://docs.stripe.com/webhooks#verify-manually",
     secret: "the endpoint's whsec_ secret",
     signs: "{t}.{body}",

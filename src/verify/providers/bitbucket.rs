@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-Hub-Signature", "X-Event-Key"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/#Secure-webhooks",
     secret: "the webhook's secret",
     signs: "the raw body",

@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(180),
+    rejects_future: false,
     docs: "https://developer.calendly.com/api-docs/4c305798a61d3-webhook-signatures",
     secret: "the webhook subscription's signing key",
     signs: "{t}.{body}",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-CC-Webhook-Signature"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://docs.cdp.coinbase.com/commerce/docs/webhooks-security",
     secret: "the shared secret from the Commerce settings",
     signs: "the raw body",

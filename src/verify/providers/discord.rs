@@ -20,6 +20,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, TIMESTAMP],
     algorithm: Scheme::Ed25519,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers",
     secret: "the application's public key (64 hex digits)",
     signs: "{timestamp}{body}",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-Gitlab-Token", "X-Gitlab-Event"],
     algorithm: Scheme::Token,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token",
     secret: "the webhook's secret token",
     signs: "the raw body",

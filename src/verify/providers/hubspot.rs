@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, TIMESTAMP],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(300),
+    rejects_future: false,
     docs: "https://developers.hubspot.com/docs/api/webhooks/validating-requests",
     secret: "the app's client secret",
     signs: "{method}{URL}{body}{timestamp}",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-Hub-Signature"],
     algorithm: Scheme::HmacSha1,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications",
     secret: "the app's client secret",
     signs: "the raw body",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-Signature", "X-Event-Name"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://docs.lemonsqueezy.com/help/webhooks/signing-requests",
     secret: "the webhook's signing secret",
     signs: "the raw body",

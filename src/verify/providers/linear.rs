@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, "Linear-Delivery", "Linear-Event"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(60),
+    rejects_future: true,
     docs: "https://linear.app/developers/webhooks#securing-webhooks",
     secret: "the webhook's signing secret (lin_wh_…)",
     signs: "the raw body",

@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["(body) signature.signature", "(body) signature.token"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks",
     secret: "the HTTP webhook signing key",
     signs: "{timestamp}{token}",

@@ -17,6 +17,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(300),
+    rejects_future: false,
     docs: "https://www.mux.com/docs/core/verify-webhook-signatures",
     secret: "the webhook's signing secret",
     signs: "{t}.{body}",

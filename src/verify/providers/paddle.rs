@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(5),
+    rejects_future: false,
     docs: "https://developer.paddle.com/webhooks/signature-verification",
     secret: "the notification destination's secret key (pdl_ntfset_…)",
     signs: "{ts}:{body}",

@@ -17,6 +17,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://developer.pagerduty.com/docs/webhooks-overview#webhook-signatures",
     secret: "the webhook subscription's secret",
     signs: "the raw body",

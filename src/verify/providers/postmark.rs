@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[AUTHORIZATION, "User-Agent: Postmark"],
     algorithm: Scheme::Basic,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://postmarkapp.com/developer/webhooks/webhooks-overview#protecting-your-webhook",
     secret: "the user name and password of the webhook URL (user:password)",
     signs: "nothing",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-Razorpay-Signature", "X-Razorpay-Event-Id"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://razorpay.com/docs/webhooks/validate-test/",
     secret: "the webhook's secret",
     signs: "the raw body",

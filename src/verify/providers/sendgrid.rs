@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, TIMESTAMP],
     algorithm: Scheme::EcdsaP256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features",
     secret: "the Event Webhook's verification key (base64 public key, MFkw…)",
     signs: "{timestamp}{body}",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["Sentry-Hook-Signature", "Sentry-Hook-Resource"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://docs.sentry.io/organization/integrations/integration-platform/webhooks/#sentry-hook-signature",
     secret: "the integration's client secret",
     signs: "the raw body",

@@ -16,6 +16,7 @@ pub const PROVIDER: Provider = Provider {
     ],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook",
     secret: "the app's client secret",
     signs: "the raw body",

@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, TIMESTAMP],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(300),
+    rejects_future: true,
     docs: "https://api.slack.com/authentication/verifying-requests-from-slack",
     secret: "the app's signing secret",
     signs: "v0:{timestamp}:{body}",

@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://developer.squareup.com/docs/webhooks/step3validate",
     secret: "the subscription's signature key",
     signs: "the notification URL followed by the raw body",

@@ -25,6 +25,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE],
     algorithm: Scheme::HmacSha1,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://www.twilio.com/docs/usage/webhooks/webhooks-security#validating-signatures-from-twilio",
     secret: "the account's auth token",
     signs: "the full URL followed by the sorted form parameters",

@@ -20,6 +20,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, ID, TIMESTAMP],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(600),
+    rejects_future: false,
     docs: "https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message",
     secret: "the subscription's secret",
     signs: "{message id}{timestamp}{body}",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["Typeform-Signature"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://www.typeform.com/developers/webhooks/secure-your-webhooks/",
     secret: "the webhook's secret",
     signs: "the raw body",

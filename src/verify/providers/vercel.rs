@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["x-vercel-signature"],
     algorithm: Scheme::HmacSha1,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks",
     secret: "the integration's client secret",
     signs: "the raw body",

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &["X-WC-Webhook-Signature", "X-WC-Webhook-Topic"],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks",
     secret: "the webhook's secret",
     signs: "the raw body",

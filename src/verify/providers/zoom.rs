@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     headers: &[SIGNATURE, TIMESTAMP],
     algorithm: Scheme::HmacSha256,
     tolerance_s: None,
+    rejects_future: true,
     docs: "https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
     secret: "the app's secret token",
     signs: "v0:{timestamp}:{body}",

@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     ],
     algorithm: Scheme::HmacSha256,
     tolerance_s: Some(crate::verify::TOLERANCE_S),
+    rejects_future: true,
     docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
     secret: "the endpoint's whsec_ secret (or whpk_ key)",
     signs: "{id}.{timestamp}.{body}",
