@@ -120,6 +120,16 @@ export function renderVerification(e, ctx) {
 }
 
 /**
+ * What to paste for a webhook of provider `name`, in its terms.
+ * @param {string} name
+ */
+function whose(name) {
+  const p = provider(name);
+  if (!p || p.name === 'standard') return 'the endpoint\'s signing secret (Cyberdesk shows it on the webhook endpoint page)';
+  return `${p.title}'s key: ${p.secret}`;
+}
+
+/**
  * The provider's title, linked to its page on verifying its webhooks.
  * @param {string} name
  */
@@ -171,7 +181,7 @@ function keyForm(e, ctx, prominent) {
   const error = el('p', { class: 'error-text', attrs: { role: 'alert' } });
   const form = el('form', { class: `key-form${prominent ? ' prominent' : ''}` },
     el('p', { text: prominent
-      ? 'hookpit has no key for this webhook. Paste the endpoint\'s signing secret (Cyberdesk shows it on the webhook endpoint page): every stored event under the route is verified again.'
+      ? `hookpit has no key for this webhook. Paste ${whose(detected)}: every stored event under the route is verified again.`
       : 'Paste another signing secret for this route; every stored event under it is verified again.' }),
     el('div', 'key-row',
       el('label', null, span('label', 'Provider'), choose),
