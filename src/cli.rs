@@ -72,6 +72,9 @@ pub enum Command {
     Events(crate::cli_read::EventsArgs),
     /// Show one stored event (its body bytes with --raw).
     Show(crate::cli_read::ShowArgs),
+    /// Serve MCP on stdio for a coding agent (Claude Code, Cursor, VS Code): tools that read,
+    /// verify, replay and send through a running hookpit's API.
+    Mcp(crate::mcp::McpArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions(CompletionsArgs),
 }

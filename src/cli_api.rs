@@ -71,14 +71,29 @@ pub struct Api {
 impl Api {
     /// The API at `args.ui`; an address that is neither `HOST:PORT` nor a URL is an error.
     pub fn new(args: &UiArgs) -> anyhow::Result<Api> {
+        Api::with_client(args, HttpClient::default())
+    }
+
+    /// The API at `args.ui`, sending through `client` (a process that already holds one).
+    pub fn with_client(args: &UiArgs, client: HttpClient) -> anyhow::Result<Api> {
         let base =
             crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
         Ok(Api {
             base,
             ui: args.ui.clone(),
             token: args.ui_token.clone(),
-            client: HttpClient::default(),
+            client,
         })
+    }
+
+    /// The base URL requests go to (`http://127.0.0.1:8701`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The address this client was given (`--ui`), as the user wrote it.
+    pub fn ui(&self) -> &str {
+        &self.ui
     }
 
     /// `GET path` (with its query), waiting at most `timeout` for the whole answer.
@@ -87,10 +102,38 @@ impl Api {
         path: &str,
         timeout: Duration,
     ) -> anyhow::Result<Result<Answer, Unreachable>> {
+        self.request(http::Method::GET, path, None, timeout).await
+    }
+
+    /// `POST path` with `body` as JSON, waiting at most `timeout` for the whole answer.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        timeout: Duration,
+    ) -> anyhow::Result<Result<Answer, Unreachable>> {
+        self.request(http::Method::POST, path, Some(body), timeout)
+            .await
+    }
+
+    async fn request(
+        &self,
+        method: http::Method,
+        path: &str,
+        json: Option<&serde_json::Value>,
+        timeout: Duration,
+    ) -> anyhow::Result<Result<Answer, Unreachable>> {
         let url = format!("{}{path}", self.base);
-        let mut req = hyper::Request::get(&url)
-            .header("accept", "application/json")
-            .body(Full::new(Bytes::new()))
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("accept", "application/json");
+        if json.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let body = json.map_or_else(Bytes::new, |v| Bytes::from(v.to_string()));
+        let mut req = req
+            .body(Full::new(body))
             .with_context(|| format!("{url:?} is not a valid URL"))?;
         if let Some(token) = &self.token {
             req.headers_mut().insert(

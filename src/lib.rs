@@ -13,7 +13,8 @@
 //!   connections hold at once), `curl` (shell-safe curl commands).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
-//!   (`hookpit replay ID`).
+//!   (`hookpit replay ID`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
+//!   for `hookpit mcp`; `server` mounts them at `/mcp`).
 //! - State: `config` (flags, environment and `hookpit.toml`, checked into a `Config`), `app` (the
 //!   `App` bundle of cheap handles).
 //! - Pipeline: `ingest` (verify → store → publish, then the answer as plain data), `forward`
@@ -49,6 +50,7 @@ pub mod in_flight;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod mcp;
 pub mod out;
 pub mod relay;
 pub mod schedule;

@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Status(args) => hookpit::cli_wait::status(args).await,
         Command::Events(args) => hookpit::cli_read::events(args).await,
         Command::Show(args) => hookpit::cli_read::show(args).await,
+        Command::Mcp(args) => hookpit::mcp::stdio(args).await,
         Command::Completions(args) => Ok(hookpit::cli::completions(&args)?),
     }
 }

@@ -51,7 +51,11 @@ fn body(i: usize) -> String {
     ];
     match i % 6 {
         0 => {
-            let e = Event::new(Template::RunComplete, Some(statuses[i / 6 % 4]), i % 4 == 0);
+            let e = Event::new(
+                Template::RunComplete,
+                Some(statuses[i / 6 % 4]),
+                i.is_multiple_of(4),
+            );
             String::from_utf8(e.expect("options").body(chrono::Utc::now()).to_vec()).expect("UTF-8")
         }
         1 => format!("{{\"text\": \"héllo wörld ✓ 漢字 🚀 #{i}\"}}"),

@@ -133,11 +133,11 @@ pub fn printable(headers: &Headers) -> Vec<(String, String)> {
 fn human(ms: u64) -> String {
     match ms {
         0..1_000 => format!("{ms}ms"),
-        1_000..60_000 if ms % 1_000 == 0 => format!("{}s", ms / 1_000),
+        1_000..60_000 if ms.is_multiple_of(1_000) => format!("{}s", ms / 1_000),
         1_000..60_000 => format!("{:.1}s", ms as f64 / 1_000.0),
-        60_000..3_600_000 if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        60_000..3_600_000 if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
         60_000..3_600_000 => format!("{}s", ms / 1_000),
-        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
         _ => format!("{}m", ms / 60_000),
     }
 }

@@ -71,7 +71,9 @@ pub fn admit(
     }
     let is_ws = super::ws::handshake(method, version, headers).is_some();
     let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let guarded = is_ws || changes_state;
+    // MCP's Streamable HTTP transport requires the Origin check on every request to `/mcp`,
+    // its event-stream GET included (DNS rebinding).
+    let guarded = is_ws || changes_state || uri.path() == "/mcp";
     let origin = headers.get(header::ORIGIN);
     if guarded {
         if let Some(origin) = origin {

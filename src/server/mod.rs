@@ -60,6 +60,7 @@ mod drive;
 pub mod exchange;
 mod guard;
 mod head_tap;
+mod mcp;
 mod openapi;
 mod preface;
 pub mod routes;

@@ -191,6 +191,8 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "doctor", "runs", id, "requests", n]) => {
             super::api_doctor::request_body(&app, id, n).await
         }
+        // MCP's own protocol, not part of the JSON API (so not in openapi.json).
+        (_, ["mcp"]) => Ok(super::mcp::serve(&app, req).await),
         // A path the API has, asked with another method: 405 with the methods it takes.
         (m, ["api", ..]) if !super::openapi::methods_for(&path).is_empty() => {
             Err(ApiError::MethodNotAllowed {

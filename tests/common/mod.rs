@@ -5,6 +5,7 @@
 pub mod child;
 pub mod disk;
 pub mod h2;
+pub mod mcp;
 pub mod stub;
 
 use std::net::SocketAddr;
