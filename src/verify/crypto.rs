@@ -197,7 +197,8 @@ pub(crate) fn sign(algorithm: Scheme, key: &Key, content: &[u8]) -> Option<Vec<u
 /// encoding than the provider's; empty otherwise.
 pub(crate) fn looks_like(value: &[u8], wanted: Encoding) -> &'static str {
     let text = value.trim_ascii();
-    let hexy = !text.is_empty() && text.len() % 2 == 0 && text.iter().all(u8::is_ascii_hexdigit);
+    let hexy =
+        !text.is_empty() && text.len().is_multiple_of(2) && text.iter().all(u8::is_ascii_hexdigit);
     match wanted {
         Encoding::Base64 if hexy => ": this header is hex, not base64",
         Encoding::Hex if !hexy && unbase64(text).is_some_and(|b| !b.is_empty()) => {
