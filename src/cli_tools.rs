@@ -21,7 +21,16 @@ const PRINTED_RESPONSE: usize = 2000;
 
 /// `hookpit secret`: a fresh `whsec_` key, or a `whsk_`/`whpk_` pair (one per line).
 pub fn secret(args: SecretArgs) -> anyhow::Result<()> {
-    if args.ed25519 {
+    if let Some(p) = (args.provider.as_deref()).and_then(crate::verify::registry::find) {
+        let (signing, verifying) = crate::verify::new_key_for(p);
+        crate::out::line(format_args!("{signing}"));
+        if verifying != signing {
+            crate::out::line(format_args!("{verifying}"));
+            if std::io::stderr().is_terminal() {
+                eprintln!("Sign with the first line (send); verify with the second (serve).");
+            }
+        }
+    } else if args.ed25519 {
         let (signing, public) = new_ed25519_pair();
         crate::out::line(format_args!("{signing}"));
         crate::out::line(format_args!("{public}"));
@@ -69,9 +78,11 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
 /// `hookpit send`: builds, signs and delivers `--repeat` messages, retrying on the schedule.
 pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     let target = send::parse_target(&args.to)?;
-    let payload = match args.file.as_deref() {
-        Some(path) => Payload::Raw(read_body(Some(path))?),
-        None => Payload::Event(Event::new(args.template, args.status, args.checks_fail)?),
+    let provider = (args.provider.as_deref()).and_then(crate::verify::registry::find);
+    let payload = match (args.file.as_deref(), provider) {
+        (Some(path), _) => Payload::Raw(read_body(Some(path))?),
+        (None, Some(p)) => Payload::Raw(Bytes::from_static(p.sample.body.as_bytes())),
+        (None, None) => Payload::Event(Event::new(args.template, args.status, args.checks_fail)?),
     };
     let signing = Signing {
         keys: parse_keys(&args.secrets)?,
@@ -95,9 +106,12 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     let client = HttpClient::new(&trust).map_err(anyhow::Error::msg)?;
     let mut failures = Vec::new();
     for n in 1..=args.repeat {
-        let message = match &fixture {
-            Some(record) => Message::fixture(record, &signing)?,
-            None => Message::new(payload.render(Utc::now()), &signing)?,
+        let message = match (&fixture, provider) {
+            (Some(record), _) => Message::fixture(record, &signing)?,
+            (None, Some(p)) => {
+                Message::for_provider(p, Some(payload.render(Utc::now())), &signing)?
+            }
+            (None, None) => Message::new(payload.render(Utc::now()), &signing)?,
         };
         if !args.json {
             let count = if args.repeat > 1 {
@@ -105,16 +119,20 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             };
+            let signed_as = match provider {
+                Some(p) => format!("signed as {}", p.title),
+                None => format!("svix-id {}", message.msg_id),
+            };
             crate::out::line(format_args!(
-                "{count}{} {target}  {}, {} bytes, svix-id {}",
+                "{count}{} {target}  {}, {} bytes, {signed_as}",
                 fixture.as_ref().map_or("POST", |r| r.method.as_str()),
-                match (&fixture, &args.fixture) {
-                    (Some(r), Some(path)) =>
+                match (&fixture, &args.fixture, provider) {
+                    (Some(r), Some(path), _) =>
                         format!("{} {} from {}", r.method, r.path, path.display()),
+                    (_, _, Some(p)) if args.file.is_none() => format!("{}'s sample", p.title),
                     _ => describe(&payload, args.file.as_deref()),
                 },
                 message.body.len(),
-                message.msg_id
             ));
         }
         let report = send::send(&client, &target, &message, &schedule, |t| {

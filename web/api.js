@@ -109,9 +109,18 @@ export const reverify = (id) => request('POST', `/api/events/${id}/verify`, {});
  * @param {string} secret
  * @param {string} route path prefix
  * @param {string} [label]
+ * @param {string} [provider] bind the key to this provider (`shopify`)
  */
-export const addKey = (secret, route, label) =>
-  request('POST', '/api/keys', label ? { secret, route, label } : { secret, route });
+export const addKey = (secret, route, label, provider) =>
+  request('POST', '/api/keys', {
+    secret, route, ...(label ? { label } : {}), ...(provider ? { provider } : {}),
+  });
+
+/**
+ * Every provider hookpit verifies: `[{name, title, headers, algorithm, tolerance_s, docs, secret}]`.
+ * @returns {Promise<any[]>}
+ */
+export const listProviders = () => request('GET', '/api/providers');
 
 /**
  * Sends a signed test event through the capture pipeline.

@@ -15,6 +15,7 @@ import { setCapture, setRelay, setStorage, setLiveState, bindTheme } from './top
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
+import { loadProviders } from './providers.js';
 
 /** Page size of the list. */
 const PAGE = 200;
@@ -134,7 +135,8 @@ async function loadFirstPage() {
   const seq = ++listSeq;
   list.loading = true;
   try {
-    const page = await api.listEvents(toParams(filter), null, PAGE);
+    // The rows name each webhook's provider by its title, so the list of providers comes first.
+    const [page] = await Promise.all([api.listEvents(toParams(filter), null, PAGE), loadProviders()]);
     if (seq !== listSeq) return;
     list.reset(page.events, page.next_before);
     filterBar.addOptions(page.events);

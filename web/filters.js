@@ -108,7 +108,7 @@ export function matchLocally(e, filter) {
     const i = term.indexOf(':');
     const key = i >= 0 ? term.slice(0, i).toLowerCase() : '';
     const value = i >= 0 ? term.slice(i + 1) : term;
-    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg'].includes(key)) {
+    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg', 'provider'].includes(key)) {
       checks.push([key, value]);
     } else {
       unknown = true;
@@ -124,6 +124,7 @@ export function matchLocally(e, filter) {
       case 'source': ok = e.source === value; break;
       case 'is': case 'verification': ok = e.verification && e.verification.status === value; break;
       case 'id': case 'msg': ok = e.msg_id === value; break;
+      case 'provider': ok = e.verification && e.verification.provider === value.toLowerCase(); break;
     }
     if (!ok) return false;
   }

@@ -80,6 +80,7 @@ pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummar
             status: e.verification.status,
             reason: e.verification.reason,
             skew_s: e.verification.skew_s,
+            provider: e.verification.provider.clone(),
         },
         duplicate_of,
         last_attempt: None,

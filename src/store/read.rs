@@ -101,6 +101,11 @@ fn where_clause(
             conds.push(format!("{column} = ?{n}"));
         }
     }
+    if let Some(provider) = &filter.provider {
+        // The verdict's JSON holds the provider: no column of its own, no migration.
+        let n = bind(provider.to_ascii_lowercase());
+        conds.push(format!("{} = ?{n}", rows::PROVIDER_OF));
+    }
     if let Some(prefix) = &filter.path_prefix {
         // Paths are case-sensitive, so not LIKE (which folds ASCII case): compare the prefix.
         let n = bind(prefix.clone());

@@ -13,10 +13,19 @@ use super::model::{
 pub(crate) const SUMMARY_COLUMNS: &str = "e.id, e.received_at, e.method, e.path, e.query, \
      e.source, e.content_type, e.size, e.msg_id, e.event_type, e.verify_status, \
      e.verify_reason, e.duplicate_of, e.run_id, e.run_status, a.id, a.status, a.error, \
-     a.duration_ms, json_extract(e.verification, '$.skew_s')";
+     a.duration_ms, json_extract(e.verification, '$.skew_s'), \
+     COALESCE(json_extract(e.verification, '$.provider'), \
+     CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
+
+/// The provider a stored verdict names; verdicts stored before providers had only a `scheme`
+/// naming the sender (`standard-webhooks`, `stripe`, `github`).
+pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.provider'), \
+     CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
 
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
-pub(crate) const SUMMARY_LEN: usize = 20;
+pub(crate) const SUMMARY_LEN: usize = 21;
 
 /// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any.
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
@@ -65,6 +74,7 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
                 .transpose()
                 .map_err(|e| bad_column(11, e))?,
             skew_s: row.get(19)?,
+            provider: row.get(20)?,
         },
         duplicate_of: row.get(12)?,
         last_attempt,

@@ -451,3 +451,5 @@ async fn a_replay_with_a_new_id_says_so_and_counts_under_it() {
     b.close().await;
     t.stop().await;
 }
+
+mod providers;

@@ -22,7 +22,8 @@ async fn round_trip_is_byte_exact() {
     let full = Verdict {
         status: Status::Invalid,
         reason: Some(Reason::TimestampTooOld),
-        scheme: Some(Scheme::StandardWebhooks),
+        provider: Some("standard".into()),
+        scheme: Some(Scheme::HmacSha256),
         msg_id: Some("msg_1".into()),
         timestamp: Some(1_700_000_000),
         skew_s: Some(720),
@@ -71,6 +72,7 @@ async fn round_trip_is_byte_exact() {
             status: Status::Invalid,
             reason: Some(Reason::TimestampTooOld),
             skew_s: summary.verification.skew_s,
+            provider: Some("standard".into()),
         }
     );
 

@@ -34,6 +34,7 @@ fn verdict(status: Status) -> Verdict {
     Verdict {
         status,
         reason: None,
+        provider: None,
         scheme: None,
         msg_id: None,
         timestamp: None,
