@@ -34,6 +34,7 @@ pub mod cli_api;
 pub mod cli_archive;
 pub mod cli_read;
 pub mod cli_replay;
+pub mod cli_replay_bulk;
 pub mod cli_tools;
 pub mod cli_wait;
 pub mod client;

@@ -15,6 +15,7 @@ import { setCapture, setRelay, setStorage, setLiveState, bindTheme } from './top
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
+import { openRecover } from './recover.js';
 
 /** Page size of the list. */
 const PAGE = 200;
@@ -66,6 +67,7 @@ const doctor = new DoctorPanel(byId('doctor'), {
   },
 });
 doctorButton.addEventListener('click', () => { if (doctor.isOpen) doctor.close(); else doctor.open(); });
+byId('recover-button').addEventListener('click', () => openRecover());
 
 const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
   filter = f;

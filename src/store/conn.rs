@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_relay.sql")),
     (3, include_str!("migrations/0003_doctor.sql")),
     (4, include_str!("migrations/0004_replay_jobs.sql")),
+    (8, include_str!("migrations/0008_replay_runs.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.
