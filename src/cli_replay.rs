@@ -3,12 +3,10 @@
 //! `hookpit replay --since T`: a bulk replay of everything received since T, in the order,
 //! duplicates and concurrency asked for; prints the seed and each step as the app answers it.
 
-use anyhow::{Context, bail};
-use bytes::Bytes;
+use anyhow::bail;
 use clap::Args;
-use http_body_util::Full;
 
-use crate::client::{DELIVERY_TIMEOUT, HttpClient};
+use crate::cli_replay_bulk::{Api, Bulk};
 
 /// Flags of `hookpit replay`.
 #[derive(Clone, Args)]
@@ -27,7 +25,7 @@ pub struct ReplayArgs {
     pub rate: Option<f64>,
     /// Order, seed, duplicates and concurrency of a --since replay.
     #[command(flatten)]
-    pub chaos: crate::forward::chaos::ChaosArgs,
+    pub chaos: crate::chaos::ChaosArgs,
     /// Send it here instead of the forward target.
     #[arg(long)]
     pub to: Option<String>,
@@ -48,21 +46,34 @@ pub struct ReplayArgs {
 /// Runs `hookpit replay`.
 pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let base = crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
+    let api = Api {
+        base,
+        ui: args.ui.clone(),
+        token: args.token.clone(),
+    };
     let Some(id) = args.id else {
-        return crate::cli_replay_bulk::run(&args, &base).await;
+        let bulk = Bulk {
+            since: args.since.as_deref().unwrap_or_default(),
+            only_failed: args.only_failed,
+            rate: args.rate,
+            to: args.to.as_deref(),
+            verbatim: args.verbatim,
+            chaos: &args.chaos,
+        };
+        return crate::cli_replay_bulk::run(&api, &bulk).await;
     };
     let body = serde_json::json!({
         "target": args.to,
         "mode": if args.verbatim { "verbatim" } else { "resign" },
         "new_id": args.new_id,
     });
-    let (status, json) = call(
-        &args,
-        hyper::Method::POST,
-        &format!("{base}/api/events/{id}/replay"),
-        Some(body),
-    )
-    .await?;
+    let (status, json) = api
+        .call(
+            hyper::Method::POST,
+            &format!("{}/api/events/{id}/replay", api.base),
+            Some(body),
+        )
+        .await?;
     if status != 200 {
         bail!(
             "hookpit refused the replay ({status}): {}",
@@ -97,42 +108,4 @@ pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         Some(s) => bail!("the app answered {s}"),
         None => bail!("the app did not answer"),
     }
-}
-
-/// Calls the running hookpit's API: its status and JSON answer.
-pub(crate) async fn call(
-    args: &ReplayArgs,
-    method: hyper::Method,
-    url: &str,
-    body: Option<serde_json::Value>,
-) -> anyhow::Result<(u16, serde_json::Value)> {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut req = hyper::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .with_context(|| format!("{url:?} is not a valid URL"))?;
-    if let Some(token) = &args.token {
-        req.headers_mut().insert(
-            "authorization",
-            format!("Bearer {token}")
-                .parse()
-                .context("the token is not a valid header value")?,
-        );
-    }
-    let answer = HttpClient::default()
-        .deliver(req, DELIVERY_TIMEOUT * 2, 16 << 20)
-        .await;
-    let Some(status) = answer.status else {
-        bail!(
-            "cannot reach hookpit at {}: {}",
-            args.ui,
-            answer.error.unwrap_or_default()
-        );
-    };
-    Ok((
-        status,
-        serde_json::from_slice(&answer.body).unwrap_or_default(),
-    ))
 }

@@ -5,16 +5,46 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use http_body_util::Full;
 
-use crate::cli_replay::{ReplayArgs, call};
+use crate::chaos::ChaosArgs;
+use crate::client::{DELIVERY_TIMEOUT, HttpClient};
 
 /// How often the job's log is read while it runs.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Runs a bulk replay for `args` against the hookpit at `base`.
-pub async fn run(args: &ReplayArgs, base: &str) -> anyhow::Result<()> {
-    let since = since(args.since.as_deref().unwrap_or_default(), Utc::now())?;
+/// A running hookpit's API, as `hookpit replay` reaches it.
+pub struct Api {
+    /// Its base URL.
+    pub base: String,
+    /// `--ui` as given, for messages.
+    pub ui: String,
+    /// The UI token, when it needs one.
+    pub token: Option<String>,
+}
+
+/// What `hookpit replay --since` asks for.
+pub struct Bulk<'a> {
+    /// `--since`: RFC 3339 or a duration ago.
+    pub since: &'a str,
+    /// `--only-failed`.
+    pub only_failed: bool,
+    /// `--rate`.
+    pub rate: Option<f64>,
+    /// `--to`.
+    pub to: Option<&'a str>,
+    /// `--verbatim`.
+    pub verbatim: bool,
+    /// The sequence flags.
+    pub chaos: &'a ChaosArgs,
+}
+
+/// Runs a bulk replay on the hookpit behind `api`.
+pub async fn run(api: &Api, args: &Bulk<'_>) -> anyhow::Result<()> {
+    let base = &api.base;
+    let since = since(args.since, Utc::now())?;
     let chaos = args.chaos.chaos().map_err(anyhow::Error::msg)?;
     let body = serde_json::json!({
         "since": since.to_rfc3339(),
@@ -27,13 +57,13 @@ pub async fn run(args: &ReplayArgs, base: &str) -> anyhow::Result<()> {
         "duplicates": chaos.duplicates,
         "concurrency": chaos.concurrency,
     });
-    let (status, json) = call(
-        args,
-        hyper::Method::POST,
-        &format!("{base}/api/replay"),
-        Some(body),
-    )
-    .await?;
+    let (status, json) = api
+        .call(
+            hyper::Method::POST,
+            &format!("{base}/api/replay"),
+            Some(body),
+        )
+        .await?;
     if status != 202 {
         bail!(
             "hookpit refused the replay ({status}): {}",
@@ -55,13 +85,13 @@ pub async fn run(args: &ReplayArgs, base: &str) -> anyhow::Result<()> {
     let mut shown = std::collections::HashSet::new();
     let mut failed = 0;
     loop {
-        let (status, log) = call(
-            args,
-            hyper::Method::GET,
-            &format!("{base}/api/replay/{job}"),
-            None,
-        )
-        .await?;
+        let (status, log) = api
+            .call(
+                hyper::Method::GET,
+                &format!("{base}/api/replay/{job}"),
+                None,
+            )
+            .await?;
         if status != 200 {
             bail!("cannot read replay job {job} ({status})");
         }
@@ -100,6 +130,46 @@ pub async fn run(args: &ReplayArgs, base: &str) -> anyhow::Result<()> {
         bail!("{failed} of {} replays got no 2xx", shown.len());
     }
     Ok(())
+}
+
+impl Api {
+    /// Calls the running hookpit's API: its status and JSON answer.
+    pub async fn call(
+        &self,
+        method: hyper::Method,
+        url: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .with_context(|| format!("{url:?} is not a valid URL"))?;
+        if let Some(token) = &self.token {
+            req.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}")
+                    .parse()
+                    .context("the token is not a valid header value")?,
+            );
+        }
+        let answer = HttpClient::default()
+            .deliver(req, DELIVERY_TIMEOUT * 2, 16 << 20)
+            .await;
+        let Some(status) = answer.status else {
+            bail!(
+                "cannot reach hookpit at {}: {}",
+                self.ui,
+                answer.error.unwrap_or_default()
+            );
+        };
+        Ok((
+            status,
+            serde_json::from_slice(&answer.body).unwrap_or_default(),
+        ))
+    }
 }
 
 /// `--since`: an RFC 3339 time, or a duration before `now`.

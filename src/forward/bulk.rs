@@ -13,9 +13,9 @@ use futures_util::stream::FuturesUnordered;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::chaos::{Chaos, ChaosError, Order, Step};
 use super::replay::{ReplayMode, ReplayRequest, replay};
 use crate::app::App;
+use crate::chaos::{Chaos, ChaosError, Order, Step};
 use crate::live::Frame;
 use crate::store::model::{EventFilter, EventSummary, ListQuery};
 use crate::store::{ReplayState, RunOptions, StepOutcome, StoreError};
@@ -75,7 +75,7 @@ impl BulkRequest {
             self.seed,
             self.duplicates,
             self.concurrency,
-            super::chaos::clock_entropy(),
+            crate::chaos::clock_entropy(),
         )
     }
 }

@@ -3,7 +3,6 @@
 //! `retry.rs` runs ack-mode deliveries on the schedule, `replay.rs` re-sends on request.
 
 pub mod bulk;
-pub mod chaos;
 pub mod failed;
 pub mod replay;
 pub mod retry;

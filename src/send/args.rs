@@ -59,7 +59,7 @@ pub struct SendArgs {
     pub repeat: u32,
     /// Order, seed, duplicates and concurrency of the --repeat messages.
     #[command(flatten)]
-    pub chaos: crate::forward::chaos::ChaosArgs,
+    pub chaos: crate::chaos::ChaosArgs,
     /// Print one JSON report per message (one per line) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -48,12 +48,20 @@ async fn the_replay_many_dialog_takes_the_options_and_shows_the_runs_log() {
     );
     let rows: Vec<String> = serde_json::from_value(b.eval(LOG_ROWS).await).expect("rows");
     assert_eq!(rows.len(), 9, "{rows:?}");
-    assert_eq!(rows.iter().filter(|r| r.ends_with(" dup")).count(), 3, "{rows:?}");
+    assert_eq!(
+        rows.iter().filter(|r| r.ends_with(" dup")).count(),
+        3,
+        "{rows:?}"
+    );
     let answers = b
         .eval("[...document.querySelectorAll('.rl-log .rl-step td:last-child')].map(c => c.textContent)")
         .await;
     assert!(
-        answers.as_array().expect("answers").iter().all(|a| a == "→ 200"),
+        answers
+            .as_array()
+            .expect("answers")
+            .iter()
+            .all(|a| a == "→ 200"),
         "re-signed replays all pass the app's verification: {answers}"
     );
 

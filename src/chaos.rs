@@ -1,4 +1,4 @@
-//! Sequence chaos for bulk replays: the order the messages go out in (original, reverse, or
+//! Sequence chaos for bulk replays and `hookpit send --repeat`: the order the messages go out in (original, reverse, or
 //! shuffled with a seed so a run can be repeated), a share of them sent twice under the same
 //! message id, and how many are in flight at once. Svix promises at-least-once delivery and no
 //! order; this is how an app's handling of both is tested.
