@@ -402,3 +402,51 @@ async fn replay_since_and_send_repeat_take_the_same_options() {
     assert_eq!(ids.len(), 4, "two of four sent twice under their own id");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_run_cut_by_a_stop_logs_what_went_out_and_what_was_left() {
+    let stub = Stub::start(None, &[]).await;
+    let t = spawn_app(&["--secret", SECRET]).await;
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339();
+    capture(&t, 6).await;
+    let r = post_json(
+        &t,
+        "/api/replay",
+        &json!({"since": since, "target": stub.url("/r"), "rate": 2.0, "concurrency": 2,
+                "order": "reverse", "duplicates": 0.5}),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", text(&r.body));
+    let job = r.json()["job"].as_u64().expect("job");
+    eventually("the first replay", || async {
+        (!stub.hits().is_empty()).then_some(())
+    })
+    .await;
+    let app = t.app.clone();
+    t.stop().await;
+
+    let stored = app.store.replay_job(job).await.expect("read").expect("job");
+    assert_eq!(stored.state, hookpit::store::ReplayState::Interrupted);
+    let (options, steps) = app.store.replay_log(job).await.expect("read").expect("log");
+    assert_eq!(
+        (options.order.as_str(), options.concurrency),
+        ("reverse", 2)
+    );
+    assert_eq!(steps.len(), 9, "the whole plan is logged");
+    let sent = steps.iter().filter(|s| s.started_at.is_some()).count();
+    let answered = steps.iter().filter(|s| s.status == Some(200)).count();
+    assert_eq!(answered, stored.done, "{steps:?}");
+    assert_eq!(
+        stub.hits().len(),
+        answered,
+        "every answer the app gave is logged"
+    );
+    assert!(sent < 9, "the stop left some unsent: {steps:?}");
+    assert!(
+        steps
+            .iter()
+            .skip_while(|s| s.started_at.is_some())
+            .all(|s| s.started_at.is_none()),
+        "messages go out in plan order: {steps:?}"
+    );
+}
