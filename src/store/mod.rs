@@ -13,6 +13,7 @@ mod read;
 mod relay;
 mod replay_log;
 mod rows;
+mod soon;
 mod writer;
 
 #[cfg(test)]
@@ -156,6 +157,8 @@ struct Inner {
     counters: Arc<writer::Counters>,
     /// The writer thread, joined on drop (held only for that).
     _writer: WriterThread,
+    /// Writes waiting to join the next commit (`soon.rs`).
+    soon: std::sync::Mutex<Vec<Box<dyn writer::Job>>>,
 }
 
 /// Joins the writer thread when the last `Store` clone goes away (it is idle by then: every
@@ -196,6 +199,7 @@ impl Store {
                 pool: read::Pool::new(target),
                 counters,
                 _writer: WriterThread(Some(handle)),
+                soon: std::sync::Mutex::default(),
             }),
         })
     }
@@ -268,6 +272,7 @@ impl Store {
     {
         let (tx, rx) = oneshot::channel();
         let job = writer::job(weight, work, tx);
+        self.send_soon().await;
         self.inner
             .jobs
             .send(job)
