@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use chrono::Utc;
+use futures_util::StreamExt;
 
 use crate::client::HttpClient;
 use crate::schedule::RetrySchedule;
@@ -104,43 +105,69 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         },
     };
     let client = HttpClient::new(&trust).map_err(anyhow::Error::msg)?;
-    let mut failures = Vec::new();
-    for n in 1..=args.repeat {
-        let message = match (&fixture, provider) {
+    let chaos = args.chaos.chaos().map_err(anyhow::Error::msg)?;
+    let mut messages = Vec::new();
+    for _ in 0..args.repeat {
+        messages.push(match (&fixture, provider) {
             (Some(record), _) => Message::fixture(record, &signing)?,
             (None, Some(p)) => {
                 Message::for_provider(p, Some(payload.render(Utc::now())), &signing)?
             }
             (None, None) => Message::new(payload.render(Utc::now()), &signing)?,
-        };
-        if !args.json {
-            let count = if args.repeat > 1 {
-                format!("[{n}/{}] ", args.repeat)
-            } else {
-                String::new()
-            };
-            let signed_as = match provider {
-                Some(p) => format!("signed as {}", p.title),
-                None => format!("svix-id {}", message.msg_id),
-            };
-            crate::out::line(format_args!(
-                "{count}{} {target}  {}, {} bytes, {signed_as}",
-                fixture.as_ref().map_or("POST", |r| r.method.as_str()),
-                match (&fixture, &args.fixture, provider) {
-                    (Some(r), Some(path), _) =>
-                        format!("{} {} from {}", r.method, r.path, path.display()),
-                    (_, _, Some(p)) if args.file.is_none() => format!("{}'s sample", p.title),
-                    _ => describe(&payload, args.file.as_deref()),
-                },
-                message.body.len(),
-            ));
-        }
-        let report = send::send(&client, &target, &message, &schedule, |t| {
-            if !args.json {
-                print_try(t, schedule.tries());
+        });
+    }
+    let plan = chaos.plan(messages.len());
+    if args.repeat > 1 && !args.json {
+        crate::out::line(format_args!(
+            "{} messages: order {}, seed {}, duplicates {}, concurrency {}",
+            plan.len(),
+            chaos.order.as_str(),
+            chaos.seed,
+            chaos.duplicates,
+            chaos.concurrency
+        ));
+    }
+    let what = match (&fixture, &args.fixture, provider) {
+        (Some(r), Some(path), _) => format!("{} {} from {}", r.method, r.path, path.display()),
+        (_, _, Some(p)) if args.file.is_none() => format!("{}'s sample", p.title),
+        _ => describe(&payload, args.file.as_deref()),
+    };
+    let method = fixture.as_ref().map_or("POST", |r| r.method.as_str());
+    let total = plan.len();
+    // Each message's try lines print as they happen; with --concurrency above 1 they
+    // interleave, each headed by the message's [position/total].
+    let sends = plan.iter().enumerate().map(|(position, step)| {
+        let message = &messages[step.index];
+        let (client, target, schedule, what) = (&client, &target, &schedule, &what);
+        let json = args.json;
+        async move {
+            if !json {
+                let count = if total > 1 {
+                    format!("[{}/{total}] ", position + 1)
+                } else {
+                    String::new()
+                };
+                let signed_as = match provider {
+                    Some(p) => format!("signed as {}", p.title),
+                    None => format!("svix-id {}", message.msg_id),
+                };
+                crate::out::line(format_args!(
+                    "{count}{method} {target}  {what}, {} bytes, {signed_as}{}",
+                    message.body.len(),
+                    if step.duplicate { " (duplicate)" } else { "" }
+                ));
             }
-        })
-        .await;
+            send::send(client, target, message, schedule, |t| {
+                if !json {
+                    print_try(t, schedule.tries());
+                }
+            })
+            .await
+        }
+    });
+    let mut reports = futures_util::stream::iter(sends).buffer_unordered(chaos.concurrency);
+    let mut failures = Vec::new();
+    while let Some(report) = reports.next().await {
         if args.json {
             crate::out::line(format_args!(
                 "{}",
@@ -153,11 +180,11 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     }
     match failures.as_slice() {
         [] => Ok(()),
-        [only] if args.repeat == 1 => bail!("{only}"),
+        [only] if total == 1 => bail!("{only}"),
         [first, ..] => bail!(
             "{} of {} messages were not delivered; first: {first}",
             failures.len(),
-            args.repeat
+            total
         ),
     }
 }

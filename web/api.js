@@ -187,3 +187,16 @@ export async function doctorRequestBody(id, n) {
  * @param {number} n
  */
 export const doctorRequestUrl = (id, n) => `/api/doctor/runs/${id}/requests/${n}`;
+
+/**
+ * Starts a bulk replay (or, with `dry_run`, lists what it would send); answers the job, the
+ * plan and the options it runs with (the seed included).
+ * @param {Record<string, unknown>} body
+ */
+export const bulkReplay = (body) => request('POST', '/api/replay', body);
+
+/**
+ * A bulk replay's state, options and log.
+ * @param {number} job
+ */
+export const replayJob = (job) => request('GET', `/api/replay/${job}`);

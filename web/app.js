@@ -16,6 +16,7 @@ import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
 import { loadProviders } from './providers.js';
+import { openRecover } from './recover.js';
 
 /** Page size of the list. */
 const PAGE = 200;
@@ -67,6 +68,7 @@ const doctor = new DoctorPanel(byId('doctor'), {
   },
 });
 doctorButton.addEventListener('click', () => { if (doctor.isOpen) doctor.close(); else doctor.open(); });
+byId('recover-button').addEventListener('click', () => openRecover());
 
 const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
   filter = f;

@@ -59,9 +59,12 @@ pub struct SendArgs {
     /// (0s,1s,2s,5s,10s,30s) or a list like `0s,2s,1m` [default: one try].
     #[arg(long, value_name = "SCHEDULE", value_parser = RetrySchedule::parse)]
     pub retry_schedule: Option<RetrySchedule>,
-    /// Send this many messages, one after another, each with fresh ids.
+    /// Send this many messages, each with fresh ids (in --order, --concurrency at once).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Order, seed, duplicates and concurrency of the --repeat messages.
+    #[command(flatten)]
+    pub chaos: crate::chaos::ChaosArgs,
     /// Print one JSON report per message (one per line) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -37,6 +37,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_doctor.sql")),
     (4, include_str!("migrations/0004_replay_jobs.sql")),
     (5, include_str!("migrations/0005_inline_body.sql")),
+    (6, include_str!("migrations/0006_replay_runs.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

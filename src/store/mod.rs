@@ -11,6 +11,7 @@ pub mod doctor;
 mod ops;
 mod read;
 mod relay;
+mod replay_log;
 mod rows;
 mod soon;
 mod writer;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use conn::default_db_path;
 pub use deliveries::{DueRetry, ReplayJob, ReplayState};
 pub use relay::{Enqueued, RelayChannel};
+pub use replay_log::{ReplayStep, RunOptions, StepOutcome};
 
 use crate::verify::Verdict;
 use model::{
