@@ -106,7 +106,9 @@ mod tests {
         store.set_meta("b", "2").await.expect("the next write");
         assert_eq!(store.meta("a").await.expect("meta").as_deref(), Some("1"));
         waiting.await.expect("task").expect("the waiting write");
-        // Alone, it commits after SOON.
+        // Alone, it commits after SOON. (First let the timer of "a" run out: it would send
+        // whatever waits then, early.)
+        tokio::time::sleep(SOON * 2).await;
         let started = std::time::Instant::now();
         store
             .write_soon(0, |ctx| ops::set_meta(ctx, "c", "3"))

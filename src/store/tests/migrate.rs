@@ -92,5 +92,6 @@ async fn a_version_4_database_upgrades_with_bodies_attempts_and_ids_kept() {
         })
         .await
         .expect("schema");
-    assert_eq!((version, bodies), (5, 0));
+    let latest = crate::store::conn::MIGRATIONS.last().expect("migrations").0;
+    assert_eq!((version, bodies), (latest, 0));
 }
