@@ -26,6 +26,7 @@ pub mod square;
 pub mod twilio;
 pub mod twitch;
 pub mod typeform;
+mod v0;
 pub mod vercel;
 pub mod woocommerce;
 pub mod zoom;

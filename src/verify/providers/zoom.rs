@@ -3,10 +3,9 @@
 //! its age, so hookpit reports the skew without judging it.
 //! Docs: <https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events>.
 
-use super::need;
 use crate::verify::Scheme;
 use crate::verify::provider::{
-    Check, Claim, Encoding, Outgoing, Provider, Request, Sample, Signer, Stamp, Unreadable, has,
+    Check, Claim, Encoding, Outgoing, Provider, Request, Sample, Signer, Unreadable, has,
 };
 
 const SIGNATURE: &str = "x-zm-signature";
@@ -34,28 +33,9 @@ pub const PROVIDER: Provider = Provider {
 };
 
 fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
-    let value = need(req, SIGNATURE)?;
-    let ts = need(req, TIMESTAMP)?;
-    let sig = value
-        .trim_ascii()
-        .strip_prefix(b"v0=")
-        .and_then(|hex| Encoding::Hex.decode(hex))
-        .ok_or_else(|| {
-            Unreadable::Malformed(format!("The {SIGNATURE} header is not \"v0=<hex>\"."))
-        })?;
-    Ok(Claim {
-        signatures: vec![sig],
-        contents: vec![[b"v0:", ts, b":", req.body].concat()],
-        timestamp: Some(Stamp::unix(format!("{TIMESTAMP} header"), ts)),
-        written: value[value.len().min(3)..].to_vec(),
-        ..Claim::default()
-    })
+    super::v0::read(req, SIGNATURE, TIMESTAMP)
 }
 
 fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
-    let ts = now.to_string();
-    let sig = sign(&[b"v0:", ts.as_bytes(), b":", &out.body].concat());
-    out.headers.set(TIMESTAMP, ts);
-    out.headers
-        .set(SIGNATURE, format!("v0={}", hex::encode(sig)));
+    super::v0::write(out, sign, now, SIGNATURE, TIMESTAMP);
 }
