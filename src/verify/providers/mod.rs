@@ -92,6 +92,23 @@ pub(crate) fn urls(req: &Request<'_>) -> Vec<String> {
     out
 }
 
+/// A random version-4 UUID in its usual text form, as the ids in providers' and Cyberdesk's
+/// webhooks are.
+pub fn new_uuid() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 /// Form parameters of a `application/x-www-form-urlencoded` body, decoded.
 pub(crate) fn form(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()

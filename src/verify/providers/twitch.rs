@@ -68,7 +68,7 @@ fn read(req: &Request<'_>) -> Result<Claim, Unreadable> {
 }
 
 fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
-    let id = uuid_like();
+    let id = super::new_uuid();
     let ts = chrono::DateTime::from_timestamp(now, 0)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
@@ -77,18 +77,4 @@ fn write(out: &mut Outgoing, sign: Signer<'_>, now: i64) {
     out.headers.set(TIMESTAMP, ts);
     out.headers
         .set(SIGNATURE, format!("sha256={}", hex::encode(sig)));
-}
-
-/// A fresh random id in UUID form, as Twitch's message ids are.
-fn uuid_like() -> String {
-    let b: [u8; 16] = rand::random();
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
