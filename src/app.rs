@@ -142,6 +142,9 @@ impl App {
             for key in &route.keys {
                 keys.add_config(&route.path, key.clone());
             }
+            if let Some(provider) = route.provider {
+                keys.pin(&route.path, provider);
+            }
         }
         for stored in store.keys().await? {
             match Key::parse(Some(&stored.label), &stored.secret) {

@@ -1,18 +1,31 @@
 //! `hookpit replay ID`: asks a running hookpit (its UI/API address) to replay a stored event and
 //! prints what the app answered. Exits non-zero when the app did not answer 2xx.
+//! `hookpit replay --since T`: a bulk replay of everything received since T, in the order,
+//! duplicates and concurrency asked for; prints the seed and each step as the app answers it.
 
-use anyhow::{Context, bail};
-use bytes::Bytes;
+use anyhow::bail;
 use clap::Args;
-use http_body_util::Full;
 
-use crate::client::{DELIVERY_TIMEOUT, HttpClient};
+use crate::cli_replay_bulk::{Api, Bulk};
 
 /// Flags of `hookpit replay`.
 #[derive(Clone, Args)]
 pub struct ReplayArgs {
     /// The event id (as shown in the UI and `Hookpit-Event-Id`).
-    pub id: i64,
+    #[arg(required_unless_present = "since", conflicts_with = "since")]
+    pub id: Option<i64>,
+    /// Replay every event received since this time: RFC 3339, or a duration ago (`10m`, `2h`).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// With --since: only events the forward target has not answered 2xx for.
+    #[arg(long, requires = "since")]
+    pub only_failed: bool,
+    /// With --since: events per second.
+    #[arg(long, requires = "since")]
+    pub rate: Option<f64>,
+    /// Order, seed, duplicates and concurrency of a --since replay.
+    #[command(flatten)]
+    pub chaos: crate::chaos::ChaosArgs,
     /// Send it here instead of the forward target.
     #[arg(long)]
     pub to: Option<String>,
@@ -33,35 +46,34 @@ pub struct ReplayArgs {
 /// Runs `hookpit replay`.
 pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let base = crate::config::ui_base_url(&args.ui).map_err(|e| anyhow::anyhow!("--ui: {e}"))?;
-    let url = format!("{base}/api/events/{}/replay", args.id);
+    let api = Api {
+        base,
+        ui: args.ui.clone(),
+        token: args.token.clone(),
+    };
+    let Some(id) = args.id else {
+        let bulk = Bulk {
+            since: args.since.as_deref().unwrap_or_default(),
+            only_failed: args.only_failed,
+            rate: args.rate,
+            to: args.to.as_deref(),
+            verbatim: args.verbatim,
+            chaos: &args.chaos,
+        };
+        return crate::cli_replay_bulk::run(&api, &bulk).await;
+    };
     let body = serde_json::json!({
         "target": args.to,
         "mode": if args.verbatim { "verbatim" } else { "resign" },
         "new_id": args.new_id,
     });
-    let mut req = hyper::Request::post(&url)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .with_context(|| format!("{url:?} is not a valid URL"))?;
-    if let Some(token) = &args.token {
-        req.headers_mut().insert(
-            "authorization",
-            format!("Bearer {token}")
-                .parse()
-                .context("the token is not a valid header value")?,
-        );
-    }
-    let answer = HttpClient::default()
-        .deliver(req, DELIVERY_TIMEOUT * 2, 1 << 20)
-        .await;
-    let Some(status) = answer.status else {
-        bail!(
-            "cannot reach hookpit at {}: {}",
-            args.ui,
-            answer.error.unwrap_or_default()
-        );
-    };
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    let (status, json) = api
+        .call(
+            hyper::Method::POST,
+            &format!("{}/api/events/{id}/replay", api.base),
+            Some(body),
+        )
+        .await?;
     if status != 200 {
         bail!(
             "hookpit refused the replay ({status}): {}",

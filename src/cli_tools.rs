@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use chrono::Utc;
+use futures_util::StreamExt;
 
 use crate::client::HttpClient;
 use crate::schedule::RetrySchedule;
@@ -21,7 +22,16 @@ const PRINTED_RESPONSE: usize = 2000;
 
 /// `hookpit secret`: a fresh `whsec_` key, or a `whsk_`/`whpk_` pair (one per line).
 pub fn secret(args: SecretArgs) -> anyhow::Result<()> {
-    if args.ed25519 {
+    if let Some(p) = (args.provider.as_deref()).and_then(crate::verify::registry::find) {
+        let (signing, verifying) = crate::verify::new_key_for(p);
+        crate::out::line(format_args!("{signing}"));
+        if verifying != signing {
+            crate::out::line(format_args!("{verifying}"));
+            if std::io::stderr().is_terminal() {
+                eprintln!("Sign with the first line (send); verify with the second (serve).");
+            }
+        }
+    } else if args.ed25519 {
         let (signing, public) = new_ed25519_pair();
         crate::out::line(format_args!("{signing}"));
         crate::out::line(format_args!("{public}"));
@@ -69,9 +79,11 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
 /// `hookpit send`: builds, signs and delivers `--repeat` messages, retrying on the schedule.
 pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     let target = send::parse_target(&args.to)?;
-    let payload = match args.file.as_deref() {
-        Some(path) => Payload::Raw(read_body(Some(path))?),
-        None => Payload::Event(Event::new(args.template, args.status, args.checks_fail)?),
+    let provider = (args.provider.as_deref()).and_then(crate::verify::registry::find);
+    let payload = match (args.file.as_deref(), provider) {
+        (Some(path), _) => Payload::Raw(read_body(Some(path))?),
+        (None, Some(p)) => Payload::Raw(Bytes::from_static(p.sample.body.as_bytes())),
+        (None, None) => Payload::Event(Event::new(args.template, args.status, args.checks_fail)?),
     };
     let signing = Signing {
         keys: parse_keys(&args.secrets)?,
@@ -93,36 +105,69 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         },
     };
     let client = HttpClient::new(&trust).map_err(anyhow::Error::msg)?;
-    let mut failures = Vec::new();
-    for n in 1..=args.repeat {
-        let message = match &fixture {
-            Some(record) => Message::fixture(record, &signing)?,
-            None => Message::new(payload.render(Utc::now()), &signing)?,
-        };
-        if !args.json {
-            let count = if args.repeat > 1 {
-                format!("[{n}/{}] ", args.repeat)
-            } else {
-                String::new()
-            };
-            crate::out::line(format_args!(
-                "{count}{} {target}  {}, {} bytes, svix-id {}",
-                fixture.as_ref().map_or("POST", |r| r.method.as_str()),
-                match (&fixture, &args.fixture) {
-                    (Some(r), Some(path)) =>
-                        format!("{} {} from {}", r.method, r.path, path.display()),
-                    _ => describe(&payload, args.file.as_deref()),
-                },
-                message.body.len(),
-                message.msg_id
-            ));
-        }
-        let report = send::send(&client, &target, &message, &schedule, |t| {
-            if !args.json {
-                print_try(t, schedule.tries());
+    let chaos = args.chaos.chaos().map_err(anyhow::Error::msg)?;
+    let mut messages = Vec::new();
+    for _ in 0..args.repeat {
+        messages.push(match (&fixture, provider) {
+            (Some(record), _) => Message::fixture(record, &signing)?,
+            (None, Some(p)) => {
+                Message::for_provider(p, Some(payload.render(Utc::now())), &signing)?
             }
-        })
-        .await;
+            (None, None) => Message::new(payload.render(Utc::now()), &signing)?,
+        });
+    }
+    let plan = chaos.plan(messages.len());
+    if args.repeat > 1 && !args.json {
+        crate::out::line(format_args!(
+            "{} messages: order {}, seed {}, duplicates {}, concurrency {}",
+            plan.len(),
+            chaos.order.as_str(),
+            chaos.seed,
+            chaos.duplicates,
+            chaos.concurrency
+        ));
+    }
+    let what = match (&fixture, &args.fixture, provider) {
+        (Some(r), Some(path), _) => format!("{} {} from {}", r.method, r.path, path.display()),
+        (_, _, Some(p)) if args.file.is_none() => format!("{}'s sample", p.title),
+        _ => describe(&payload, args.file.as_deref()),
+    };
+    let method = fixture.as_ref().map_or("POST", |r| r.method.as_str());
+    let total = plan.len();
+    // Each message's try lines print as they happen; with --concurrency above 1 they
+    // interleave, each headed by the message's [position/total].
+    let sends = plan.iter().enumerate().map(|(position, step)| {
+        let message = &messages[step.index];
+        let (client, target, schedule, what) = (&client, &target, &schedule, &what);
+        let json = args.json;
+        async move {
+            if !json {
+                let count = if total > 1 {
+                    format!("[{}/{total}] ", position + 1)
+                } else {
+                    String::new()
+                };
+                let signed_as = match provider {
+                    Some(p) => format!("signed as {}", p.title),
+                    None => format!("svix-id {}", message.msg_id),
+                };
+                crate::out::line(format_args!(
+                    "{count}{method} {target}  {what}, {} bytes, {signed_as}{}",
+                    message.body.len(),
+                    if step.duplicate { " (duplicate)" } else { "" }
+                ));
+            }
+            send::send(client, target, message, schedule, |t| {
+                if !json {
+                    print_try(t, schedule.tries());
+                }
+            })
+            .await
+        }
+    });
+    let mut reports = futures_util::stream::iter(sends).buffer_unordered(chaos.concurrency);
+    let mut failures = Vec::new();
+    while let Some(report) = reports.next().await {
         if args.json {
             crate::out::line(format_args!(
                 "{}",
@@ -135,11 +180,11 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
     }
     match failures.as_slice() {
         [] => Ok(()),
-        [only] if args.repeat == 1 => bail!("{only}"),
+        [only] if total == 1 => bail!("{only}"),
         [first, ..] => bail!(
             "{} of {} messages were not delivered; first: {first}",
             failures.len(),
-            args.repeat
+            total
         ),
     }
 }

@@ -42,12 +42,16 @@ pub struct KeyInfo {
     pub masked: String,
     /// Config or API.
     pub origin: KeyOrigin,
+    /// The provider the key is bound to (`shopify:…`), if any.
+    pub provider: Option<&'static str>,
 }
 
 /// Shared handle to the key ring (an `Arc<RwLock>`; the lock is never held across `.await`).
 #[derive(Clone, Default)]
 pub struct Keys {
     entries: Arc<RwLock<Vec<Entry>>>,
+    /// Route prefixes that pin a provider (`provider = "shopify"` in `hookpit.toml`).
+    pins: Arc<RwLock<Vec<(String, &'static str)>>>,
 }
 
 /// Whether `path` lies under the route prefix `route` (on a segment boundary).
@@ -86,6 +90,20 @@ impl Keys {
             origin: KeyOrigin::Config,
             id: None,
         });
+    }
+
+    /// Pins the provider of every webhook under `route` (detection is skipped there).
+    pub fn pin(&self, route: &str, provider: &'static str) {
+        self.pins
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((route.to_string(), provider));
+    }
+
+    /// The provider the most specific route pin under which `path` lies names, if any.
+    pub fn pinned(&self, path: &str) -> Option<&'static str> {
+        let pins = self.pins.read().unwrap_or_else(|p| p.into_inner());
+        route_for(pins.iter(), |(route, _)| route, path).map(|(_, provider)| *provider)
     }
 
     /// Adds a key stored through the API.
@@ -148,6 +166,7 @@ impl Keys {
                 kind: e.key.kind(),
                 masked: e.key.masked(),
                 origin: e.origin,
+                provider: e.key.provider(),
             })
             .collect()
     }
@@ -210,5 +229,18 @@ mod tests {
         assert!(!keys.remove_api(7));
         assert_eq!(keys.for_path("/cyberdesk").len(), 2);
         assert!(keys.list().iter().all(|k| k.masked.contains('…')));
+    }
+
+    #[test]
+    fn the_most_specific_pin_names_the_provider() {
+        let keys = Keys::default();
+        assert_eq!(keys.pinned("/shop"), None);
+        keys.pin("/shop", "shopify");
+        keys.pin("/shop/slack", "slack");
+        assert_eq!(keys.pinned("/shop/orders"), Some("shopify"));
+        assert_eq!(keys.pinned("/shop/slack/x"), Some("slack"));
+        assert_eq!(keys.pinned("/other"), None);
+        keys.add_config("/", key("shopify:MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert_eq!(keys.list()[0].provider, Some("shopify"));
     }
 }

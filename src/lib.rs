@@ -10,10 +10,11 @@
 //!   body), `wire` (JSON shapes of the API and the live stream), `live` (the broadcast hub),
 //!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
 //!   lines that survive a closed pipe, and plurals), `in_flight` (the bound on body bytes all
-//!   connections hold at once), `curl` (shell-safe curl commands).
+//!   connections hold at once), `curl` (shell-safe curl commands), `chaos` (the send plan of a
+//!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
-//!   (`hookpit replay ID`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
+//!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
 //!   for `hookpit mcp`; `server` mounts them at `/mcp`).
 //! - State: `config` (flags, environment and `hookpit.toml`, checked into a `Config`), `app` (the
 //!   `App` bundle of cheap handles).
@@ -29,11 +30,13 @@
 pub mod app;
 pub mod archive;
 pub mod banner;
+pub mod chaos;
 pub mod cli;
 pub mod cli_api;
 pub mod cli_archive;
 pub mod cli_read;
 pub mod cli_replay;
+pub mod cli_replay_bulk;
 pub mod cli_tools;
 pub mod cli_wait;
 pub mod client;

@@ -4,6 +4,7 @@
 
 pub mod args;
 mod event;
+mod provider;
 mod report;
 pub mod templates;
 
@@ -50,6 +51,9 @@ pub enum SendError {
     /// `--status` or `--checks-fail` with a template other than `run_complete`.
     #[error("{0} applies to the run_complete template only")]
     NotRunComplete(&'static str),
+    /// `--provider` with no key that can sign for it.
+    #[error("{0}")]
+    Provider(String),
 }
 
 /// How messages are signed and dressed, beyond their bodies.
@@ -79,11 +83,22 @@ pub struct Message {
     method: Method,
     /// A fixture's headers, re-signed for each try instead of the sender's own.
     original: Option<Headers>,
+    /// Signed as this provider signs (`--provider`) instead of as Svix.
+    provider: Option<&'static crate::verify::Provider>,
 }
 
 impl Message {
     /// Checks the id, headers and that some key can sign.
     pub fn new(body: Bytes, signing: &Signing) -> Result<Message, SendError> {
+        let message = Message::new_unsigned(body, signing)?;
+        if sign(&message.msg_id, 0, b"", &signing.keys).is_none() {
+            return Err(SendError::NoSigningKey);
+        }
+        Ok(message)
+    }
+
+    /// Checks the id and headers; whoever signs checks the keys.
+    fn new_unsigned(body: Bytes, signing: &Signing) -> Result<Message, SendError> {
         let msg_id = match &signing.msg_id {
             Some(id) if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic()) => {
                 return Err(SendError::BadId(id.clone()));
@@ -91,9 +106,6 @@ impl Message {
             Some(id) => id.clone(),
             None => new_msg_id(),
         };
-        if sign(&msg_id, 0, b"", &signing.keys).is_none() {
-            return Err(SendError::NoSigningKey);
-        }
         for (name, value) in &signing.headers {
             if HeaderName::from_bytes(name.as_bytes()).is_err()
                 || HeaderValue::from_str(value).is_err()
@@ -109,6 +121,7 @@ impl Message {
             headers: signing.headers.clone(),
             method: Method::POST,
             original: None,
+            provider: None,
         })
     }
 
@@ -139,6 +152,7 @@ impl Message {
             headers: Vec::new(),
             method,
             original: Some(headers),
+            provider: None,
         })
     }
 
@@ -175,13 +189,28 @@ impl Message {
             .collect()
     }
 
+    /// The headers and body of a try to `target` signed at `timestamp` (a provider may sign
+    /// the URL, or inside the body).
+    pub fn signed(&self, target: &Uri, timestamp: i64) -> (Headers, Bytes) {
+        match self.provider {
+            Some(p) => self.signed_as(p, target, timestamp),
+            None => (self.headers(timestamp), self.body.clone()),
+        }
+    }
+
     /// The POST of a try signed at `timestamp`.
     pub fn request(&self, target: &Uri, timestamp: i64) -> Request<Full<Bytes>> {
-        let mut req = Request::new(Full::new(self.body.clone()));
+        let (headers, body) = self.signed(target, timestamp);
+        self.build(target, headers, body)
+    }
+
+    /// The request carrying `headers` and `body` to `target`.
+    fn build(&self, target: &Uri, signed: Headers, body: Bytes) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(body));
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = target.clone();
         let headers = req.headers_mut();
-        for (name, value) in self.headers(timestamp) {
+        for (name, value) in signed {
             // Names and values were checked in `new`; nothing is skipped in practice.
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -238,8 +267,9 @@ pub async fn send(
         }
         let started_at = Utc::now();
         let timestamp = message.timestamp.unwrap_or(started_at.timestamp());
-        let req = message.request(target, timestamp);
-        let request_headers = report::printable(&message.headers(timestamp));
+        let (headers, body) = message.signed(target, timestamp);
+        let request_headers = report::printable(&headers);
+        let req = message.build(target, headers, body);
         let delivery = client.deliver(req, DELIVERY_TIMEOUT, RESPONSE_LIMIT).await;
         let ok = delivery.status.is_some_and(|s| (200..300).contains(&s));
         n += 1;

@@ -37,6 +37,19 @@ fn header_name() -> impl Strategy<Value = String> {
             "content-type",
         ])
         .prop_map(str::to_string),
+        // Every header a provider is identified by or signs with.
+        prop::sample::select(
+            (hookpit::verify::registry::ALL.iter())
+                .flat_map(|p| p.headers.iter().copied())
+                .chain([
+                    "User-Agent",
+                    "Host",
+                    "X-Forwarded-Host",
+                    "X-Forwarded-Proto"
+                ])
+                .collect::<Vec<_>>()
+        )
+        .prop_map(str::to_string),
         "[a-zA-Z-]{1,20}",
     ]
 }
@@ -50,6 +63,8 @@ fn header_value() -> impl Strategy<Value = Vec<u8>> {
         "t=[-0-9a-z ]{0,22},v1=[0-9a-fA-F]{0,66}(,v0=[0-9a-f]{0,8})?".prop_map(String::into_bytes),
         "sha256=[0-9a-fA-Z]{0,66}".prop_map(String::into_bytes),
         "-?[0-9]{1,21}".prop_map(String::into_bytes),
+        "(ts|t|h1|v1|v0)=[0-9a-f]{0,66}[;,]?(h1|v1)=[0-9a-f]{0,66}".prop_map(String::into_bytes),
+        "Basic [A-Za-z0-9+/=]{0,40}".prop_map(String::into_bytes),
     ]
 }
 
@@ -152,16 +167,38 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..64),
         which in prop::sample::subsequence(vec![0usize, 1, 2], 0..=3),
         now in prop_oneof![any::<i64>(), Just(1_700_000_000i64)],
+        pin in prop::option::of(prop::sample::select(
+            hookpit::verify::registry::ALL.iter().map(|p| p.name).collect::<Vec<_>>()
+        )),
     ) {
         let all = keys();
         let keys: Vec<Key> = which.iter().map(|&i| all[i].clone()).collect();
         let v = verify(&headers, &body, &keys, now);
         check_verdict(&v);
-        if !headers.iter().any(|(n, _)| {
-            let n = n.to_ascii_lowercase();
-            n.starts_with("svix-") || n.starts_with("webhook-") || n == "stripe-signature" || n == "x-hub-signature-256"
-        }) {
+        // Only a header some provider is identified by (or Mailgun's form) makes it signed.
+        let known = |n: &str| {
+            n.eq_ignore_ascii_case("content-type")
+                || n.eq_ignore_ascii_case("authorization")
+                || hookpit::verify::registry::ALL
+                    .iter()
+                    .any(|p| p.headers.iter().any(|h| h.eq_ignore_ascii_case(n)))
+        };
+        if !headers.iter().any(|(n, _)| known(n)) {
             prop_assert_eq!(v.status, Status::Unsigned);
+        }
+        // Pinned to any provider, arbitrary input still gets a verdict of the documented shape.
+        let req = hookpit::verify::Request {
+            method: "POST",
+            path: "/p",
+            query: Some("a=1"),
+            headers: &headers,
+            body: &body,
+            base: None,
+        };
+        let pinned = hookpit::verify::verify_request(&req, &keys, now, pin);
+        check_verdict(&pinned);
+        if let Some(name) = pin {
+            prop_assert_eq!(pinned.provider.as_deref(), Some(name));
         }
     }
 

@@ -22,7 +22,9 @@ async fn signed_tampered_and_stale_webhooks_get_the_right_verdict() {
     assert_eq!(v["reason"], serde_json::Value::Null);
     assert_eq!(v["signature_ok"], true);
     assert_eq!(v["timestamp_ok"], true);
-    assert_eq!(v["scheme"], "standard-webhooks");
+    // The provider is who sent it; the scheme how it was judged (README, "Providers").
+    assert_eq!(v["provider"], "standard");
+    assert_eq!(v["scheme"], "hmac-sha256");
     assert_eq!(v["msg_id"], "msg_valid");
     assert!(
         v["matched_key"]

@@ -109,9 +109,18 @@ export const reverify = (id) => request('POST', `/api/events/${id}/verify`, {});
  * @param {string} secret
  * @param {string} route path prefix
  * @param {string} [label]
+ * @param {string} [provider] bind the key to this provider (`shopify`)
  */
-export const addKey = (secret, route, label) =>
-  request('POST', '/api/keys', label ? { secret, route, label } : { secret, route });
+export const addKey = (secret, route, label, provider) =>
+  request('POST', '/api/keys', {
+    secret, route, ...(label ? { label } : {}), ...(provider ? { provider } : {}),
+  });
+
+/**
+ * Every provider hookpit verifies: `[{name, title, headers, algorithm, tolerance_s, docs, secret}]`.
+ * @returns {Promise<any[]>}
+ */
+export const listProviders = () => request('GET', '/api/providers');
 
 /**
  * Sends a signed test event through the capture pipeline.
@@ -194,3 +203,16 @@ export const listSchemas = () => request('GET', '/api/schemas');
  * @param {string} key
  */
 export const getSchema = (key) => request('GET', `/api/schemas/${encodeURIComponent(key)}`);
+
+/**
+ * Starts a bulk replay (or, with `dry_run`, lists what it would send); answers the job, the
+ * plan and the options it runs with (the seed included).
+ * @param {Record<string, unknown>} body
+ */
+export const bulkReplay = (body) => request('POST', '/api/replay', body);
+
+/**
+ * A bulk replay's state, options and log.
+ * @param {number} job
+ */
+export const replayJob = (job) => request('GET', `/api/replay/${job}`);

@@ -17,6 +17,8 @@ import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
 import { markForCompare, markedEvent, showCompare } from './compare.js';
 import { openSchemas, kindKey } from './drift.js';
+import { loadProviders } from './providers.js';
+import { openRecover } from './recover.js';
 
 /** Page size of the list. */
 const PAGE = 200;
@@ -69,6 +71,7 @@ const doctor = new DoctorPanel(byId('doctor'), {
 });
 doctorButton.addEventListener('click', () => { if (doctor.isOpen) doctor.close(); else doctor.open(); });
 byId('schema-button').addEventListener('click', () => openSchemas(detail.event ? kindKey(detail.event) : undefined));
+byId('recover-button').addEventListener('click', () => openRecover());
 
 const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
   filter = f;
@@ -137,7 +140,8 @@ async function loadFirstPage() {
   const seq = ++listSeq;
   list.loading = true;
   try {
-    const page = await api.listEvents(toParams(filter), null, PAGE);
+    // The rows name each webhook's provider by its title, so the list of providers comes first.
+    const [page] = await Promise.all([api.listEvents(toParams(filter), null, PAGE), loadProviders()]);
     if (seq !== listSeq) return;
     list.reset(page.events, page.next_before);
     filterBar.addOptions(page.events);

@@ -108,7 +108,7 @@ export function matchLocally(e, filter) {
     const i = term.indexOf(':');
     const key = i >= 0 ? term.slice(0, i).toLowerCase() : '';
     const value = i >= 0 ? term.slice(i + 1) : term;
-    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg'].includes(key)) {
+    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg', 'provider'].includes(key)) {
       checks.push([key, value]);
     } else {
       unknown = true;
@@ -126,6 +126,7 @@ export function matchLocally(e, filter) {
         ok = value.toLowerCase() === 'drift' ? Array.isArray(e.drift) && e.drift.length > 0 : e.verification && e.verification.status === value;
         break;
       case 'id': case 'msg': ok = e.msg_id === value; break;
+      case 'provider': ok = e.verification && e.verification.provider === value.toLowerCase(); break;
     }
     if (!ok) return false;
   }

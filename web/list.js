@@ -10,6 +10,7 @@ import { el, span } from './dom.js';
 import { fmtBytes, fmtRelative, fmtAbsolute } from './format.js';
 import { verdictBadge, runChip, attemptChip } from './badges.js';
 import { driftChip } from './drift.js';
+import { providerTitle } from './providers.js';
 
 /** Rows rendered beyond the visible ones, above and below. */
 const OVERSCAN = 8;
@@ -415,6 +416,10 @@ export class EventList {
     const l2 = el('div', 'l2',
       e.event_type ? span('etype', e.event_type, e.event_type) : span('etype none', e.content_type || 'no type'),
       verdictBadge(e.verification));
+    const prov = e.verification && e.verification.provider;
+    if (prov) {
+      l2.append(el('span', { class: 'provider', text: providerTitle(prov), title: `Signed as ${providerTitle(prov)} signs (provider:${prov})`, attrs: { 'data-provider': prov } }));
+    }
     if (e.run && e.run.status) l2.append(runChip(e.run.status));
     if (e.duplicate_of) {
       l2.append(el('span', { class: 'chip dup', title: `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}` },

@@ -28,6 +28,12 @@ const MAX_QUEUE = 20000;
  */
 const BURST_BATCH = 10;
 const BURST_INTERVAL = 100;
+/**
+ * A frame arriving this long (ms) after the last flush is not part of a burst: it is shown at
+ * once instead of at the next animation frame (up to 16 ms later), so a lone webhook's row
+ * appears as soon as it is stored.
+ */
+const QUIET_MS = 50;
 
 /**
  * Connects and keeps connecting until the page goes away.
@@ -72,7 +78,13 @@ export function connectLive(h) {
       setTimeout(flush, 250);
       return;
     }
-    const wait = lastBatch >= BURST_BATCH ? lastFlush + BURST_INTERVAL - performance.now() : 0;
+    const now = performance.now();
+    // A timer of 0 still runs after the frames already received, so they share the flush.
+    if (now - lastFlush > QUIET_MS) {
+      setTimeout(flush, 0);
+      return;
+    }
+    const wait = lastBatch >= BURST_BATCH ? lastFlush + BURST_INTERVAL - now : 0;
     if (wait > 0) setTimeout(() => requestAnimationFrame(flush), wait);
     else requestAnimationFrame(flush);
   };

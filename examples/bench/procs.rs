@@ -46,6 +46,26 @@ pub fn own_cpu() -> Duration {
     cpu_of("/proc/self/stat")
 }
 
+/// CPU time of the calling thread so far.
+pub fn thread_cpu() -> Duration {
+    cpu_of("/proc/thread-self/stat")
+}
+
+/// CPU time so far of this process's threads named `name` (as `/proc` shows it: at most 15
+/// bytes).
+pub fn threads_cpu(name: &str) -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+        .map(|t| cpu_of(&t.path().join("stat").to_string_lossy()))
+        .sum()
+}
+
 /// utime + stime of a `/proc/…/stat` file (fields 14 and 15, after the parenthesised name).
 fn cpu_of(stat: &str) -> Duration {
     let text = std::fs::read_to_string(stat).unwrap_or_default();

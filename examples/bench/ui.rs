@@ -20,9 +20,11 @@ const RATE: u32 = 1000;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// chromedriver in a process group of its own (Chromium with it), the whole group killed on drop.
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
+    /// Chromium's profile directory, removed after the driver is killed.
+    profile: tempfile::TempDir,
 }
 
 impl Drop for Driver {
@@ -69,13 +71,13 @@ requestAnimationFrame(tick);
 return true;
 "#;
 
-async fn eval(c: &Client, expr: &str) -> Value {
+pub async fn eval(c: &Client, expr: &str) -> Value {
     c.execute(&format!("return ({expr});"), vec![])
         .await
         .unwrap_or(Value::Null)
 }
 
-async fn wait_for(c: &Client, expr: &str) -> bool {
+pub async fn wait_for(c: &Client, expr: &str) -> bool {
     let deadline = tokio::time::Instant::now() + WAIT;
     while tokio::time::Instant::now() < deadline {
         if eval(c, &format!("!!({expr})")).await == json!(true) {
@@ -97,9 +99,6 @@ fn skip(b: &mut Bench, why: &str) {
 }
 
 pub async fn ui(b: &mut Bench) {
-    let Some(driver_bin) = chromedriver() else {
-        return skip(b, "chromium not installed");
-    };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let (_p, capture, ui) = crate::hookpit(
@@ -107,7 +106,24 @@ pub async fn ui(b: &mut Bench) {
         db.to_str().unwrap(),
     )
     .await;
+    let (driver, client) = match browser().await {
+        Ok(b) => b,
+        Err(why) => return skip(b, &why),
+    };
+    let measured = measure(b, &client, capture, ui).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(why) = measured {
+        skip(b, &why);
+    }
+}
 
+/// A headless Chromium session on a fresh profile, driven by its own chromedriver (the profile
+/// directory is removed with the returned driver).
+pub async fn browser() -> Result<(Driver, Client), String> {
+    let Some(driver_bin) = chromedriver() else {
+        return Err("chromium not installed".into());
+    };
     let port = procs::free_addr().port();
     let Ok(child) = Command::new(driver_bin)
         .arg(format!("--port={port}"))
@@ -116,14 +132,17 @@ pub async fn ui(b: &mut Bench) {
         .stderr(Stdio::null())
         .spawn()
     else {
-        return skip(b, "chromedriver does not start");
+        return Err("chromedriver does not start".into());
     };
-    let mut driver = Driver { child, port };
+    let mut driver = Driver {
+        child,
+        port,
+        profile: tempfile::tempdir().unwrap(),
+    };
     // Keep draining chromedriver's output so it never blocks on a full pipe.
     if let Some(out) = driver.child.stdout.take() {
         std::thread::spawn(move || for _ in BufReader::new(out).lines() {});
     }
-    let profile = tempfile::tempdir().unwrap();
     let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -137,7 +156,7 @@ pub async fn ui(b: &mut Bench) {
                 "--no-first-run",
                 "--disable-dev-shm-usage",
                 "--window-size=1400,900",
-                format!("--user-data-dir={}", profile.path().display()),
+                format!("--user-data-dir={}", driver.profile.path().display()),
             ],
         },
     }))
@@ -145,34 +164,23 @@ pub async fn ui(b: &mut Bench) {
     let url = format!("http://127.0.0.1:{}", driver.port);
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let deadline = tokio::time::Instant::now() + WAIT;
-    let client = loop {
+    loop {
         match ClientBuilder::new(connector.clone())
             .capabilities(caps.clone())
             .connect(&url)
             .await
         {
-            Ok(c) => break c,
+            Ok(c) => return Ok((driver, c)),
             Err(_) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => return skip(b, &format!("no Chromium session: {e}")),
+            Err(e) => return Err(format!("no Chromium session: {e}")),
         }
-    };
-
-    let measured = measure(b, &client, capture, ui).await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(why) = measured {
-        skip(b, &why);
     }
 }
 
-async fn measure(
-    b: &mut Bench,
-    c: &Client,
-    capture: std::net::SocketAddr,
-    ui: std::net::SocketAddr,
-) -> Result<(), String> {
+/// Opens the UI at `ui` and waits until its live stream is connected.
+pub async fn open_live(c: &Client, ui: std::net::SocketAddr) -> Result<(), String> {
     c.goto(&format!("http://{ui}/"))
         .await
         .map_err(|e| format!("cannot open the UI: {e}"))?;
@@ -184,6 +192,16 @@ async fn measure(
     {
         return Err("the page never went live".into());
     }
+    Ok(())
+}
+
+async fn measure(
+    b: &mut Bench,
+    c: &Client,
+    capture: std::net::SocketAddr,
+    ui: std::net::SocketAddr,
+) -> Result<(), String> {
+    open_live(c, ui).await?;
     c.execute(PROBE, vec![])
         .await
         .map_err(|e| format!("cannot install the probe: {e}"))?;

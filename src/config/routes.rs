@@ -22,6 +22,8 @@ pub(super) struct RouteFile {
     fail_rate: f64,
     /// Wait this long before answering (e.g. "2s"), to exercise the sender's timeouts.
     delay: Option<String>,
+    /// The provider every webhook under this path is judged as (`"shopify"`), skipping detection.
+    provider: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -44,6 +46,8 @@ pub struct Route {
     pub fail_rate: f64,
     /// Wait before answering.
     pub delay: Option<Duration>,
+    /// The provider pinned for this prefix, a name from `verify::registry`.
+    pub provider: Option<&'static str>,
 }
 
 /// Parses keys as given, each value possibly a comma-separated list (`HOOKPIT_SECRET=a,b`). A
@@ -139,12 +143,27 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
                 .map(parse_duration)
                 .transpose()
                 .map_err(|e| ConfigError::Invalid(format!("route {} delay: {e}", r.path)))?;
+            let provider = match r.provider.as_deref() {
+                None => None,
+                Some(name) => Some(
+                    crate::verify::registry::find(name)
+                        .map(|p| p.name)
+                        .ok_or_else(|| {
+                            ConfigError::Invalid(format!(
+                                "route {} provider {name:?} is not one hookpit knows ({})",
+                                r.path,
+                                crate::verify::registry::names()
+                            ))
+                        })?,
+                ),
+            };
             Ok(Route {
                 path: r.path,
                 keys,
                 forward: r.forward,
                 fail_rate: r.fail_rate,
                 delay,
+                provider,
             })
         })
         .collect()
@@ -183,6 +202,23 @@ mod tests {
             .expect("chaos route parses");
         assert_eq!(chaos[0].delay, Some(Duration::from_secs(2)));
         assert!(parse_routes("[[route]]\npath = \"/a\"\nsecret = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn a_route_pins_a_known_provider_only() {
+        let pinned = parse_routes(
+            "[[route]]\npath = \"/shop\"\nprovider = \"shopify\"\nsecrets = [\"shopify:abcdefghijkl\"]\n",
+        )
+        .expect("parses");
+        assert_eq!(pinned[0].provider, Some("shopify"));
+        assert_eq!(pinned[0].keys[0].provider(), Some("shopify"));
+        let err = parse_routes("[[route]]\npath = \"/a\"\nprovider = \"shopfy\"\n")
+            .expect_err("unknown provider");
+        assert!(
+            err.to_string()
+                .contains("\"shopfy\" is not one hookpit knows (standard, stripe"),
+            "{err}"
+        );
     }
 
     #[test]

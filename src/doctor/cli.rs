@@ -32,6 +32,10 @@ pub struct DoctorArgs {
         required = true
     )]
     pub secrets: Vec<String>,
+    /// Sign as this provider signs (`shopify`, `slack`… as `GET /api/providers` lists them)
+    /// and run the scenarios that apply to it, with its sample body.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
     /// Print the report as JSON (for CI) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -60,11 +64,34 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<()> {
         .filter(|s| !s.trim().is_empty())
         .map(|s| Key::parse(None, s).context("--secret"))
         .collect::<anyhow::Result<_>>()?;
-    check_keys(&keys)?;
+    let provider = match args.provider.as_deref() {
+        None => None,
+        Some(name) => Some(crate::verify::registry::find(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no provider {name:?}; known: {}",
+                crate::verify::registry::names()
+            )
+        })?),
+    };
     if args.timeout.is_zero() {
         bail!("--timeout must be longer than 0 s");
     }
-    let mut options = Options::new(&args.only)?;
+    let mut options = match provider {
+        Some(p) => {
+            let mut probe = crate::verify::Outgoing {
+                method: "POST".into(),
+                url: target.to_string(),
+                headers: Default::default(),
+                body: p.sample.body.as_bytes().to_vec(),
+            };
+            p.sign(&mut probe, &keys, 0)?;
+            Options::for_provider(p, &args.only)?
+        }
+        None => {
+            check_keys(&keys)?;
+            Options::new(&args.only)?
+        }
+    };
     options.timeout = args.timeout;
     options.warn_after = args.warn_after;
     if !args.json {

@@ -57,6 +57,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Answers slower than this warn.
     pub warn_after: Duration,
+    /// Deliveries signed as this provider signs (`--provider`), not as Svix.
+    provider: Option<&'static crate::verify::Provider>,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             scenarios: BATTERY.iter().collect(),
             timeout: DELIVERY_TIMEOUT,
             warn_after: WARN_AFTER,
+            provider: None,
         }
     }
 }
@@ -86,6 +89,36 @@ impl Options {
             .collect();
         Ok(Options {
             scenarios,
+            ..Options::default()
+        })
+    }
+
+    /// The provider battery for `provider`: the scenarios that apply to it, or only those
+    /// named.
+    pub fn for_provider(
+        provider: &'static crate::verify::Provider,
+        only: &[String],
+    ) -> Result<Options, DoctorError> {
+        let wanted: Vec<&str> = only
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let battery = scenarios::PROVIDER_BATTERY;
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|n| !battery.iter().any(|s| s.name == **n))
+        {
+            return Err(DoctorError::UnknownScenario(unknown.to_string()));
+        }
+        let scenarios = battery
+            .iter()
+            .filter(|s| scenarios::applies(s, provider))
+            .filter(|s| wanted.is_empty() || wanted.contains(&s.name))
+            .collect();
+        Ok(Options {
+            scenarios,
+            provider: Some(provider),
             ..Options::default()
         })
     }
@@ -166,7 +199,11 @@ async fn run_one(
     scenario: &Scenario,
     sent: &mut usize,
 ) -> ScenarioResult {
-    let plan = match scenario.plan(keys, Utc::now()) {
+    let planned = match options.provider {
+        Some(p) => scenario.plan_as(p, keys),
+        None => scenario.plan(keys, Utc::now()),
+    };
+    let plan = match planned {
         Ok(plan) => plan,
         Err(e) => return ScenarioResult::not_sent(scenario, e.to_string()),
     };
@@ -174,8 +211,8 @@ async fn run_one(
     for _ in 0..scenario.deliveries {
         *sent += 1;
         let started_at = Utc::now();
-        let headers = plan.headers(started_at.timestamp());
-        let req = request(target, &headers, plan.body().clone());
+        let (headers, body) = plan.delivery(target, started_at.timestamp());
+        let req = request(target, &headers, body.clone());
         let delivery = client.deliver(req, options.timeout, RESPONSE_LIMIT).await;
         let timestamp = plan.timestamp(started_at.timestamp());
         let report = TryReport::new(
@@ -186,7 +223,7 @@ async fn run_one(
             delivery,
             None,
         );
-        exchanges.push(Exchange::new(report, plan.body().clone()));
+        exchanges.push(Exchange::new(report, body));
     }
     ScenarioResult::judge(scenario, exchanges, options)
 }

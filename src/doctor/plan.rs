@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use super::scenarios::{BodyKind, Scenario, Twist};
 use crate::send::{Event, Message, RunStatus, SendError, Signing, Template, templates};
 use crate::store::model::Headers;
-use crate::verify::Key;
 use crate::verify::standard::{new_ed25519_pair, new_secret};
+use crate::verify::{Key, Provider, new_key_for};
 
 /// Size of the `large_body` body: Svix's payload limit, 1 MiB.
 pub const LARGE_BODY: usize = 1024 * 1024;
@@ -34,6 +34,8 @@ pub struct Plan {
     body: Bytes,
     /// How each delivery's headers are bent.
     twist: Twist,
+    /// Signed as this provider signs (`--provider`), not as Svix.
+    provider: Option<&'static Provider>,
 }
 
 impl Scenario {
@@ -60,6 +62,33 @@ impl Scenario {
             message,
             body,
             twist: self.twist,
+            provider: None,
+        })
+    }
+
+    /// The scenario as `provider` would send it: its sample signed with `keys` (or with a fresh
+    /// key of the provider's form, as the twist asks).
+    pub fn plan_as(&self, provider: &'static Provider, keys: &[Key]) -> Result<Plan, SendError> {
+        let signers = match self.twist {
+            Twist::WrongSecret => {
+                let (fresh, _) = new_key_for(provider);
+                vec![
+                    Key::parse(Some("impostor"), &fresh)
+                        .map_err(|e| SendError::Provider(e.to_string()))?,
+                ]
+            }
+            _ => keys.to_vec(),
+        };
+        let signing = Signing {
+            keys: signers,
+            ..Signing::default()
+        };
+        let message = Message::for_provider(provider, None, &signing)?;
+        Ok(Plan {
+            body: message.body.clone(),
+            message,
+            twist: self.twist,
+            provider: Some(provider),
         })
     }
 }
@@ -70,12 +99,28 @@ impl Plan {
         &self.body
     }
 
-    /// The `svix-timestamp` of a delivery made at `now` (unix seconds).
+    /// The signed timestamp of a delivery made at `now` (unix seconds).
     pub fn timestamp(&self, now: i64) -> i64 {
-        match self.twist {
-            Twist::Shifted(by) => now + by,
+        match (self.twist, self.provider.and_then(|p| p.tolerance_s)) {
+            (Twist::Shifted(direction), Some(tolerance)) => now + direction * 2 * tolerance,
+            (Twist::Shifted(by), None) => now + by,
             _ => now,
         }
+    }
+
+    /// The headers and body of a delivery to `target` made at `now`: as Svix sends it, or as
+    /// the provider does, bent as the twist asks.
+    pub fn delivery(&self, target: &http::Uri, now: i64) -> (Headers, Bytes) {
+        let Some(provider) = self.provider else {
+            return (self.headers(now), self.body.clone());
+        };
+        let (mut headers, body) = self.message.signed(target, self.timestamp(now));
+        match self.twist {
+            Twist::TamperedBody => return (headers, tamper_letter(&body)),
+            Twist::NoSignature => headers.remove(provider.headers[0]),
+            _ => {}
+        }
+        (headers, body)
     }
 
     /// The headers of a delivery made at `now`, in Svix's order, bent as the twist asks.
@@ -154,6 +199,15 @@ pub(super) fn tamper(body: &[u8]) -> Bytes {
         .map_or(0, |i| i + needle.len());
     if let Some(byte) = out.get_mut(at) {
         *byte = if *byte == b'0' { b'1' } else { b'0' };
+    }
+    Bytes::from(out)
+}
+
+/// The first lower-case letter upper-cased: one byte changed, still JSON or a form.
+fn tamper_letter(body: &[u8]) -> Bytes {
+    let mut out = body.to_vec();
+    if let Some(b) = out.iter_mut().find(|b| b.is_ascii_lowercase()) {
+        *b = b.to_ascii_uppercase();
     }
     Bytes::from(out)
 }

@@ -120,6 +120,36 @@ pub const BATTERY: &[Scenario] = &[
     scenario("webhook_headers", "webhook-* headers instead of svix-*", Report, SUCCESS, Twist::WebhookHeaders),
 ];
 
+/// The scenarios of `hookpit doctor --provider NAME`, each as the provider signs (its sample
+/// body, its headers); a `Shifted` one moves the time by twice the provider's tolerance in that
+/// direction. [`applies`] leaves out what a provider has no part for.
+#[rustfmt::skip]
+pub const PROVIDER_BATTERY: &[Scenario] = &[
+    scenario("compact", "the provider's sample, correctly signed", Accept, SUCCESS, Twist::None),
+    scenario("tampered_body", "one byte of the body changed after signing", Reject, SUCCESS, Twist::TamperedBody),
+    scenario("wrong_secret", "signed with another secret", Reject, SUCCESS, Twist::WrongSecret),
+    scenario("missing_signature", "the signature header left out", Reject, SUCCESS, Twist::NoSignature),
+    scenario("old_timestamp", "correctly signed, twice the provider's tolerance old", Reject, SUCCESS, Twist::Shifted(-1)),
+    scenario("future_timestamp", "correctly signed, twice the tolerance in the future", Reject, SUCCESS, Twist::Shifted(1)),
+    Scenario {
+        deliveries: 2,
+        ..scenario("duplicate", "the same webhook twice, freshly signed", Accept, SUCCESS, Twist::None)
+    },
+];
+
+/// Whether `scenario` of [`PROVIDER_BATTERY`] applies to `provider`: timestamps only where it
+/// has a tolerance (in the future only where its verifier refuses those too), a tampered body only where the body is signed, a missing signature only
+/// where it travels in a header.
+pub fn applies(scenario: &Scenario, provider: &crate::verify::Provider) -> bool {
+    match scenario.twist {
+        Twist::Shifted(by) if by > 0 => provider.tolerance_s.is_some() && provider.rejects_future,
+        Twist::Shifted(_) => provider.tolerance_s.is_some(),
+        Twist::TamperedBody => provider.covers_body(),
+        Twist::NoSignature => !provider.headers[0].starts_with('('),
+        _ => true,
+    }
+}
+
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {
     BATTERY.iter().find(|s| s.name == name)

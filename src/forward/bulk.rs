@@ -1,18 +1,24 @@
 //! Bulk recovery ("replay everything that failed since T"): picks the events, then replays them
-//! one at a time in their original order, at a bounded rate, with progress on the live stream
-//! and in the store. A stop ends it between two replays (or cuts the one in flight once the
-//! drain deadline has passed); its last frame and its stored state then say interrupted.
+//! in the run's order (original by default, or reversed, or shuffled with a seed; some sent
+//! twice when `duplicates` asks), at most `concurrency` at once and at a bounded rate, with
+//! progress on the live stream and a log of every step in the store. A stop ends it between
+//! two replays (or cuts those in flight once the drain deadline has passed); its last frame and
+//! its stored state then say interrupted.
 
 use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::replay::{ReplayMode, ReplayRequest, replay};
 use crate::app::App;
+use crate::chaos::{Chaos, ChaosError, Order, Step};
 use crate::live::Frame;
 use crate::store::model::{EventFilter, EventSummary, ListQuery};
-use crate::store::{ReplayState, StoreError};
+use crate::store::{ReplayState, RunOptions, StepOutcome, StoreError};
 
 /// Default pace of a bulk replay, in events per second.
 const DEFAULT_RATE: f64 = 10.0;
@@ -50,6 +56,28 @@ pub struct BulkRequest {
     pub dry_run: bool,
     /// Events per second (default 10).
     pub rate: Option<f64>,
+    /// Send order: original (default), reverse or shuffle.
+    #[serde(default)]
+    pub order: Order,
+    /// Seed of the shuffle and of the duplicate picks (drawn when absent, and answered).
+    pub seed: Option<i64>,
+    /// Share of messages sent a second time with the same message id (0–1, default 0).
+    pub duplicates: Option<f64>,
+    /// Messages in flight at once (default 1).
+    pub concurrency: Option<i64>,
+}
+
+impl BulkRequest {
+    /// The request's sequence options, checked; a missing seed is drawn from the clock.
+    pub fn chaos(&self) -> Result<Chaos, ChaosError> {
+        Chaos::new(
+            self.order,
+            self.seed,
+            self.duplicates,
+            self.concurrency,
+            crate::chaos::clock_entropy(),
+        )
+    }
 }
 
 /// Progress of a bulk replay, published as `replay.progress`.
@@ -63,6 +91,10 @@ pub struct Progress {
     pub total: usize,
     /// The event just replayed (when interrupted: the first one left unreplayed).
     pub event_id: i64,
+    /// Its place in the run's send order (0-based).
+    pub position: usize,
+    /// Whether it was the second sending of a message.
+    pub duplicate: bool,
     /// The app's status for it, if it answered.
     pub status: Option<u16>,
     /// Why it could not be sent or failed.
@@ -119,20 +151,32 @@ pub async fn select(app: &App, req: &BulkRequest) -> Result<Vec<EventSummary>, S
     Ok(picked)
 }
 
-/// Stores the job and starts replaying `events` in the background; returns the job number.
+/// Stores the job with its plan and starts replaying in the background; returns the job
+/// number.
 pub async fn start(
     app: &App,
     events: Vec<EventSummary>,
     req: &BulkRequest,
+    chaos: Chaos,
 ) -> Result<u64, StoreError> {
-    let job = app.store.start_replay_job(events.len()).await?;
-    if events.is_empty() {
+    let plan = chaos.plan(events.len());
+    let options = RunOptions {
+        order: chaos.order.as_str().to_string(),
+        seed: chaos.seed,
+        duplicates: chaos.duplicates,
+        concurrency: chaos.concurrency,
+    };
+    let stored = plan
+        .iter()
+        .map(|s| (events[s.index].id, s.duplicate))
+        .collect();
+    let job = app.store.start_replay_run(options, stored).await?;
+    if plan.is_empty() {
         app.store
             .update_replay_job(job, 0, ReplayState::Done)
             .await?;
         return Ok(job);
     }
-    let app = app.clone();
     let pause =
         Duration::from_secs_f64(1.0 / req.rate.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RATE));
     let template = ReplayRequest {
@@ -140,61 +184,141 @@ pub async fn start(
         mode: req.mode,
         ..ReplayRequest::default()
     };
-    app.tasks.clone().spawn(async move {
-        let total = events.len();
+    let run = Run {
+        app: app.clone(),
+        job,
+        ids: plan.iter().map(|s| events[s.index].id).collect(),
+        plan,
+        template,
+        pause,
+        concurrency: chaos.concurrency,
+    };
+    app.tasks.clone().spawn(run.go());
+    Ok(job)
+}
+
+/// A bulk replay in progress.
+struct Run {
+    app: App,
+    job: u64,
+    plan: Vec<Step>,
+    /// The event id of each step.
+    ids: Vec<i64>,
+    template: ReplayRequest,
+    pause: Duration,
+    concurrency: usize,
+}
+
+impl Run {
+    /// Launches the steps in order, at most `concurrency` in flight, one launch per `pause`.
+    async fn go(self) {
+        let app = self.app.clone();
+        let total = self.plan.len();
         let stopped = app.stopped();
         let cut = app.cut_short();
         tokio::pin!(stopped, cut);
-        let mut done = 0;
-        for (i, e) in events.iter().enumerate() {
-            if i > 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = &mut stopped => break,
-                }
-            }
-            if app.is_stopping() {
+        let mut running = FuturesUnordered::new();
+        let mut finished = vec![false; total];
+        let (mut next, mut done, mut stopping) = (0, 0, false);
+        let mut launch_at = tokio::time::Instant::now();
+        loop {
+            let can_launch = !stopping && next < total && running.len() < self.concurrency;
+            if !can_launch && running.is_empty() {
                 break;
             }
-            let (status, error) = tokio::select! {
-                replayed = replay(&app, e.id, template.clone()) => match replayed {
-                    Ok(a) => (a.outcome.status, a.outcome.error),
-                    Err(err) => (None, Some(err.to_string())),
-                },
-                // Its attempt is left in flight; the next start closes it as interrupted.
+            tokio::select! {
+                _ = tokio::time::sleep_until(launch_at), if can_launch => {
+                    if app.is_stopping() {
+                        stopping = true;
+                        continue;
+                    }
+                    running.push(self.step(next));
+                    next += 1;
+                    launch_at = tokio::time::Instant::now() + self.pause;
+                }
+                Some((position, outcome)) = running.next(), if !running.is_empty() => {
+                    let outcome: StepOutcome = outcome;
+                    finished[position] = true;
+                    done += 1;
+                    let state = if done == total {
+                        ReplayState::Done
+                    } else {
+                        ReplayState::Running
+                    };
+                    let progress = self.progress(position, done, outcome.status, outcome.error, state);
+                    report(&app, progress).await;
+                }
+                _ = &mut stopped, if !stopping => stopping = true,
+                // Attempts in flight are left so; the next start closes them as interrupted.
                 _ = &mut cut => break,
-            };
-            done = i + 1;
-            let state = if done == total {
-                ReplayState::Done
-            } else {
-                ReplayState::Running
-            };
-            let progress = Progress {
-                job,
+            }
+        }
+        if let Some(first) = finished.iter().position(|f| !f) {
+            let progress = self.progress(
+                first,
                 done,
-                total,
-                event_id: e.id,
-                status,
-                error,
-                state,
-            };
+                None,
+                Some(INTERRUPTED.to_string()),
+                ReplayState::Interrupted,
+            );
             report(&app, progress).await;
         }
-        if done < total {
-            let progress = Progress {
-                job,
-                done,
-                total,
-                event_id: events[done].id,
-                status: None,
-                error: Some(INTERRUPTED.to_string()),
-                state: ReplayState::Interrupted,
+    }
+
+    /// Sends step `position`, logging when it went out and how it ended.
+    fn step(
+        &self,
+        position: usize,
+    ) -> impl std::future::Future<Output = (usize, StepOutcome)> + Send + 'static {
+        let (app, job, id) = (self.app.clone(), self.job, self.ids[position]);
+        let template = self.template.clone();
+        async move {
+            if let Err(e) = app.store.replay_step_started(job, position).await {
+                tracing::error!(job, "cannot record a bulk replay step: {e}");
+            }
+            let outcome = match replay(&app, id, template).await {
+                Ok(a) => StepOutcome {
+                    status: a.outcome.status,
+                    error: a.outcome.error,
+                    attempt_id: Some(a.id),
+                },
+                Err(err) => StepOutcome {
+                    error: Some(err.to_string()),
+                    ..StepOutcome::default()
+                },
             };
-            report(&app, progress).await;
+            if let Err(e) = app
+                .store
+                .replay_step_finished(job, position, outcome.clone())
+                .await
+            {
+                tracing::error!(job, "cannot record a bulk replay step: {e}");
+            }
+            (position, outcome)
         }
-    });
-    Ok(job)
+    }
+
+    /// The frame for step `position`.
+    fn progress(
+        &self,
+        position: usize,
+        done: usize,
+        status: Option<u16>,
+        error: Option<String>,
+        state: ReplayState,
+    ) -> Progress {
+        Progress {
+            job: self.job,
+            done,
+            total: self.plan.len(),
+            event_id: self.ids[position],
+            position,
+            duplicate: self.plan[position].duplicate,
+            status,
+            error,
+            state,
+        }
+    }
 }
 
 /// Stores and publishes where a job stands.

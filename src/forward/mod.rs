@@ -246,13 +246,28 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
     app.tasks.spawn(async move {
         let app = &recorder;
         let record = async {
-            let started = start(app, event_id, AttemptKind::Forward, "proxy", url, headers).await?;
+            // Both records join the next webhook's commit (or commit alone a moment later)
+            // rather than each paying a commit that the next webhook would queue behind.
+            let new = NewAttempt {
+                event_id,
+                kind: AttemptKind::Forward,
+                target: url,
+                mode: "proxy".to_string(),
+                started_at: app.clock.now(),
+                request_headers: headers,
+            };
+            let started = app.store.insert_attempt_soon(new).await?;
+            app.live
+                .publish(LiveEvent::AttemptCreated(AttemptJson::from(&started)));
             // Dropped unanswered only when the sender hung up and hyper cancelled the request.
             let outcome = outcome_rx.await.unwrap_or_else(|_| AttemptOutcome {
                 error: Some("the sender hung up before the app answered".into()),
                 ..AttemptOutcome::default()
             });
-            finish(app, started.id, outcome).await
+            let finished = app.store.finish_attempt_soon(started.id, outcome).await?;
+            app.live
+                .publish(LiveEvent::AttemptUpdated(AttemptJson::from(&finished)));
+            Ok::<_, StoreError>(finished)
         };
         if let Err(e) = record.await {
             tracing::error!("could not record a forward: {e}");

@@ -129,7 +129,7 @@ pub fn prepare(
     if mode == ReplayMode::Resign {
         let keys = app.keys.for_path(&event.summary.path);
         let now = app.clock.now().timestamp();
-        headers = resign(&headers, &body, &keys, new_id, now)
+        headers = crate::verify::resign_to(&headers, &body, &keys, new_id, now, &target)
             .ok_or_else(|| ReplayError::NoSigningKey(event.summary.path.clone()))?;
     }
     let mut headers = outgoing_headers(&headers, &app.marker);

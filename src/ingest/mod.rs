@@ -84,11 +84,16 @@ pub async fn ingest_relayed(
 
 /// Verifies an arrival and reads its facts: the event to store, plus what forwarding needs.
 fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
-    let keys = app.keys.for_path(&arrival.path);
-    let verification = crate::verify::verify(
-        &arrival.headers,
-        &arrival.body,
-        &keys,
+    let verification = verdict(
+        app,
+        &Judged {
+            method: &arrival.method,
+            path: &arrival.path,
+            query: &arrival.query,
+            headers: &arrival.headers,
+            body: &arrival.body,
+            source: arrival.source,
+        },
         arrival.received_at.timestamp(),
     );
     let msg_id = verification.msg_id.clone().or_else(|| {
@@ -112,6 +117,42 @@ fn judge(app: &App, arrival: Arrival) -> (NewEvent, Headers, Bytes) {
         source: arrival.source,
     };
     (event, headers, body)
+}
+
+/// A webhook as verification needs it, arrived or stored.
+pub struct Judged<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path as sent.
+    pub path: &'a str,
+    /// Raw query without `?` (empty when none).
+    pub query: &'a str,
+    /// Headers as they arrived.
+    pub headers: &'a Headers,
+    /// Raw body.
+    pub body: &'a [u8],
+    /// How it came: through the relay, the URL its sender signed is the relay's public one.
+    pub source: Source,
+}
+
+/// The verdict on a webhook received at `received_at` (unix seconds): with its path's keys, as
+/// the provider its route pins or its headers identify, and for a relayed one the public URL
+/// its sender used (Twilio, Square and HubSpot sign the URL).
+pub fn verdict(app: &App, w: &Judged<'_>, received_at: i64) -> crate::verify::Verdict {
+    let keys = app.keys.for_path(w.path);
+    let base = match w.source {
+        Source::Relay => app.relay.get().and_then(|s| s.public_url),
+        _ => None,
+    };
+    let req = crate::verify::Request {
+        method: w.method,
+        path: w.path,
+        query: (!w.query.is_empty()).then_some(w.query),
+        headers: w.headers,
+        body: w.body,
+        base: base.as_deref(),
+    };
+    crate::verify::verify_request(&req, &keys, received_at, app.keys.pinned(w.path))
 }
 
 /// Facts from the body; a sender that names the event in a header (GitHub's `X-GitHub-Event`)

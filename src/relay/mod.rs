@@ -1,12 +1,14 @@
 //! The tunnel: `hookpit relay` on a public host stores every webhook sent to a channel's public
 //! URL and hands it to that channel's agent (a hookpit inspector started with `--relay`), which
 //! acknowledges each one after its own commit. Nothing is lost while the agent is away.
-//! `protocol.rs` holds the frames, `server.rs` and `session.rs` the relay, `agent.rs` the agent.
+//! `protocol.rs` holds the frames, `server.rs`, `session.rs` and `push.rs` the relay, `agent.rs` the
+//! agent.
 
 pub mod advice;
 pub mod agent;
 pub mod args;
 pub mod protocol;
+mod push;
 pub mod server;
 mod session;
 

@@ -31,6 +31,10 @@ pub const FRAME_HEAD_ROOM: usize = 2 * crate::server::MAX_REQUEST_HEAD + 4096;
 pub const MAX_RELAYED_BODY: u64 = ((MAX_FRAME - FRAME_HEAD_ROOM) / 4 * 3) as u64;
 /// Requests the relay sends per backlog read.
 pub const BACKLOG_BATCH: u32 = 200;
+/// Most requests the relay sends one agent ahead of its acks: the agent stores and acknowledges
+/// them in batches while more are on the way, and a lost connection leaves at most this many to
+/// send again.
+pub const WINDOW: i64 = 1024;
 /// Longest channel id or key a relay accepts in `Hello`.
 pub const MAX_ID_LEN: usize = 128;
 

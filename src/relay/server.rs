@@ -104,10 +104,15 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
         None => (rest, "/"),
     };
     let channel = channel.to_string();
-    match relay.store.relay_channel(&channel).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return error_response(StatusCode::NOT_FOUND, "no such channel"),
-        Err(e) => return unavailable(e),
+    // A channel an agent holds exists (channels are never deleted), so only a webhook for one
+    // without an agent asks the store: a read per webhook costs a pooled connection, and past
+    // the pool's idle few a connection opened and its schema parsed.
+    if relay.slot(&channel).is_none() {
+        match relay.store.relay_channel(&channel).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return error_response(StatusCode::NOT_FOUND, "no such channel"),
+            Err(e) => return unavailable(e),
+        }
     }
     public(relay, req, conn, channel, sub_path.to_string()).await
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
@@ -15,10 +14,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::protocol::{
-    AgentFrame, BACKLOG_BATCH, HEARTBEAT, MAX_FRAME, MAX_ID_LEN, RefusalKind, RelayFrame,
-    SILENCE_LIMIT, VERSION,
-};
+use super::protocol::{AgentFrame, MAX_FRAME, MAX_ID_LEN, RefusalKind, RelayFrame, VERSION};
 use super::server::{AgentSlot, Relay, Waiters, hash};
 use crate::server::Body;
 use crate::server::ws::accept as accept_ws;
@@ -53,7 +49,7 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn text(frame: &RelayFrame) -> Message {
+pub(super) fn text(frame: &RelayFrame) -> Message {
     Message::text(serde_json::to_string(frame).expect("frames serialize"))
 }
 
@@ -197,7 +193,7 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         backlog,
     };
     if ws.send(text(&welcome)).await.is_ok() {
-        serve(&relay, &mut ws, &channel, last_seq, &notify, &waiters).await;
+        super::push::serve(&relay, &mut ws, &channel, last_seq, &notify, &waiters).await;
     }
     {
         let mut agents = relay.agents.lock().unwrap_or_else(|p| p.into_inner());
@@ -206,105 +202,6 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         }
     }
     tracing::info!(channel = %fp, "agent disconnected");
-}
-
-async fn serve<S: Io>(
-    relay: &Relay,
-    ws: &mut WebSocketStream<S>,
-    channel: &str,
-    mut cursor: i64,
-    notify: &Notify,
-    waiters: &Waiters,
-) {
-    let mut heard = Instant::now();
-    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    let stopped = relay.stopped();
-    tokio::pin!(stopped);
-    // Send the backlog first: the notify permit makes the first turn read the store.
-    notify.notify_one();
-    loop {
-        tokio::select! {
-            _ = notify.notified() => loop {
-                let batch = match relay.store.relay_after(channel, cursor, BACKLOG_BATCH).await {
-                    Ok(b) => b,
-                    Err(e) => { tracing::error!("relay cannot read its queue: {e}"); return; }
-                };
-                let full = batch.len() == BACKLOG_BATCH as usize;
-                for (seq, frame) in batch {
-                    // Stored by a relay whose --max-body was too large for a frame: the agent
-                    // would refuse it and reconnect forever, holding back everything after it.
-                    if frame.len() > MAX_FRAME {
-                        tracing::warn!(
-                            channel = %super::server::fingerprint(channel),
-                            seq, bytes = frame.len(),
-                            "a queued request is larger than a relay frame; dropped so the rest can flow"
-                        );
-                        if let Err(e) = relay.store.relay_drop(channel, seq).await {
-                            tracing::error!("relay cannot drop an oversized request: {e}");
-                            return;
-                        }
-                        cursor = seq;
-                        continue;
-                    }
-                    if ws.feed(Message::text(frame)).await.is_err() {
-                        return;
-                    }
-                    cursor = seq;
-                }
-                // One write for the whole batch, not one per request.
-                if ws.flush().await.is_err() {
-                    return;
-                }
-                if !full { break; }
-            },
-            msg = ws.next() => {
-                let text = match msg {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                    Some(Ok(_)) => continue,
-                };
-                heard = Instant::now();
-                match serde_json::from_str::<AgentFrame>(&text) {
-                    Ok(AgentFrame::Ack { seq }) => {
-                        // Recorded off the loop, so answers keep flowing while it commits; an
-                        // ack covers every sequence up to it, so the order of these writes
-                        // does not matter.
-                        let (store, channel) = (relay.store.clone(), channel.to_string());
-                        tokio::spawn(async move {
-                            if let Err(e) = store.relay_ack(&channel, seq).await {
-                                tracing::error!("relay cannot record an ack: {e}");
-                            }
-                        });
-                    }
-                    Ok(AgentFrame::Response { seq, status, headers, body }) => {
-                        let waiter = waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
-                        if let Some(tx) = waiter {
-                            let _ = tx.send((status, headers, body));
-                        }
-                    }
-                    Ok(AgentFrame::Heartbeat) => {}
-                    Ok(AgentFrame::Hello { .. }) | Err(_) => {
-                        tracing::warn!(channel = %super::server::fingerprint(channel), "unexpected frame from agent; closing");
-                        return;
-                    }
-                }
-            }
-            _ = &mut stopped => {
-                let _ = ws.close(None).await;
-                return;
-            }
-            _ = beat.tick() => {
-                if heard.elapsed() > SILENCE_LIMIT {
-                    tracing::warn!(channel = %super::server::fingerprint(channel), "agent silent for {} s; dropping it", SILENCE_LIMIT.as_secs());
-                    return;
-                }
-                let backlog = relay.store.relay_backlog(channel).await.unwrap_or(0);
-                if ws.send(text(&RelayFrame::Heartbeat { backlog })).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ pub struct SendArgs {
     /// Where to POST it (http:// or https://).
     #[arg(long, env = "HOOKPIT_TO")]
     pub to: String,
+    /// Send as this provider sends (`shopify`, `slack`, `twilio`… as `GET /api/providers`
+    /// lists them): its realistic sample body (or --file's), its headers, its signature made
+    /// with --secret (a Discord or SendGrid private key for those two).
+    #[arg(long, value_name = "NAME", value_parser = parse_provider, conflicts_with = "fixture")]
+    pub provider: Option<String>,
     /// Key to sign with (`whsec_…`, `whsk_…`); repeat it to sign with several, as during a
     /// secret rotation.
     #[arg(
@@ -54,9 +59,12 @@ pub struct SendArgs {
     /// (0s,1s,2s,5s,10s,30s) or a list like `0s,2s,1m` [default: one try].
     #[arg(long, value_name = "SCHEDULE", value_parser = RetrySchedule::parse)]
     pub retry_schedule: Option<RetrySchedule>,
-    /// Send this many messages, one after another, each with fresh ids.
+    /// Send this many messages, each with fresh ids (in --order, --concurrency at once).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Order, seed, duplicates and concurrency of the --repeat messages.
+    #[command(flatten)]
+    pub chaos: crate::chaos::ChaosArgs,
     /// Print one JSON report per message (one per line) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -69,12 +77,28 @@ pub struct SendArgs {
     pub insecure: bool,
 }
 
+/// A provider name hookpit knows.
+fn parse_provider(name: &str) -> Result<String, String> {
+    crate::verify::registry::find(name)
+        .map(|p| p.name.to_string())
+        .ok_or_else(|| {
+            format!(
+                "no provider {name:?}; known: {}",
+                crate::verify::registry::names()
+            )
+        })
+}
+
 /// Flags of `hookpit secret`.
 #[derive(Debug, Clone, Args)]
 pub struct SecretArgs {
     /// Print an ed25519 pair instead: the `whsk_` signing key, then the `whpk_` public key.
     #[arg(long)]
     pub ed25519: bool,
+    /// Print a key of the form this provider issues instead (for Discord and SendGrid a pair:
+    /// the private key `hookpit send --provider` signs with, then the public key to verify).
+    #[arg(long, value_name = "NAME", value_parser = parse_provider, conflicts_with = "ed25519")]
+    pub provider: Option<String>,
 }
 
 /// Flags of `hookpit sign`: the body is read from stdin (or --file).

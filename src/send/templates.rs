@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::{Event, RunStatus, Template};
+use crate::verify::providers::new_uuid;
 
 /// The fixtures' organization, workflow, machine and user: one stable "account" across sends.
 const ORG: &str = "org_2kQ7vXyP9mLr3TzB8nW4sHd6FgJ";
@@ -12,22 +13,6 @@ const WORKFLOW: &str = "5c9d2e71-0b3a-4f6e-8d15-a2c4e6f80b39";
 const MACHINE: &str = "e41a7c3d-92b0-4d5f-a6e8-1b3c5d7f9a02";
 const USER: &str = "0d8f6b4a-2c1e-4a3b-9f7d-6e5c4b3a2f10";
 const POOL: &str = "7d2e9f1a-3b5c-4d6e-8f0a-1c3e5a7b9d2f";
-
-/// A random version-4 UUID in its usual text form.
-pub fn new_uuid() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
 
 /// RFC 3339 with microseconds and `Z`, as Cyberdesk writes times.
 fn time(t: DateTime<Utc>) -> String {

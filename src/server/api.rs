@@ -30,7 +30,7 @@ const MAX_SEARCH_WORDS: usize = 32;
 /// word JSON-escaped for the header search can grow sixfold).
 const MAX_SEARCH_WORD: usize = 1000;
 
-/// `GET /api/events?limit&before&q&verification&type&path&run_status&source&method`.
+/// `GET /api/events?limit&before&q&verification&type&path&run_status&source&method&provider`.
 pub async fn list(app: &App, uri: &Uri) -> ApiResult {
     let mut filter = EventFilter::default();
     let mut limit = DEFAULT_PAGE;
@@ -57,6 +57,7 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
             "run_status" => set(&mut filter.run_status),
             "source" => set(&mut filter.source),
             "method" => set(&mut filter.method),
+            "provider" => set(&mut filter.provider),
             _ => {}
         }
     }
@@ -72,7 +73,7 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
 }
 
 /// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
-/// `is:`/`verification:`, `id:`) and free words; `"quoted words"` stay one term. More than
+/// `is:`/`verification:`, `id:`, `provider:`) and free words; `"quoted words"` stay one term. More than
 /// [`MAX_SEARCH_WORDS`] words or a word over [`MAX_SEARCH_WORD`] characters is refused with
 /// the reason.
 pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
@@ -94,6 +95,7 @@ pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
             "is" if value.eq_ignore_ascii_case("drift") => filter.drift = true,
             "is" | "verification" => filter.verification = Some(value),
             "id" | "msg" => filter.msg_id = Some(value),
+            "provider" => filter.provider = Some(value.to_ascii_lowercase()),
             _ => filter.text.push(word.clone()),
         }
         if filter.text.len() > MAX_SEARCH_WORDS {
@@ -222,8 +224,16 @@ async fn reverify(app: &App, id: i64) -> Result<Option<crate::verify::Verdict>, 
     let received_at = chrono::DateTime::parse_from_rfc3339(&event.summary.received_at)
         .map(|t| t.timestamp())
         .unwrap_or_else(|_| chrono::Utc::now().timestamp());
-    let keys = app.keys.for_path(&event.summary.path);
-    let verdict = crate::verify::verify(&event.headers, &event.body, &keys, received_at);
+    let s = &event.summary;
+    let judged = crate::ingest::Judged {
+        method: &s.method,
+        path: &s.path,
+        query: &s.query,
+        headers: &event.headers,
+        body: &event.body,
+        source: s.source,
+    };
+    let verdict = crate::ingest::verdict(app, &judged, received_at);
     if let Some(summary) = app.store.set_verification(id, verdict.clone()).await? {
         app.live.publish(LiveEvent::EventUpdated(summary));
     }
@@ -258,6 +268,12 @@ async fn reverify_route(app: &App, route: &str) -> Result<usize, ApiError> {
     }
 }
 
+/// `GET /api/providers`: every provider hookpit verifies, with its headers, algorithm,
+/// tolerance and docs.
+pub fn list_providers() -> Response<Body> {
+    json_response(StatusCode::OK, &crate::verify::registry::describe())
+}
+
 /// `GET /api/keys`: every key, masked.
 pub fn list_keys(app: &App) -> Response<Body> {
     json_response(
@@ -272,10 +288,13 @@ struct NewKey {
     route: Option<String>,
     label: Option<String>,
     reverify: Option<bool>,
+    /// Binds the key to one provider (`shopify`), as `--secret shopify:…` does.
+    provider: Option<String>,
 }
 
-/// `POST /api/keys` `{"secret", "route"?, "label"?, "reverify"?}`: adds a key (stored, so it
-/// survives a restart) and by default re-verifies the route's stored events with it.
+/// `POST /api/keys` `{"secret", "provider"?, "route"?, "label"?, "reverify"?}`: adds a key
+/// (stored, so it survives a restart; bound to `provider` when given) and by default
+/// re-verifies the route's stored events with it.
 pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
     let new: NewKey = read_json(req).await?;
     let route = new.route.unwrap_or_else(|| "/".into());
@@ -285,7 +304,19 @@ pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
         )));
     }
     let label = new.label.filter(|l| !l.trim().is_empty());
-    let key = Key::parse(label.as_deref(), &new.secret)
+    let pasted = match new.provider.as_deref().filter(|p| !p.is_empty()) {
+        None => new.secret.clone(),
+        Some(name) => {
+            let provider = crate::verify::registry::find(name).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "key rejected: provider {name:?} is not one hookpit knows ({})",
+                    crate::verify::registry::names()
+                ))
+            })?;
+            format!("{}:{}", provider.name, new.secret.trim())
+        }
+    };
+    let key = Key::parse(label.as_deref(), &pasted)
         .map_err(|e| ApiError::BadRequest(format!("key rejected: {e}")))?;
     if app.keys.label_taken(&route, key.label()) {
         return Err(ApiError::Conflict(format!(
@@ -293,7 +324,11 @@ pub async fn add_key(app: &App, req: Request<Incoming>) -> ApiResult {
             key.label()
         )));
     }
-    let stored = app.store.add_key(&route, key.label(), &new.secret).await?;
+    // Stored as `--secret` spells it, so a bound key is bound again after a restart.
+    let stored = app
+        .store
+        .add_key(&route, key.label(), &key.spelled())
+        .await?;
     app.keys.add_api(stored.id, &route, key);
     let checked = if new.reverify.unwrap_or(true) {
         reverify_route(app, &route).await?

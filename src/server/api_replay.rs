@@ -32,35 +32,64 @@ pub async fn replay_one(app: &App, id: i64, req: Request<Incoming>) -> ApiResult
     Ok(json_response(StatusCode::OK, &AttemptJson::from(&attempt)))
 }
 
-/// `POST /api/replay`: a dry run lists the events; otherwise they are replayed in the
-/// background, oldest first, with `replay.progress` frames on the live stream.
+/// `POST /api/replay`: a dry run lists the events and the send plan; otherwise they are
+/// replayed in the background in the run's order (`order`, `seed`, `duplicates`,
+/// `concurrency`), with `replay.progress` frames on the live stream. The answer carries the
+/// seed, so the same run can be asked for again.
 pub async fn replay_many(app: &App, req: Request<Incoming>) -> ApiResult {
     let body: BulkRequest = read_json(req).await?;
+    let chaos = body
+        .chaos()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let events = bulk::select(app, &body).await?;
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    let plan: Vec<serde_json::Value> = chaos
+        .plan(events.len())
+        .iter()
+        .enumerate()
+        .map(|(position, s)| {
+            serde_json::json!({
+                "position": position, "event_id": ids[s.index], "duplicate": s.duplicate,
+            })
+        })
+        .collect();
+    let options = serde_json::json!({
+        "order": chaos.order, "seed": chaos.seed, "duplicates": chaos.duplicates,
+        "concurrency": chaos.concurrency,
+    });
     if body.dry_run {
         return Ok(json_response(
             StatusCode::OK,
-            &serde_json::json!({ "dry_run": true, "total": ids.len(), "events": events }),
+            &serde_json::json!({
+                "dry_run": true, "total": ids.len(), "events": events, "plan": plan,
+                "options": options,
+            }),
         ));
     }
-    let job = bulk::start(app, events, &body).await?;
+    let job = bulk::start(app, events, &body, chaos).await?;
     Ok(json_response(
         StatusCode::ACCEPTED,
-        &serde_json::json!({ "job": job, "total": ids.len(), "ids": ids }),
+        &serde_json::json!({
+            "job": job, "total": ids.len(), "ids": ids, "plan": plan, "options": options,
+        }),
     ))
 }
 
 /// `GET /api/replay/{job}`: where a bulk replay stands (`running`, `done` or `interrupted`,
-/// and how many of its events were replayed).
+/// and how many of its events were replayed), the options it ran with, and its log: each step
+/// in send order with when it went out, whether it was a duplicate and what the app answered.
 pub async fn replay_job(app: &App, job: &str) -> ApiResult {
     let number: u64 = job
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("bad job number {job:?}")))?;
-    match app.store.replay_job(number).await? {
-        Some(state) => Ok(json_response(StatusCode::OK, &state)),
-        None => Err(ApiError::NotFound(format!("no bulk replay {number}"))),
-    }
+    let Some(state) = app.store.replay_job(number).await? else {
+        return Err(ApiError::NotFound(format!("no bulk replay {number}")));
+    };
+    let (options, steps) = app.store.replay_log(number).await?.unwrap_or_default();
+    let mut out = serde_json::to_value(&state).unwrap_or_default();
+    out["options"] = serde_json::to_value(&options).unwrap_or_default();
+    out["steps"] = serde_json::to_value(&steps).unwrap_or_default();
+    Ok(json_response(StatusCode::OK, &out))
 }
 
 /// One delivery of a message in its timeline.

@@ -181,6 +181,7 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::GET, ["api", "diff"]) => super::api_diff::diff(&app, req.uri()).await,
         (&Method::POST, ["api", "verify"]) => api::verify_many(&app, req).await,
         (&Method::GET, ["api", "keys"]) => Ok(api::list_keys(&app)),
+        (&Method::GET, ["api", "providers"]) => Ok(api::list_providers()),
         (&Method::POST, ["api", "keys"]) => api::add_key(&app, req).await,
         (&Method::DELETE, ["api", "keys"]) => api::delete_key_by_body(&app, req).await,
         (&Method::DELETE, ["api", "keys", id]) => api::delete_key(&app, parse_id(id)?).await,

@@ -31,11 +31,13 @@ pub fn default_db_path() -> String {
 const APP_ID: i64 = 0x686f_6f6b;
 
 /// Schema migrations in order: `(user_version after it, SQL)`.
-const MIGRATIONS: &[(i64, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_relay.sql")),
     (3, include_str!("migrations/0003_doctor.sql")),
     (4, include_str!("migrations/0004_replay_jobs.sql")),
+    (5, include_str!("migrations/0005_inline_body.sql")),
+    (6, include_str!("migrations/0006_replay_runs.sql")),
     (7, include_str!("migrations/0007_schemas.sql")),
 ];
 
@@ -165,8 +167,11 @@ pub(crate) fn open_writer(target: &Target, path: &str) -> Result<Connection, Sto
     }
     // FULL: a 2xx means the event is on disk; group commit pays for the extra fsync.
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
+    // Migrations run with foreign keys off (a migration that rebuilds `events` drops the old
+    // table, which would otherwise cascade to every attempt); they are on for everything else.
+    conn.pragma_update(None, "foreign_keys", false)?;
     migrate(&conn, version)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
     Ok(conn)
 }
 

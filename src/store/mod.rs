@@ -11,8 +11,10 @@ pub mod doctor;
 mod ops;
 mod read;
 mod relay;
+mod replay_log;
 mod rows;
 pub mod schemas;
+mod soon;
 mod writer;
 
 #[cfg(test)]
@@ -30,6 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use conn::default_db_path;
 pub use deliveries::{DueRetry, ReplayJob, ReplayState};
 pub use relay::{Enqueued, RelayChannel};
+pub use replay_log::{ReplayStep, RunOptions, StepOutcome};
 
 use crate::verify::Verdict;
 use model::{
@@ -155,6 +158,8 @@ struct Inner {
     counters: Arc<writer::Counters>,
     /// The writer thread, joined on drop (held only for that).
     _writer: WriterThread,
+    /// Writes waiting to join the next commit (`soon.rs`).
+    soon: std::sync::Mutex<Vec<Box<dyn writer::Job>>>,
 }
 
 /// Joins the writer thread when the last `Store` clone goes away (it is idle by then: every
@@ -195,6 +200,7 @@ impl Store {
                 pool: read::Pool::new(target),
                 counters,
                 _writer: WriterThread(Some(handle)),
+                soon: std::sync::Mutex::default(),
             }),
         })
     }
@@ -266,7 +272,28 @@ impl Store {
         F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = writer::job(weight, work, tx);
+        self.queue(writer::job(weight, work, tx), rx).await
+    }
+
+    /// Like [`Store::write`] for work whose writes are one SQL statement (it needs no savepoint).
+    async fn write_one_statement<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.queue(writer::one_statement_job(weight, work, tx), rx)
+            .await
+    }
+
+    /// Hands `job` to the writer thread and waits for its answer on `rx`.
+    async fn queue<T>(
+        &self,
+        job: Box<dyn writer::Job>,
+        rx: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        // Writes that wait to share a commit go first, so they share this one.
+        self.send_soon().await;
         self.inner
             .jobs
             .send(job)
@@ -302,7 +329,8 @@ impl Store {
 
     /// Stores a captured event; returns only once it is committed to disk.
     pub async fn insert_event(&self, e: NewEvent) -> Result<EventSummary, StoreError> {
-        self.write(e.body.len(), move |ctx| ops::insert_event(ctx, e))
+        // One INSERT (the body is in the event's row), so no savepoint.
+        self.write_one_statement(e.body.len(), move |ctx| ops::insert_event(ctx, e))
             .await
     }
 

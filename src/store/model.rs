@@ -104,6 +104,9 @@ pub struct VerificationSummary {
     pub reason: Option<Reason>,
     /// Receive time minus the signed timestamp, in seconds (how stale it was).
     pub skew_s: Option<i64>,
+    /// The provider the verdict names (`shopify`), `None` when unsigned.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// The newest forward or replay try of an event, as the list shows it.
@@ -289,6 +292,8 @@ pub struct EventFilter {
     pub source: Option<String>,
     /// Exact message id.
     pub msg_id: Option<String>,
+    /// Provider named in the verdict (`shopify`).
+    pub provider: Option<String>,
     /// Only events whose shape drifted from their kind's (`is:drift`).
     pub drift: bool,
 }

@@ -101,6 +101,11 @@ fn where_clause(
             conds.push(format!("{column} = ?{n}"));
         }
     }
+    if let Some(provider) = &filter.provider {
+        // The verdict's JSON holds the provider: no column of its own, no migration.
+        let n = bind(provider.to_ascii_lowercase());
+        conds.push(format!("{} = ?{n}", rows::PROVIDER_OF));
+    }
     if let Some(prefix) = &filter.path_prefix {
         // Paths are case-sensitive, so not LIKE (which folds ASCII case): compare the prefix.
         let n = bind(prefix.clone());
@@ -117,12 +122,11 @@ fn where_clause(
         conds.push(format!(
             "(e.path LIKE ?{plain} ESCAPE '\\' OR e.query LIKE ?{plain} ESCAPE '\\' \
              OR e.headers LIKE ?{json} ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM bodies b WHERE b.event_id = e.id \
-             AND CAST(b.body AS TEXT) LIKE ?{plain} ESCAPE '\\'))"
+             OR CAST(e.body AS TEXT) LIKE ?{plain} ESCAPE '\\')"
         ));
     }
     if filter.drift {
-        conds.push("e.drift IS NOT NULL".to_string());
+        conds.push("EXISTS (SELECT 1 FROM event_drift x WHERE x.event_id = e.id)".to_string());
     }
     if let Some(before) = before {
         params.push(Value::Integer(before));
@@ -209,8 +213,7 @@ pub(crate) fn get(conn: &Connection, id: i64) -> Result<Option<StoredEvent>, Sto
     let tx = conn.unchecked_transaction()?;
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, e.headers, e.remote_addr, e.event_id, e.run_workflow_id, \
-         e.run_session_id, e.verification, b.body {SUMMARY_FROM} \
-         JOIN bodies b ON b.event_id = e.id WHERE e.id = ?1"
+         e.run_session_id, e.verification, e.body {SUMMARY_FROM} WHERE e.id = ?1"
     );
     let event = tx
         .prepare_cached(&sql)?
@@ -250,8 +253,7 @@ pub(crate) fn raw_body(
     conn: &Connection,
     id: i64,
 ) -> Result<Option<(Option<String>, Bytes)>, StoreError> {
-    let sql = "SELECT e.content_type, b.body FROM events e \
-               JOIN bodies b ON b.event_id = e.id WHERE e.id = ?1";
+    let sql = "SELECT content_type, body FROM events WHERE id = ?1";
     let found = conn
         .prepare_cached(sql)?
         .query_row([id], |r| {

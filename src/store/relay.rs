@@ -165,14 +165,16 @@ impl Store {
         .await
     }
 
-    /// Marks every request of `channel` up to `seq` acknowledged.
+    /// Marks every request of `channel` up to `seq` (at most its last) acknowledged.
     pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
         let channel = channel.to_string();
         self.write(0, move |ctx| {
-            let acked: i64 = ctx
+            let (acked, last): (i64, i64) = ctx
                 .conn
-                .prepare_cached("SELECT acked_seq FROM relay_channels WHERE id = ?1")?
-                .query_row([&channel], |r| r.get(0))?;
+                .prepare_cached("SELECT acked_seq, last_seq FROM relay_channels WHERE id = ?1")?
+                .query_row([&channel], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            // Never past what was queued: a later request must not count as acknowledged.
+            let seq = seq.min(last);
             if seq <= acked {
                 return Ok(());
             }
@@ -238,9 +240,8 @@ impl Store {
         self.write(weight, move |ctx| {
             let stored: Option<String> = ctx
                 .conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([&key], |r| r.get(0))
                 .optional()?;
             let mut last = stored.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             let mut out = Vec::with_capacity(items.len());

@@ -13,14 +13,25 @@ use super::model::{
 pub(crate) const SUMMARY_COLUMNS: &str = "e.id, e.received_at, e.method, e.path, e.query, \
      e.source, e.content_type, e.size, e.msg_id, e.event_type, e.verify_status, \
      e.verify_reason, e.duplicate_of, e.run_id, e.run_status, a.id, a.status, a.error, \
-     a.duration_ms, json_extract(e.verification, '$.skew_s'), e.drift";
+     a.duration_ms, json_extract(e.verification, '$.skew_s'), \
+     COALESCE(json_extract(e.verification, '$.provider'), \
+     CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END), d.drift";
+
+/// The provider a stored verdict names; verdicts stored before providers had only a `scheme`
+/// naming the sender (`standard-webhooks`, `stripe`, `github`).
+pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.provider'), \
+     CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
 
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
-pub(crate) const SUMMARY_LEN: usize = 21;
+pub(crate) const SUMMARY_LEN: usize = 22;
 
-/// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any.
+/// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any, and its
+/// drift, if the schema learner found one.
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id)";
+     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id) \
+     LEFT JOIN event_drift d ON d.event_id = e.id";
 
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
@@ -42,11 +53,11 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         }),
         None => None,
     };
-    let drift: Option<String> = row.get(20)?;
+    let drift: Option<String> = row.get(21)?;
     let drift = drift
         .map(|d| serde_json::from_str(&d))
         .transpose()
-        .map_err(|e| bad_column(20, e.to_string()))?;
+        .map_err(|e| bad_column(21, e.to_string()))?;
     let run = (run_id.is_some() || run_status.is_some()).then_some(RunSummary {
         id: run_id,
         status: run_status,
@@ -70,6 +81,7 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
                 .transpose()
                 .map_err(|e| bad_column(11, e))?,
             skew_s: row.get(19)?,
+            provider: row.get(20)?,
         },
         duplicate_of: row.get(12)?,
         last_attempt,

@@ -107,9 +107,8 @@ fn committed_after(
 ) -> Result<Vec<Committed>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT e.id, e.path, e.event_type, e.source, \
-         CASE WHEN length(b.body) <= ?3 THEN b.body END, instr(e.headers, '(hookpit/') > 0 \
-         FROM events e JOIN bodies b ON b.event_id = e.id \
-         WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+         CASE WHEN length(e.body) <= ?3 THEN e.body END, instr(e.headers, '(hookpit/') > 0 \
+         FROM events e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after, limit, max_body as i64], |r| {
         let source: String = r.get(3)?;
@@ -164,13 +163,15 @@ fn save(ctx: &mut Ctx<'_>, l: &Learning) -> Result<Vec<EventSummary>, StoreError
             k.last_drift_id
         ])?;
     }
-    let mut mark = ctx
-        .conn
-        .prepare_cached("UPDATE events SET drift = ?2 WHERE id = ?1")?;
+    // An event deleted since it was read is simply not there to mark (and its row would break
+    // the foreign key).
+    let mut mark = ctx.conn.prepare_cached(
+        "INSERT OR REPLACE INTO event_drift (event_id, drift) \
+         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+    )?;
     let mut updated = Vec::new();
     for (id, drift) in &l.drifts {
         let json = serde_json::to_string(drift).expect("drift serializes");
-        // An event deleted since it was read is simply not there to mark.
         if mark.execute(params![id, json])? > 0 {
             updated.extend(rows::summary_by_id(ctx.conn, *id)?);
         }

@@ -39,6 +39,9 @@ pub(crate) struct Ctx<'c> {
 pub(crate) trait Job: Send {
     /// Body bytes it carries, to bound a batch's size.
     fn weight(&self) -> usize;
+    /// Whether all its writes are one SQL statement: SQLite undoes a statement that fails by
+    /// itself, so such a job needs no savepoint of its own.
+    fn one_statement(&self) -> bool;
     /// Runs inside the batch's transaction; on failure returns a copy of the error.
     fn run(&mut self, ctx: &mut Ctx<'_>) -> Option<StoreError>;
     /// Answers the caller once the batch committed (`Ok`) or failed (`Err`, for every job).
@@ -49,6 +52,8 @@ pub(crate) trait Job: Send {
 struct Pending<T, F> {
     /// Body bytes it carries.
     weight: usize,
+    /// Whether its writes are one statement.
+    one_statement: bool,
     /// The work; taken when run.
     work: Option<F>,
     /// The work's result, held until the batch commits.
@@ -67,8 +72,37 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
 {
+    pending(weight, false, work, reply)
+}
+
+/// Like [`job`], for work whose writes are one SQL statement (reads around it are fine): it
+/// runs without a savepoint, which costs two statements and a copy of every page it touches.
+pub(crate) fn one_statement_job<T, F>(
+    weight: usize,
+    work: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+) -> Box<dyn Job>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+{
+    pending(weight, true, work, reply)
+}
+
+/// The job of either kind.
+fn pending<T, F>(
+    weight: usize,
+    one_statement: bool,
+    work: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+) -> Box<dyn Job>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, StoreError> + Send + 'static,
+{
     Box::new(Pending {
         weight,
+        one_statement,
         work: Some(work),
         out: None,
         reply,
@@ -82,6 +116,10 @@ where
 {
     fn weight(&self) -> usize {
         self.weight
+    }
+
+    fn one_statement(&self) -> bool {
+        self.one_statement
     }
 
     fn run(&mut self, ctx: &mut Ctx<'_>) -> Option<StoreError> {
@@ -244,17 +282,23 @@ impl Writer {
                 inserted: false,
             };
             for job in batch.iter_mut() {
-                // A savepoint per job: one failing job is undone alone, the others commit.
+                // A savepoint per job: one failing job is undone alone, the others commit. A
+                // job of one statement needs none: SQLite undoes a failed statement itself.
                 // Cached statements: these run once per job, so they are not parsed each time.
-                conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+                let savepoint = !job.one_statement();
+                if savepoint {
+                    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+                }
                 match job.run(&mut ctx) {
-                    None => {
+                    None if savepoint => {
                         conn.prepare_cached("RELEASE job")?.execute([])?;
                     }
+                    None => {}
                     // SQLite rolled the whole transaction back (disk full, I/O error), or the
                     // file cannot take writes at all: the batch fails, and the status says why.
                     Some(e) if conn.is_autocommit() || is_storage_failure(&e) => return Err(e),
-                    Some(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,
+                    Some(_) if savepoint => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,
+                    Some(_) => {}
                 }
             }
             conn.execute_batch("COMMIT")?;

@@ -1,18 +1,51 @@
 //! GitHub: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 over the body keyed with the secret
 //! as typed. There is no timestamp, so nothing limits replays.
 
+use super::provider::{Check, Encoding, Outgoing, Provider, Sample, has};
 use super::{Key, Reason, Scheme, Verdict, ct_eq, header, hmac_sha256, mismatch_message};
 
 /// The header GitHub signs with.
 pub const HEADER: &str = "X-Hub-Signature-256";
 
+/// GitHub.
+pub const PROVIDER: Provider = Provider {
+    name: "github",
+    title: "GitHub",
+    headers: &[HEADER, "X-GitHub-Event", "X-GitHub-Delivery"],
+    algorithm: Scheme::HmacSha256,
+    tolerance_s: None,
+    rejects_future: true,
+    docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+    secret: "the webhook's secret",
+    signs: "the raw body",
+    encoding: Encoding::Hex,
+    detect: |req| has(req, HEADER),
+    check: Check::Own {
+        verify: |req, keys, _| verify(req.headers, req.body, keys),
+        usable: |key| key.ascii_secret().is_some(),
+        sign: |out: &mut Outgoing, keys, _| match sign(&out.body, keys) {
+            Some(value) => {
+                out.headers.set(HEADER, value);
+                true
+            }
+            None => false,
+        },
+    },
+    sample: Sample {
+        content_type: "application/json",
+        body: r#"{"zen":"Design for failure.","hook_id":123456789,"hook":{"type":"Repository","id":123456789,"active":true,"events":["push"]},"repository":{"id":1296269,"full_name":"octocat/Hello-World"},"sender":{"login":"octocat","id":1}}"#,
+        headers: &[
+            ("X-GitHub-Event", "ping"),
+            ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+            ("X-GitHub-Hook-ID", "123456789"),
+        ],
+    },
+};
+
 /// Verifies a GitHub signature (no clock needed: the scheme has no timestamp).
 pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key]) -> Verdict {
-    let base = Verdict::signed(Scheme::Github, None, None);
-    let usable: Vec<&Key> = keys
-        .iter()
-        .filter(|k| k.usable_for(Scheme::Github))
-        .collect();
+    let base = Verdict::signed(&PROVIDER, None, None);
+    let usable: Vec<&Key> = keys.iter().filter(|k| k.ascii_secret().is_some()).collect();
     if usable.is_empty() {
         return base.unverified(keys, "the webhook's secret");
     }
@@ -73,7 +106,7 @@ mod tests {
     fn official_vector_is_valid_without_timestamp() {
         let v = check(SIG.as_bytes(), &[key("gh", SECRET)]);
         assert_eq!(v.status, Status::Valid, "{}", v.message);
-        assert_eq!(v.scheme, Some(Scheme::Github));
+        assert_eq!(v.provider.as_deref(), Some("github"));
         assert_eq!((v.timestamp, v.skew_s, v.timestamp_ok), (None, None, None));
         assert_eq!(v.matched_key.as_deref(), Some("gh"));
         assert_eq!(v.message, "Signature matches key \"gh\".");

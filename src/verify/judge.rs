@@ -1,20 +1,22 @@
 //! Shared by the schemes: judging a timestamp against the receive time, and turning what a scheme
 //! found into a [`Verdict`] with its reason and its one sentence for the UI.
 
-use super::{Key, Reason, Scheme, Status, TOLERANCE_S, Verdict};
+use super::provider::Provider;
+use super::{Key, Reason, Status, TOLERANCE_S, Verdict};
 
 impl Verdict {
-    /// A signed verdict of `scheme` with timestamp facts filled in and everything else empty;
+    /// A signed verdict of `provider` with timestamp facts filled in and everything else empty;
     /// a scheme completes it with [`Verdict::conclude`] or [`Verdict::unverified`].
     pub(super) fn signed(
-        scheme: Scheme,
+        provider: &Provider,
         msg_id: Option<String>,
         ts: Option<&TimestampCheck>,
     ) -> Verdict {
         Verdict {
             status: Status::Invalid,
             reason: None,
-            scheme: Some(scheme),
+            provider: Some(provider.name.to_string()),
+            scheme: Some(provider.algorithm),
             msg_id,
             timestamp: ts.and_then(|t| t.value),
             skew_s: ts.and_then(|t| t.skew_s),
@@ -27,9 +29,9 @@ impl Verdict {
 
     /// Completes a verdict when no key in `keys` can verify this scheme.
     pub(super) fn unverified(mut self, keys: &[Key], wanted: &str) -> Verdict {
-        let name = self
-            .scheme
-            .map_or("an unknown scheme", Scheme::display_name);
+        let name = (self.provider.as_deref())
+            .and_then(super::registry::find)
+            .map_or("an unknown scheme", |p| p.title);
         self.status = Status::Unverified;
         self.message = match keys.len() {
             0 => format!("Signed with {name}, but no key is configured: add one to verify."),
@@ -70,7 +72,7 @@ impl Verdict {
                     "Signature matches key \"{}\", but the timestamp is {}: a {verifier} verifier would reject it (limit {}).",
                     key.label(),
                     age_phrase(t.skew_s.unwrap_or_default()),
-                    format_limit(),
+                    format_limit(t.limit.unwrap_or(TOLERANCE_S)),
                 ),
             ),
             (Some(key), None) => (
@@ -117,18 +119,33 @@ pub(super) struct TimestampCheck {
     skew_s: Option<i64>,
     /// `BadTimestamp`, `TimestampTooOld`, `TimestampTooNew`, or `None` when within tolerance.
     problem: Option<Reason>,
+    /// The tolerance judged against; `None` when the provider sets none.
+    limit: Option<i64>,
+    /// The form a good value has, for the message when it has not.
+    form: &'static str,
 }
 
 impl TimestampCheck {
     /// Parses `raw` (found in `what`) strictly and compares it with `now`.
     pub(super) fn new(what: String, raw: &[u8], now: i64) -> TimestampCheck {
-        let value = parse_strict_i64(raw);
+        TimestampCheck::parsed(what, raw, parse_strict_i64(raw), now, Some(TOLERANCE_S))
+    }
+
+    /// A timestamp already parsed (`value`, unix seconds) from `raw`, judged against `now` with
+    /// `limit` seconds either way, or not judged when the provider sets no limit.
+    pub(super) fn parsed(
+        what: String,
+        raw: &[u8],
+        value: Option<i64>,
+        now: i64,
+        limit: Option<i64>,
+    ) -> TimestampCheck {
         let skew_s = value.map(|ts| now.saturating_sub(ts));
-        let problem = match skew_s {
-            None => Some(Reason::BadTimestamp),
-            Some(s) if s > TOLERANCE_S => Some(Reason::TimestampTooOld),
-            Some(s) if s < -TOLERANCE_S => Some(Reason::TimestampTooNew),
-            Some(_) => None,
+        let problem = match (skew_s, limit) {
+            (None, _) => Some(Reason::BadTimestamp),
+            (Some(s), Some(l)) if s > l => Some(Reason::TimestampTooOld),
+            (Some(s), Some(l)) if s < -l => Some(Reason::TimestampTooNew),
+            _ => None,
         };
         TimestampCheck {
             what,
@@ -136,25 +153,40 @@ impl TimestampCheck {
             value,
             skew_s,
             problem,
+            limit,
+            form: "a whole number of unix seconds",
         }
     }
 
-    /// Whether the timestamp is within tolerance; `None` when it does not parse.
+    /// Judges only age, as verifiers that accept any future timestamp do: a timestamp ahead of
+    /// the receive time is within tolerance however far ahead.
+    pub(super) fn past_only(mut self, yes: bool) -> TimestampCheck {
+        if yes && self.problem == Some(Reason::TimestampTooNew) {
+            self.problem = None;
+        }
+        self
+    }
+
+    /// Names the form a good value has ("an RFC 3339 time"), for the message when it has not.
+    pub(super) fn with_form(mut self, form: &'static str) -> TimestampCheck {
+        self.form = form;
+        self
+    }
+
+    /// Whether the timestamp is within tolerance; `None` when it does not parse or no
+    /// tolerance applies.
     fn ok(&self) -> Option<bool> {
-        self.value.map(|_| self.problem.is_none())
+        self.value.and(self.limit).map(|_| self.problem.is_none())
     }
 
     /// The sentence for a timestamp that is not an integer.
     fn bad_message(&self) -> String {
-        format!(
-            "The {} \"{}\" is not a whole number of unix seconds.",
-            self.what, self.raw
-        )
+        format!("The {} \"{}\" is not {}.", self.what, self.raw, self.form)
     }
 }
 
 /// An optional `-` and 1 to 19 ASCII digits, in range for `i64`; nothing else (no `+`, spaces).
-fn parse_strict_i64(raw: &[u8]) -> Option<i64> {
+pub(super) fn parse_strict_i64(raw: &[u8]) -> Option<i64> {
     let digits = raw.strip_prefix(b"-").unwrap_or(raw);
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
@@ -174,11 +206,11 @@ fn format_age(seconds: i64) -> String {
     }
 }
 
-/// The tolerance for people: "5 min".
-fn format_limit() -> String {
-    match TOLERANCE_S % 60 {
-        0 => format!("{} min", TOLERANCE_S / 60),
-        _ => format!("{TOLERANCE_S} s"),
+/// A tolerance for people: "5 min".
+fn format_limit(limit: i64) -> String {
+    match limit % 60 {
+        0 => format!("{} min", limit / 60),
+        _ => format!("{limit} s"),
     }
 }
 

@@ -8,8 +8,6 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, PAD_INDIFFERENT};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
-use super::Scheme;
-
 /// Standard base64 that tolerates missing padding and non-zero trailing bits, as senders' libraries do.
 pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
@@ -79,12 +77,28 @@ pub struct Key {
     kind: &'static str,
     /// What the key can sign and verify.
     material: Material,
+    /// The provider it is bound to (`shopify:…`), tried for no other.
+    provider: Option<&'static str>,
 }
 
 impl Key {
     /// Parses a pasted key (surrounding whitespace ignored); `label` defaults to the masked form.
+    /// `NAME:…` binds it to the provider `NAME`; a bound plain secret may be shorter than
+    /// [`MIN_PLAIN`], since its provider was named on purpose (GitLab tokens, docs examples).
     pub fn parse(label: Option<&str>, pasted: &str) -> Result<Key, KeyError> {
+        Key::parse_with(label, pasted, MIN_PLAIN)
+    }
+
+    fn parse_with(label: Option<&str>, pasted: &str, min_plain: usize) -> Result<Key, KeyError> {
         let pasted = pasted.trim();
+        let bound = pasted
+            .split_once(':')
+            .and_then(|(name, rest)| Some((super::registry::find(name)?, rest)));
+        if let Some((provider, rest)) = bound {
+            let mut key = Key::parse_with(label, rest, 1)?;
+            key.provider = Some(provider.name);
+            return Ok(key);
+        }
         if pasted.is_empty() {
             return Err(KeyError::Empty);
         }
@@ -120,7 +134,7 @@ impl Key {
             ("whsk", Material::Signing(key))
         } else {
             let chars = pasted.chars().count();
-            if chars < MIN_PLAIN {
+            if chars < min_plain {
                 return Err(KeyError::TooShort(chars));
             }
             (
@@ -135,6 +149,7 @@ impl Key {
             pasted: pasted.to_string(),
             kind,
             material,
+            provider: None,
         };
         key.label = match label.map(str::trim) {
             Some(l) if !l.is_empty() => l.to_string(),
@@ -175,13 +190,16 @@ impl Key {
         self.kind
     }
 
-    /// Whether this key can verify signatures of `scheme`.
-    pub fn usable_for(&self, scheme: Scheme) -> bool {
-        match scheme {
-            Scheme::StandardWebhooks => {
-                self.hmac_bytes().is_some() || self.verifying_key().is_some()
-            }
-            Scheme::Stripe | Scheme::Github => self.ascii_secret().is_some(),
+    /// The provider the key is bound to (`--secret shopify:…`), if any.
+    pub fn provider(&self) -> Option<&'static str> {
+        self.provider
+    }
+
+    /// The key as `--secret` takes it back: `NAME:` and the secret when bound.
+    pub fn spelled(&self) -> String {
+        match self.provider {
+            Some(p) => format!("{p}:{}", self.pasted),
+            None => self.pasted.clone(),
         }
     }
 
@@ -224,6 +242,7 @@ impl fmt::Debug for Key {
         f.debug_struct("Key")
             .field("label", &self.label)
             .field("kind", &self.kind)
+            .field("provider", &self.provider)
             .field("secret", &self.masked())
             .finish()
     }
@@ -289,7 +308,7 @@ mod tests {
         assert!(length.to_string().contains("missing or extra"), "{length}");
         // Stripe's dashboard secrets are whsec_ and 32 alphanumerics: base64, so they stay.
         let stripe = Key::parse(None, "whsec_5e8f3b2a9c1d4e6f7a8b9c0d1e2f3a4b").expect("stripe");
-        assert!(stripe.usable_for(Scheme::Stripe));
+        assert!(stripe.ascii_secret().is_some());
     }
 
     #[test]
@@ -304,6 +323,19 @@ mod tests {
             assert!(err.to_string().contains("not a signing secret"), "{err}");
         }
         assert_eq!(Key::parse(None, "nope").err(), Some(KeyError::TooShort(4)));
+        // Bound to a provider on purpose, a short secret is taken; an empty one never.
+        let bound = Key::parse(None, "twilio:12345").expect("bound");
+        assert_eq!(
+            (bound.provider(), bound.pasted()),
+            (Some("twilio"), "12345")
+        );
+        assert_eq!(Key::parse(None, "gitlab: ").err(), Some(KeyError::Empty));
+        // A colon after a name no provider has is part of the secret.
+        let plain = Key::parse(None, "nobody:abcdefgh").expect("plain");
+        assert_eq!(
+            (plain.provider(), plain.pasted()),
+            (None, "nobody:abcdefgh")
+        );
         assert!(Key::parse(None, "v2beta,secret-with-comma").is_ok());
     }
 
@@ -318,7 +350,7 @@ mod tests {
         );
         let github = Key::parse(None, "It's a Secret to Everybody").expect("valid key");
         assert_eq!(github.hmac_bytes(), None);
-        assert!(github.usable_for(Scheme::Github));
+        assert!(github.ascii_secret().is_some());
     }
 
     #[test]
@@ -327,7 +359,7 @@ mod tests {
             Key::parse(None, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").expect("whpk");
         assert_eq!(public.kind(), "whpk");
         assert!(public.signing_key().is_none());
-        assert!(!public.usable_for(Scheme::Stripe));
+        assert!(public.ascii_secret().is_none());
         let pair = Key::parse(None, "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==").expect("whsk");
         assert_eq!(pair.verifying_key(), public.verifying_key());
         let seed = Key::parse(None, "whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=")

@@ -2,8 +2,10 @@
 //! `v1` (HMAC-SHA256) and `v1a` (ed25519) signatures over `{id}.{timestamp}.{body}`.
 //! Verification here; signing (for `hookpit send`, replay and `hookpit sign`) in `standard/sign.rs`.
 
+mod provider;
 mod sign;
 
+pub use provider::PROVIDER;
 pub use sign::{new_ed25519_pair, new_msg_id, new_secret, sign, signed_content};
 
 use base64::Engine as _;
@@ -42,7 +44,7 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
     let signature = find(headers, SIGNATURE);
     let ts = timestamp.map(|(name, raw)| TimestampCheck::new(format!("{name} header"), raw, now));
     let msg_id = id.map(|(_, raw)| String::from_utf8_lossy(raw).into_owned());
-    let base = Verdict::signed(Scheme::StandardWebhooks, msg_id, ts.as_ref());
+    let base = Verdict::signed(&PROVIDER, msg_id, ts.as_ref());
     // A missing header fails any verifier, so it is said even when no key is configured.
     let (Some((_, id)), Some((ts_name, ts_raw)), Some((sig_name, sig))) =
         (id, timestamp, signature)
@@ -54,7 +56,7 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
     };
     let usable: Vec<&Key> = keys
         .iter()
-        .filter(|k| k.usable_for(Scheme::StandardWebhooks))
+        .filter(|k| k.hmac_bytes().is_some() || k.verifying_key().is_some())
         .collect();
     if usable.is_empty() {
         return base.unverified(keys, "a whsec_ or whpk_ key");
@@ -77,12 +79,16 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
         true => "Svix",
         false => "Standard Webhooks",
     };
-    base.conclude(
+    let mut verdict = base.conclude(
         ts.as_ref(),
         matched,
         mismatch(&usable, &entries, sig_name),
         verifier,
-    )
+    );
+    if entries.iter().all(|e| matches!(e, Entry::V1a(_))) {
+        verdict.scheme = Some(Scheme::Ed25519);
+    }
+    verdict
 }
 
 /// The first header of `names` present, with the name it was found under.

@@ -1,12 +1,44 @@
 //! Stripe: `Stripe-Signature: t=…,v1=<hex>,…`, HMAC-SHA256 over `{t}.{body}` keyed with the whole
 //! secret string as ASCII (`whsec_` included, not base64-decoded). Only `v1` entries count.
 
+use super::provider::{Check, Encoding, Outgoing, Provider, Sample, has};
 use super::{
     Key, Reason, Scheme, TimestampCheck, Verdict, ct_eq, header, hmac_sha256, mismatch_message,
 };
 
 /// The header Stripe signs with.
 pub const HEADER: &str = "Stripe-Signature";
+
+/// Stripe.
+pub const PROVIDER: Provider = Provider {
+    name: "stripe",
+    title: "Stripe",
+    headers: &[HEADER],
+    algorithm: Scheme::HmacSha256,
+    tolerance_s: Some(super::TOLERANCE_S),
+    rejects_future: true,
+    docs: "https://docs.stripe.com/webhooks#verify-manually",
+    secret: "the endpoint's whsec_ secret",
+    signs: "{t}.{body}",
+    encoding: Encoding::Hex,
+    detect: |req| has(req, HEADER),
+    check: Check::Own {
+        verify: |req, keys, now| verify(req.headers, req.body, keys, now),
+        usable: |key| key.ascii_secret().is_some(),
+        sign: |out: &mut Outgoing, keys, now| match sign(now, &out.body, keys) {
+            Some(value) => {
+                out.headers.set(HEADER, value);
+                true
+            }
+            None => false,
+        },
+    },
+    sample: Sample {
+        content_type: "application/json; charset=utf-8",
+        body: r#"{"id":"evt_1QxYzA2eZvKYlo2C","object":"event","api_version":"2024-06-20","created":1768471200,"type":"payment_intent.succeeded","livemode":false,"data":{"object":{"id":"pi_3QxYzA2eZvKYlo2C","object":"payment_intent","amount":2000,"currency":"usd","status":"succeeded"}}}"#,
+        headers: &[],
+    },
+};
 
 /// The parts of a `Stripe-Signature` value hookpit uses.
 struct Parsed<'h> {
@@ -23,11 +55,8 @@ pub fn verify(headers: &[(String, Vec<u8>)], body: &[u8], keys: &[Key], now: i64
     let ts = parsed
         .t
         .map(|raw| TimestampCheck::new(format!("{HEADER} t= value"), raw, now));
-    let base = Verdict::signed(Scheme::Stripe, None, ts.as_ref());
-    let usable: Vec<&Key> = keys
-        .iter()
-        .filter(|k| k.usable_for(Scheme::Stripe))
-        .collect();
+    let base = Verdict::signed(&PROVIDER, None, ts.as_ref());
+    let usable: Vec<&Key> = keys.iter().filter(|k| k.ascii_secret().is_some()).collect();
     if usable.is_empty() {
         return base.unverified(keys, "the endpoint's whsec_ secret");
     }
@@ -125,7 +154,7 @@ mod tests {
     fn valid_signature_names_the_key() {
         let v = check(&good(), &[key("stripe", SECRET)], TS + 2);
         assert_eq!(v.status, Status::Valid, "{}", v.message);
-        assert_eq!(v.scheme, Some(Scheme::Stripe));
+        assert_eq!(v.provider.as_deref(), Some("stripe"));
         assert_eq!((v.msg_id, v.timestamp, v.skew_s), (None, Some(TS), Some(2)));
         assert_eq!(v.matched_key.as_deref(), Some("stripe"));
         assert_eq!(

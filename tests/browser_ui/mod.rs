@@ -4,6 +4,7 @@
 
 use super::*;
 
+mod chaos;
 mod compare;
 mod drift;
 
@@ -454,3 +455,5 @@ async fn a_replay_with_a_new_id_says_so_and_counts_under_it() {
     b.close().await;
     t.stop().await;
 }
+
+mod providers;

@@ -22,7 +22,8 @@ async fn round_trip_is_byte_exact() {
     let full = Verdict {
         status: Status::Invalid,
         reason: Some(Reason::TimestampTooOld),
-        scheme: Some(Scheme::StandardWebhooks),
+        provider: Some("standard".into()),
+        scheme: Some(Scheme::HmacSha256),
         msg_id: Some("msg_1".into()),
         timestamp: Some(1_700_000_000),
         skew_s: Some(720),
@@ -71,6 +72,7 @@ async fn round_trip_is_byte_exact() {
             status: Status::Invalid,
             reason: Some(Reason::TimestampTooOld),
             skew_s: summary.verification.skew_s,
+            provider: Some("standard".into()),
         }
     );
 
@@ -184,12 +186,10 @@ async fn delete_one_and_all_take_bodies_and_attempts() {
     assert_eq!(store.raw_body(ids[1]).await.expect("raw"), None);
     assert!(store.attempts(ids[1]).await.expect("attempts").is_empty());
     assert_eq!(store.count().await.expect("count"), 2);
-    assert_eq!(rows_in(&store, "bodies").await, 2);
     assert_eq!(rows_in(&store, "attempts").await, 2);
 
     assert_eq!(store.delete_all().await.expect("delete all"), 2);
     assert_eq!(store.count().await.expect("count"), 0);
-    assert_eq!(rows_in(&store, "bodies").await, 0);
     assert_eq!(rows_in(&store, "attempts").await, 0);
     let next = store.insert_event(event("/n", b"")).await.expect("insert");
     assert!(next.id > ids[2], "ids are never reused");

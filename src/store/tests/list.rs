@@ -230,3 +230,31 @@ async fn a_search_split_over_two_scans_pages_exactly_like_one() {
         }
     }
 }
+
+#[tokio::test]
+async fn provider_filter_reads_the_verdict_and_rows_show_it() {
+    let store = mem();
+    let mut ids = Vec::new();
+    for provider in [Some("shopify"), Some("slack"), None, Some("shopify")] {
+        let mut e = event("/p", b"");
+        e.verification.provider = provider.map(str::to_string);
+        ids.push(store.insert_event(e).await.expect("insert").id);
+    }
+    let shopify = EventFilter {
+        provider: Some("shopify".into()),
+        ..Default::default()
+    };
+    let page = store.list(query(shopify, 10)).await.expect("list");
+    let got: Vec<i64> = page.events.iter().map(|e| e.id).collect();
+    assert_eq!(got, [ids[3], ids[0]]);
+    assert!(
+        page.events
+            .iter()
+            .all(|e| e.verification.provider.as_deref() == Some("shopify"))
+    );
+    let all = store
+        .list(query(EventFilter::default(), 10))
+        .await
+        .expect("list");
+    assert_eq!(all.events[1].verification.provider, None, "unsigned");
+}

@@ -3,6 +3,7 @@
 mod deliveries;
 mod events;
 mod list;
+mod migrate;
 mod misc;
 mod writes;
 
@@ -33,6 +34,7 @@ fn verdict(status: Status) -> Verdict {
     Verdict {
         status,
         reason: None,
+        provider: None,
         scheme: None,
         msg_id: None,
         timestamp: None,

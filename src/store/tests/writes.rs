@@ -56,7 +56,8 @@ async fn a_failed_commit_fails_every_op_of_its_batch() {
         s.write(0, |ctx| {
             ctx.conn.execute_batch(
                 "PRAGMA defer_foreign_keys = ON; \
-                 INSERT INTO bodies (event_id, body) VALUES (999999, x'00');",
+                 INSERT INTO attempts (event_id, kind, target, mode, started_at, \
+                 request_headers) VALUES (999999, 'forward', 'x', 'ack', 0, '[]');",
             )?;
             Ok(())
         })
@@ -77,7 +78,7 @@ async fn a_failed_commit_fails_every_op_of_its_batch() {
     assert!(poison.await.expect("join").is_err());
     assert_eq!(store.stats().failed_batches, 1);
     assert_eq!(store.count().await.expect("count"), 0);
-    assert_eq!(rows_in(&store, "bodies").await, 0);
+    assert_eq!(rows_in(&store, "attempts").await, 0);
     // The writer goes on.
     let ok = store
         .insert_event(event("/after", b"y"))
@@ -110,6 +111,43 @@ async fn a_failing_op_does_not_fail_its_batch() {
         "{err}"
     );
     assert_eq!(store.count().await.expect("count"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insert_failing_alone_leaves_no_trace_and_its_batch_commits() {
+    let store = mem();
+    // Refuses one path after its row (and its index entries) went in, so undoing the insert
+    // is SQLite's statement rollback: inserts run without a savepoint of their own.
+    store
+        .write(0, |ctx| {
+            ctx.conn.execute_batch(
+                "CREATE TEMP TRIGGER refuse AFTER INSERT ON main.events \
+                 WHEN NEW.path = '/refused' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("trigger");
+    let hold = Hold::new(&store).await;
+    let first = spawn_insert(&store, event("/first", b"1"));
+    queued(&store, 1).await;
+    let refused = spawn_insert(&store, event("/refused", b"2"));
+    queued(&store, 2).await;
+    let last = spawn_insert(&store, event("/last", b"3"));
+    queued(&store, 3).await;
+    hold.release().await;
+    let first = first.await.expect("join").expect("first stored");
+    let err = refused.await.expect("join").expect_err("refused");
+    assert!(err.to_string().contains("refused"), "{err}");
+    let last = last.await.expect("join").expect("last stored");
+    assert_eq!(store.stats().failed_batches, 0);
+    assert_eq!(
+        super::ids(&store, EventFilter::default()).await,
+        vec![last.id, first.id]
+    );
+    assert_eq!(rows_in(&store, "events").await, 2);
+    let raw = store.raw_body(last.id).await.expect("raw").expect("body");
+    assert_eq!(&raw.1[..], b"3");
 }
 
 #[tokio::test]
@@ -147,7 +185,6 @@ async fn retention_keeps_the_newest_max_events() {
     assert_eq!(store.count().await.expect("count"), 5);
     let kept = super::ids(&store, EventFilter::default()).await;
     assert_eq!(kept, ids[3..].iter().rev().copied().collect::<Vec<_>>());
-    assert_eq!(rows_in(&store, "bodies").await, 5);
     assert_eq!(rows_in(&store, "attempts").await, 0);
     assert_eq!(store.stats().pruned, 3);
 }
@@ -187,7 +224,6 @@ async fn retention_drops_events_older_than_max_age() {
     let store = Store::open(path, retention).expect("reopen");
     store.set_meta("barrier", "1").await.expect("meta");
     assert_eq!(store.count().await.expect("count"), 1);
-    assert_eq!(rows_in(&store, "bodies").await, 1);
     assert_eq!(rows_in(&store, "attempts").await, 0);
 
     // While running: old events inserted in one batch are pruned after it.
