@@ -1,8 +1,9 @@
-//! The schema learner: a background task that reads committed events after its cursor, learns
-//! each kind's shape (`schema::Learned`, by route and event type) from the JSON bodies of real
-//! webhooks, marks an event whose shape drifted from what its kind had before, stores both in
-//! one transaction, and publishes the marked events' new summaries. It runs after the commit,
-//! off the request path: capture only wakes it (`LiveHub::event_created`).
+//! The schema learner: a background task that learns each kind's shape (`schema::Learned`, by
+//! route and event type) from the JSON bodies of real webhooks, marks an event whose shape
+//! drifted from what its kind had before, stores both in one transaction, and publishes the
+//! marked events' new summaries. It runs after the commit, off the request path: capture hands
+//! it each committed event with the body it already holds (`learn_feed`), and the learner reads
+//! from the store only what it was not handed (a backlog, an event dropped from a full feed).
 //!
 //! Test events (`source: send`, or a `User-Agent` naming hookpit: `hookpit send` to the capture
 //! URL) and replays are compared with what was learned, never learned
@@ -12,28 +13,60 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::app::App;
 use crate::live::LiveEvent;
-use crate::schema::{Learned, shape_of};
-use crate::store::model::Source;
+use crate::schema::{Drift, Learned};
+use crate::store::model::{EventSummary, Headers, Source};
 use crate::store::schemas::{Committed, Kind, Learning};
 
-/// Events read per pass.
+/// Events read from the store per pass.
 const BATCH: u32 = 500;
-/// After a wake-up, how long to let a burst finish arriving before reading it: one pass then
-/// learns many events in one transaction instead of one transaction each.
+/// Ids missing from what the learner was handed that it reads one by one; past this it reads
+/// the range in order instead (it is behind).
+const MAX_GAP: usize = 64;
+/// After a wake-up, how long to let a burst finish arriving: one pass then learns many events
+/// in one transaction instead of one transaction each.
 const SETTLE: Duration = Duration::from_millis(50);
-/// How often to look for events nothing announced (an import), and to retry after a store error.
+/// How often to look for events nothing handed over (an import), and to retry after a store
+/// error.
 const IDLE_CHECK: Duration = Duration::from_secs(2);
 /// Largest body learned from: bigger ones are skipped (they are rare and costly to parse).
 const MAX_BODY: usize = 1024 * 1024;
+/// What `hookpit send`'s `User-Agent` carries (`send::USER_AGENT`): an event with it is a test.
+const HOOKPIT_MARK: &str = "(hookpit/";
 
 /// The key of a kind: the route, a space, the event type (left out when there is none). A
 /// request path has no spaces, so the key is unambiguous.
 pub fn kind_key(route: &str, event_type: Option<&str>) -> String {
-    match event_type {
-        Some(t) => format!("{route} {t}"),
-        None => route.to_string(),
+    let mut key = String::new();
+    write_key(&mut key, route, event_type);
+    key
+}
+
+fn write_key(key: &mut String, route: &str, event_type: Option<&str>) {
+    key.clear();
+    key.push_str(route);
+    if let Some(t) = event_type {
+        key.push(' ');
+        key.push_str(t);
+    }
+}
+
+/// What capture hands the learner once `summary` is committed: its body (shared, not copied;
+/// left out past the size the learner reads) and whether it is a test event.
+pub fn committed(summary: &EventSummary, headers: &Headers, body: &Bytes) -> Committed {
+    let by_hookpit = headers
+        .get_str("user-agent")
+        .is_some_and(|ua| ua.contains(HOOKPIT_MARK));
+    Committed {
+        id: summary.id,
+        path: summary.path.clone(),
+        event_type: summary.event_type.clone(),
+        source: summary.source,
+        sent_by_hookpit: by_hookpit,
+        body: (body.len() <= MAX_BODY).then(|| body.clone()),
     }
 }
 
@@ -47,19 +80,30 @@ pub async fn run(app: App) {
             learner = Learner::load(&app).await;
         }
         if let Some(l) = learner.as_mut() {
-            // Keep reading while whole batches come back: a backlog (the first start after an
-            // upgrade, a burst) is learned before waiting again.
-            while let Ok(true) = l.pass(&app).await {}
+            let mut handed = app.learn_feed.take();
+            // Keep going while whole batches come from the store: a backlog (the first start
+            // after an upgrade) is learned before waiting again.
+            loop {
+                match l.pass(&app, std::mem::take(&mut handed)).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(()) => {
+                        // What is in memory may be ahead of the store: start again from it.
+                        learner = None;
+                        break;
+                    }
+                }
+            }
         }
         tokio::select! {
             _ = &mut stopped => return,
-            _ = app.live.event_created() => tokio::time::sleep(SETTLE).await,
+            _ = app.learn_feed.handed_over() => tokio::time::sleep(SETTLE).await,
             _ = tokio::time::sleep(IDLE_CHECK) => {}
         }
     }
 }
 
-/// The learned kinds and the cursor, as stored.
+/// The learned kinds and the cursor (every event up to it is learned), as stored.
 struct Learner {
     kinds: HashMap<String, Kind>,
     cursor: i64,
@@ -84,81 +128,132 @@ impl Learner {
         }
     }
 
-    /// Learns one batch; whether it was full (more may be waiting). Nothing changes in memory
-    /// unless the store took it.
-    async fn pass(&mut self, app: &App) -> Result<bool, ()> {
-        let events = app
-            .store
-            .committed_after(self.cursor, BATCH, MAX_BODY)
-            .await
-            .map_err(|e| tracing::warn!("schema learner: could not read events: {e}"))?;
-        let Some(last) = events.last().map(|e| e.id) else {
-            return Ok(false);
+    /// Learns what was handed over, plus whatever committed event it lacks up to the newest
+    /// one handed over; with nothing handed over, the next batch from the store. Whether a
+    /// whole batch came from the store (more may wait). On `Err` the learner's memory may be
+    /// ahead of the store, and it must be loaded again.
+    async fn pass(&mut self, app: &App, handed: Vec<Committed>) -> Result<bool, ()> {
+        let warn = |what: &str, e: crate::store::StoreError| {
+            tracing::warn!("schema learner: {what}: {e}");
         };
-        let full = events.len() == BATCH as usize;
-        let kinds = self.kinds.clone();
-        let (changed, drifts) = tokio::task::spawn_blocking(move || learn_batch(kinds, &events))
-            .await
-            .map_err(|e| tracing::warn!("schema learner: a pass failed: {e}"))?;
+        let (events, upto, full) = match self.gather(app, handed).await {
+            Ok(Some(got)) => got,
+            Ok(None) => return Ok(false),
+            Err(e) => {
+                warn("could not read events", e);
+                return Ok(false);
+            }
+        };
+        let kinds = std::mem::take(&mut self.kinds);
+        let learned = tokio::task::spawn_blocking(move || learn_batch(kinds, &events)).await;
+        let (kinds, touched, drifts) =
+            learned.map_err(|e| tracing::warn!("schema learner: a pass failed: {e}"))?;
+        self.kinds = kinds;
         let learning = Learning {
-            kinds: changed.values().cloned().collect(),
+            kinds: touched
+                .iter()
+                .filter_map(|k| self.kinds.get(k))
+                .cloned()
+                .collect(),
             drifts,
-            cursor: last,
+            cursor: upto,
         };
-        let updated =
-            app.store.save_learning(learning).await.map_err(|e| {
-                tracing::warn!("schema learner: could not store what it learned: {e}")
-            })?;
-        self.kinds.extend(changed);
-        self.cursor = last;
+        let updated = app
+            .store
+            .save_learning(learning)
+            .await
+            .map_err(|e| warn("could not store what it learned", e))?;
+        self.cursor = upto;
         for summary in updated {
             app.live.publish(LiveEvent::EventUpdated(summary));
         }
         Ok(full)
     }
+
+    /// The events of one pass in id order, the id every event up to which they cover, and
+    /// whether a whole batch came from the store; `None` when there is nothing new.
+    async fn gather(
+        &self,
+        app: &App,
+        mut handed: Vec<Committed>,
+    ) -> Result<Option<(Vec<Committed>, i64, bool)>, crate::store::StoreError> {
+        handed.retain(|e| e.id > self.cursor);
+        handed.sort_by_key(|e| e.id);
+        handed.dedup_by_key(|e| e.id);
+        if let Some(upto) = handed.last().map(|e| e.id) {
+            // Capture publishes in the order its commits come back, not always in id order,
+            // and a full feed drops events: the store says which ids the hand-over lacks.
+            let limit = handed.len() + MAX_GAP + 1;
+            let stored = app.store.ids_between(self.cursor, upto, limit).await?;
+            if stored.len() < limit {
+                let have: HashSet<i64> = handed.iter().map(|e| e.id).collect();
+                let missing: Vec<i64> =
+                    stored.into_iter().filter(|id| !have.contains(id)).collect();
+                if !missing.is_empty() {
+                    handed.extend(
+                        app.store
+                            .committed_ids(missing, MAX_BODY, HOOKPIT_MARK)
+                            .await?,
+                    );
+                    handed.sort_by_key(|e| e.id);
+                }
+                return Ok(Some((handed, upto, false)));
+            }
+            // Far behind: what was handed over is read again below, in order.
+        }
+        let events = app
+            .store
+            .committed_after(self.cursor, BATCH, MAX_BODY, HOOKPIT_MARK)
+            .await?;
+        let full = events.len() == BATCH as usize;
+        Ok(events.last().map(|e| e.id).map(|last| (events, last, full)))
+    }
 }
 
-/// What a batch changes: the kinds it touched (whole, as they now are) and the events that
-/// drifted.
-type Outcome = (HashMap<String, Kind>, Vec<(i64, Vec<crate::schema::Drift>)>);
+/// What a batch leaves: every kind (as it now is), the keys of those it changed, and the
+/// events that drifted.
+type Outcome = (
+    HashMap<String, Kind>,
+    HashSet<String>,
+    Vec<(i64, Vec<Drift>)>,
+);
 
 /// Compares each event with its kind as learned so far, then (real webhooks only) learns it.
+/// One key buffer and one path buffer serve the whole batch.
 fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcome {
-    // Keys only while learning: a kind is copied out once per batch, not once per event.
     let mut touched: HashSet<String> = HashSet::new();
     let mut drifts = Vec::new();
+    let (mut key, mut path) = (String::new(), String::new());
     for e in events {
         let Some(body) = &e.body else { continue };
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             continue;
         };
-        let shape = shape_of(&value);
-        let key = kind_key(&e.path, e.event_type.as_deref());
-        let kind = kinds.entry(key.clone()).or_insert_with(|| Kind {
-            key: key.clone(),
-            route: e.path.clone(),
-            event_type: e.event_type.clone(),
-            learned: Learned::default(),
-            last_drift_id: None,
-        });
-        let drift = kind.learned.drift(&shape);
+        write_key(&mut key, &e.path, e.event_type.as_deref());
+        if !kinds.contains_key(key.as_str()) {
+            let kind = Kind {
+                key: key.clone(),
+                route: e.path.clone(),
+                event_type: e.event_type.clone(),
+                learned: Learned::default(),
+                last_drift_id: None,
+            };
+            kinds.insert(key.clone(), kind);
+        }
+        let kind = kinds.get_mut(key.as_str()).expect("inserted above");
         let real = !matches!(e.source, Source::Send | Source::Replay) && !e.sent_by_hookpit;
+        let drift = kind.learned.observe(&value, real, &mut path);
         if !drift.is_empty() {
             drifts.push((e.id, drift));
             if real {
                 kind.last_drift_id = Some(e.id);
             }
         }
-        if real {
-            kind.learned.learn(shape);
-            touched.insert(key);
+        if real && !touched.contains(key.as_str()) {
+            touched.insert(key.clone());
         }
     }
-    let changed = touched
-        .into_iter()
-        .filter_map(|k| kinds.remove_entry(&k))
-        .collect();
-    (changed, drifts)
+    (kinds, touched, drifts)
 }
 
 #[cfg(test)]
@@ -185,8 +280,9 @@ mod tests {
         events.push(committed(6, Source::Send, r#"{"amount": "1"}"#));
         events.push(committed(7, Source::Direct, "not json"));
         events.push(committed(8, Source::Direct, r#"{"amount": 2}"#));
-        let (changed, drifts) = learn_batch(HashMap::new(), &events);
-        let kind = &changed["/shop order.paid"];
+        let (kinds, touched, drifts) = learn_batch(HashMap::new(), &events);
+        assert_eq!(touched.len(), 1);
+        let kind = &kinds["/shop order.paid"];
         assert_eq!(
             kind.learned.events, 6,
             "five, then the real one missing `id`"
@@ -199,6 +295,11 @@ mod tests {
         let ids: Vec<i64> = drifts.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, vec![6, 8]);
         assert_eq!(drifts[0].1.len(), 2, "{:?}", drifts[0].1);
+    }
+
+    #[test]
+    fn hookpit_send_is_recognised_by_its_user_agent() {
+        assert!(crate::send::USER_AGENT.contains(HOOKPIT_MARK));
     }
 
     #[test]

@@ -2,10 +2,8 @@
 //! to WebSocket clients over a broadcast channel. Publishing never waits on a client; a client
 //! that lags behind is told to `resync` instead of slowing capture down.
 
-use std::sync::Arc;
-
 use serde::Serialize;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::store::model::EventSummary;
@@ -73,16 +71,12 @@ struct Envelope<'a, F> {
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<Utf8Bytes>,
-    /// Woken at each `event.created`, whether anyone listens or not: the schema learner reads
-    /// committed events when told, so capture pays one atomic store and nothing else.
-    created: Arc<Notify>,
 }
 
 impl Default for LiveHub {
     fn default() -> Self {
         LiveHub {
             sender: broadcast::channel(LIVE_BUFFER).0,
-            created: Arc::default(),
         }
     }
 }
@@ -90,9 +84,6 @@ impl Default for LiveHub {
 impl LiveHub {
     /// Publishes to every connected client; costs nothing when no one listens.
     pub fn publish(&self, event: LiveEvent) {
-        if matches!(event, LiveEvent::EventCreated(_)) {
-            self.created.notify_one();
-        }
         if self.sender.receiver_count() > 0 {
             // An error only means every client left since the check: nothing to deliver.
             let _ = self.sender.send(event.to_frame());
@@ -115,12 +106,6 @@ impl LiveHub {
     /// How many receivers are subscribed now (WebSocket clients and waiters).
     pub fn receivers(&self) -> usize {
         self.sender.receiver_count()
-    }
-
-    /// Completes at the next `event.created` (or at once if one was published since the last
-    /// call returned): the schema learner's wake-up.
-    pub async fn event_created(&self) {
-        self.created.notified().await
     }
 
     /// A new client's receiver, starting with the next published frame.

@@ -4,10 +4,19 @@ use super::*;
 
 fn learned_from(bodies: &[Value]) -> Learned {
     let mut l = Learned::default();
+    let mut path = String::new();
     for b in bodies {
-        l.learn(shape_of(b));
+        l.observe(b, true, &mut path);
     }
     l
+}
+
+/// How `body` differs from `l`, checked the way a test event is: without learning it.
+fn drift_of(l: &Learned, body: &Value) -> Vec<Drift> {
+    let mut checked = l.clone();
+    let drift = checked.observe(body, false, &mut String::new());
+    assert_eq!(&checked, l, "checking an event learns nothing");
+    drift
 }
 
 fn order(amount: Value) -> Value {
@@ -40,7 +49,7 @@ fn counts_how_often_each_path_is_there_with_types_and_an_example() {
 #[test]
 fn nothing_drifts_before_the_kind_has_enough_events() {
     let l = learned_from(&vec![order(json!(1)); (MIN_EVENTS - 1) as usize]);
-    assert!(l.drift(&shape_of(&json!({"type": 1}))).is_empty());
+    assert!(drift_of(&l, &json!({"type": 1})).is_empty());
 }
 
 #[test]
@@ -49,7 +58,7 @@ fn a_missing_field_a_new_one_and_a_type_change_are_each_named_once() {
     let odd = json!({"type": "order.paid", "amount": "1.00", "customer": {"email": "a@b"},
         "lines": [{"sku": "x"}], "refund": {"id": "r", "at": 1}});
     assert_eq!(
-        ops(&l.drift(&shape_of(&odd))),
+        ops(&drift_of(&l, &odd)),
         vec![
             ("/amount", DriftOp::Type, Some("number"), Some("string")),
             ("/customer/id", DriftOp::Missing, Some("string"), None),
@@ -59,11 +68,11 @@ fn a_missing_field_a_new_one_and_a_type_change_are_each_named_once() {
     // A missing object is one finding, not one per field inside it.
     let no_customer = json!({"type": "order.paid", "amount": 2, "lines": []});
     assert_eq!(
-        ops(&l.drift(&shape_of(&no_customer))),
+        ops(&drift_of(&l, &no_customer)),
         vec![("/customer", DriftOp::Missing, Some("object"), None)]
     );
     // The same shape again is no drift.
-    assert!(l.drift(&shape_of(&order(json!(7)))).is_empty());
+    assert!(drift_of(&l, &order(json!(7))).is_empty());
 }
 
 #[test]
@@ -76,9 +85,9 @@ fn a_field_that_was_not_always_there_is_not_missing() {
     let l = learned_from(&bodies);
     let without = json!({"type": "order.paid", "amount": 1, "customer": {"id": "c"}, "lines": []});
     assert!(
-        l.drift(&shape_of(&without)).is_empty(),
+        drift_of(&l, &without).is_empty(),
         "{:?}",
-        l.drift(&shape_of(&without))
+        drift_of(&l, &without)
     );
 }
 
@@ -86,11 +95,11 @@ fn a_field_that_was_not_always_there_is_not_missing() {
 fn fields_stop_being_learned_past_the_limit() {
     let mut l = Learned::default();
     for n in 0..(MAX_FIELDS + 10) {
-        l.learn(shape_of(&json!({ format!("k{n}"): 1 })));
+        l.observe(&json!({ format!("k{n}"): 1 }), true, &mut String::new());
     }
     assert_eq!(l.fields.len(), MAX_FIELDS);
     assert!(
-        l.drift(&shape_of(&json!({"brand_new": 1})))
+        drift_of(&l, &json!({"brand_new": 1}))
             .iter()
             .all(|d| d.op != DriftOp::New)
     );
@@ -115,4 +124,38 @@ fn the_json_schema_nests_properties_items_and_required() {
     );
     assert_eq!(s["properties"]["a/b"]["type"], "boolean");
     assert_eq!(s["properties"]["amount"]["examples"], json!([0]));
+}
+
+#[test]
+fn array_items_count_once_and_every_new_type_is_named() {
+    let mut l = learned_from(&vec![json!({"ids": [1, 2, 3]}); MIN_EVENTS as usize]);
+    assert_eq!(
+        l.fields["/ids/*"].seen, MIN_EVENTS,
+        "once per event, not per item"
+    );
+    let mixed = json!({"ids": [1, "two", null]});
+    assert_eq!(
+        ops(&l.observe(&mixed, true, &mut String::new())),
+        vec![(
+            "/ids/*",
+            DriftOp::Type,
+            Some("number"),
+            Some("null|number|string")
+        )]
+    );
+    assert_eq!(l.events, MIN_EVENTS + 1);
+    assert!(drift_of(&l, &mixed).is_empty(), "learned now");
+}
+
+#[test]
+fn a_new_object_is_one_finding_and_its_fields_are_learned() {
+    let mut l = learned_from(&vec![json!({"a": 1}); MIN_EVENTS as usize]);
+    let with_refund = json!({"a": 1, "refund": {"id": "r", "at": [1]}});
+    assert_eq!(
+        ops(&l.observe(&with_refund, true, &mut String::new())),
+        vec![("/refund", DriftOp::New, None, Some("object"))]
+    );
+    assert_eq!(l.fields["/refund/at/*"].seen, 1);
+    assert_eq!(l.fields["/refund/id"].example, json!("r"));
+    assert_eq!(l.fields[""].seen, MIN_EVENTS + 1);
 }

@@ -1,9 +1,9 @@
-//! What the schema learner reads and writes: committed events after its cursor, the learned
-//! kinds (`schemas` table), and each event's drift. The learner (`learn`) decides; this only
-//! stores.
+//! What the schema learner reads and writes: committed events it was not handed in memory
+//! (after its cursor, or by id), the learned kinds (`schemas` table), and each event's drift
+//! (`event_drift`). The learner (`learn`) decides; this only stores.
 
 use bytes::Bytes;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::bad_column;
 use super::model::{EventSummary, Source};
@@ -26,7 +26,8 @@ pub struct Committed {
     pub event_type: Option<String>,
     /// How it arrived (test events are checked, not learned from).
     pub source: Source,
-    /// Whether `hookpit send` sent it (its `User-Agent` names hookpit): a test event too.
+    /// Whether `hookpit send` sent it (its headers carry hookpit's `User-Agent` mark): a test
+    /// event too.
     pub sent_by_hookpit: bool,
     /// The body, `None` when over the size the learner reads.
     pub body: Option<Bytes>,
@@ -69,15 +70,62 @@ impl Store {
     }
 
     /// Up to `limit` committed events after `after`, oldest first; bodies over `max_body`
-    /// bytes are left out.
+    /// bytes are left out, and `ua_mark` in the headers marks an event `hookpit send` sent.
     pub async fn committed_after(
         &self,
         after: i64,
         limit: u32,
         max_body: usize,
+        ua_mark: &'static str,
     ) -> Result<Vec<Committed>, StoreError> {
-        self.read(move |c| committed_after(c, after, limit, max_body))
-            .await
+        self.read(move |c| {
+            let sql = format!("{COMMITTED} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows =
+                stmt.query_map(params![after, limit, max_body as i64, ua_mark], committed)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// The events of `ids` that are still stored, read as [`Store::committed_after`] reads
+    /// them.
+    pub async fn committed_ids(
+        &self,
+        ids: Vec<i64>,
+        max_body: usize,
+        ua_mark: &'static str,
+    ) -> Result<Vec<Committed>, StoreError> {
+        self.read(move |c| {
+            let sql = format!("{COMMITTED} WHERE e.id = ?1");
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                // `?2` (the range query's limit) is unused here, bound only to keep the numbering.
+                let row = stmt.query_row(params![id, 0, max_body as i64, ua_mark], committed);
+                out.extend(row.optional()?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The ids stored in `(after, upto]`, oldest first, at most `limit`: whether the events
+    /// the learner was handed are all there were. Reads no body.
+    pub async fn ids_between(
+        &self,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![after, upto, limit as i64], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+        })
+        .await
     }
 
     /// Every learned kind, by key.
@@ -99,30 +147,23 @@ impl Store {
     }
 }
 
-fn committed_after(
-    c: &Connection,
-    after: i64,
-    limit: u32,
-    max_body: usize,
-) -> Result<Vec<Committed>, StoreError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT e.id, e.path, e.event_type, e.source, \
-         CASE WHEN length(e.body) <= ?3 THEN e.body END, instr(e.headers, '(hookpit/') > 0 \
-         FROM events e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![after, limit, max_body as i64], |r| {
-        let source: String = r.get(3)?;
-        Ok(Committed {
-            id: r.get(0)?,
-            path: r.get(1)?,
-            event_type: r.get(2)?,
-            source: Source::parse(&source)
-                .ok_or_else(|| bad_column(3, format!("unknown source {source:?}")))?,
-            body: r.get::<_, Option<Vec<u8>>>(4)?.map(Bytes::from),
-            sent_by_hookpit: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+/// What the learner reads of an event; `?3` is the largest body read, `?4` hookpit's mark.
+const COMMITTED: &str = "SELECT e.id, e.path, e.event_type, e.source, \
+     CASE WHEN length(e.body) <= ?3 THEN e.body END, instr(e.headers, ?4) > 0 FROM events e";
+
+/// Reads a row selected with [`COMMITTED`]. Bodies are stored as they arrived (a body sent with
+/// `Content-Encoding: gzip` stays compressed), so the learner sees what capture saw.
+fn committed(r: &rusqlite::Row<'_>) -> rusqlite::Result<Committed> {
+    let source: String = r.get(3)?;
+    Ok(Committed {
+        id: r.get(0)?,
+        path: r.get(1)?,
+        event_type: r.get(2)?,
+        source: Source::parse(&source)
+            .ok_or_else(|| bad_column(3, format!("unknown source {source:?}")))?,
+        body: r.get::<_, Option<Vec<u8>>>(4)?.map(Bytes::from),
+        sent_by_hookpit: r.get(5)?,
+    })
 }
 
 fn kinds(c: &Connection, key: Option<&str>) -> Result<Vec<Kind>, StoreError> {
@@ -136,10 +177,10 @@ fn kinds(c: &Connection, key: Option<&str>) -> Result<Vec<Kind>, StoreError> {
             key: r.get(0)?,
             route: r.get(1)?,
             event_type: r.get(2)?,
-            learned: Learned {
-                events: r.get::<_, i64>(3)?.max(0) as u64,
-                fields: serde_json::from_str(&fields).map_err(|e| bad_column(4, e.to_string()))?,
-            },
+            learned: Learned::new(
+                r.get::<_, i64>(3)?.max(0) as u64,
+                serde_json::from_str(&fields).map_err(|e| bad_column(4, e.to_string()))?,
+            ),
             last_drift_id: r.get(5)?,
         })
     })?;
