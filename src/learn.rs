@@ -18,6 +18,7 @@ use bytes::Bytes;
 use crate::app::App;
 use crate::live::LiveEvent;
 use crate::schema::{Drift, Learned};
+use crate::store::Store;
 use crate::store::model::{EventSummary, Headers, Source};
 use crate::store::schemas::{Committed, Kind, Learning};
 
@@ -136,7 +137,7 @@ impl Learner {
         let warn = |what: &str, e: crate::store::StoreError| {
             tracing::warn!("schema learner: {what}: {e}");
         };
-        let (events, upto, full) = match self.gather(app, handed).await {
+        let (events, upto, full) = match self.gather(&app.store, handed).await {
             Ok(Some(got)) => got,
             Ok(None) => return Ok(false),
             Err(e) => {
@@ -174,7 +175,7 @@ impl Learner {
     /// whether a whole batch came from the store; `None` when there is nothing new.
     async fn gather(
         &self,
-        app: &App,
+        store: &Store,
         mut handed: Vec<Committed>,
     ) -> Result<Option<(Vec<Committed>, i64, bool)>, crate::store::StoreError> {
         handed.retain(|e| e.id > self.cursor);
@@ -184,25 +185,20 @@ impl Learner {
             // Capture publishes in the order its commits come back, not always in id order,
             // and a full feed drops events: the store says which ids the hand-over lacks.
             let limit = handed.len() + MAX_GAP + 1;
-            let stored = app.store.ids_between(self.cursor, upto, limit).await?;
+            let stored = store.ids_between(self.cursor, upto, limit).await?;
             if stored.len() < limit {
                 let have: HashSet<i64> = handed.iter().map(|e| e.id).collect();
                 let missing: Vec<i64> =
                     stored.into_iter().filter(|id| !have.contains(id)).collect();
                 if !missing.is_empty() {
-                    handed.extend(
-                        app.store
-                            .committed_ids(missing, MAX_BODY, HOOKPIT_MARK)
-                            .await?,
-                    );
+                    handed.extend(store.committed_ids(missing, MAX_BODY, HOOKPIT_MARK).await?);
                     handed.sort_by_key(|e| e.id);
                 }
                 return Ok(Some((handed, upto, false)));
             }
             // Far behind: what was handed over is read again below, in order.
         }
-        let events = app
-            .store
+        let events = store
             .committed_after(self.cursor, BATCH, MAX_BODY, HOOKPIT_MARK)
             .await?;
         let full = events.len() == BATCH as usize;
@@ -295,6 +291,82 @@ mod tests {
         let ids: Vec<i64> = drifts.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, vec![6, 8]);
         assert_eq!(drifts[0].1.len(), 2, "{:?}", drifts[0].1);
+    }
+
+    /// A store holding events 1..=n, each with body `{"n": id}`.
+    async fn store_of(n: i64) -> Store {
+        let keep_all = crate::store::Retention {
+            max_events: 0,
+            max_age: None,
+        };
+        let store = Store::open(":memory:", keep_all).expect("store");
+        for id in 1..=n {
+            let e = crate::store::model::NewEvent {
+                received_at: chrono::Utc::now(),
+                method: "POST".into(),
+                path: "/shop".into(),
+                query: String::new(),
+                headers: Headers::default(),
+                body: Bytes::from(format!(r#"{{"n": {id}}}"#)),
+                remote_addr: None,
+                source: Source::Direct,
+                content_type: None,
+                msg_id: None,
+                extracted: Default::default(),
+                verification: crate::verify::Verdict::unsigned(),
+            };
+            assert_eq!(store.insert_event(e).await.expect("insert").id, id);
+        }
+        store
+    }
+
+    fn ids(events: &[Committed]) -> Vec<i64> {
+        events.iter().map(|e| e.id).collect()
+    }
+
+    #[tokio::test]
+    async fn what_was_not_handed_over_is_read_from_the_store_once() {
+        let store = store_of(6).await;
+        let mut l = Learner {
+            kinds: HashMap::new(),
+            cursor: 1,
+        };
+        // Out of id order (publishes follow commits), 1 already learned, 2 and 4 dropped.
+        let handed = vec![
+            committed(5, Source::Direct, "{}"),
+            committed(3, Source::Direct, "{}"),
+            committed(1, Source::Direct, "{}"),
+        ];
+        let (events, upto, full) = l.gather(&store, handed).await.expect("read").expect("some");
+        assert_eq!((ids(&events), upto, full), (vec![2, 3, 4, 5], 5, false));
+        // Those read back carry their stored body; those handed over, theirs.
+        assert_eq!(events[0].body.as_deref(), Some(&br#"{"n": 2}"#[..]));
+        assert_eq!(events[1].body.as_deref(), Some(&b"{}"[..]));
+        // Nothing handed over: the next batch from the store, after the cursor.
+        l.cursor = upto;
+        let (events, upto, _) = l
+            .gather(&store, Vec::new())
+            .await
+            .expect("read")
+            .expect("some");
+        assert_eq!((ids(&events), upto), (vec![6], 6));
+        l.cursor = upto;
+        assert!(l.gather(&store, Vec::new()).await.expect("read").is_none());
+    }
+
+    #[tokio::test]
+    async fn far_behind_it_reads_the_store_in_order() {
+        let store = store_of(MAX_GAP as i64 + 3).await;
+        let l = Learner {
+            kinds: HashMap::new(),
+            cursor: 0,
+        };
+        let last = MAX_GAP as i64 + 3;
+        let handed = vec![committed(last, Source::Direct, "{}")];
+        let (events, upto, _) = l.gather(&store, handed).await.expect("read").expect("some");
+        assert_eq!(events.len(), last as usize);
+        assert_eq!(upto, last);
+        assert_eq!(events[0].body.as_deref(), Some(&br#"{"n": 1}"#[..]));
     }
 
     #[test]
