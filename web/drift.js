@@ -40,14 +40,27 @@ export function kindKey(e) {
   return e.event_type ? `${e.path} ${e.event_type}` : e.path;
 }
 
+/** What `hookpit send`'s User-Agent carries: an event with it is a test, whatever carried it. */
+const HOOKPIT_MARK = '(hookpit/';
+
+/**
+ * Whether an event is a test the learner only checks: sent from the UI or the API, a replay,
+ * or `hookpit send` to the capture URL (its User-Agent).
+ * @param {{source: string, headers?: Array<[string, string]>}} e
+ */
+function isTest(e) {
+  if (e.source === 'send' || e.source === 'replay') return true;
+  return (e.headers || []).some(([name, value]) => name.toLowerCase() === 'user-agent' && value.includes(HOOKPIT_MARK));
+}
+
 /**
  * The detail view's note: what differs, and a way to the learned schema.
- * @param {{path: string, event_type: string | null, source: string, drift?: Drift[] | null}} e
+ * @param {{path: string, event_type: string | null, source: string, headers?: Array<[string, string]>, drift?: Drift[] | null}} e
  */
 export function driftNote(e) {
   if (!e.drift || !e.drift.length) return null;
   const kind = e.event_type ? `${e.event_type} events on ${e.path}` : `events on ${e.path}`;
-  const test = e.source === 'send' || e.source === 'replay';
+  const test = isTest(e);
   const head = test
     ? `This test event differs from the real ${kind} hookpit captured:`
     : `The shape changed: this event differs from the ${kind} before it:`;

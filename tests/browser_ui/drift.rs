@@ -91,3 +91,51 @@ async fn a_drifted_event_gets_the_chip_and_its_changes_in_the_detail() {
     b.close().await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_test_event_that_differs_from_real_ones_says_so() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let t = spawn_app(&[]).await;
+    // Real run_complete events on /cyberdesk have a `tenant` the template lacks.
+    let real = json!({"event_type": "run_complete", "run": {"id": "r", "status": "success"}, "tenant": "acme"});
+    for _ in 0..5 {
+        capture_id(&t, "/cyberdesk", &[], real.to_string().as_bytes()).await;
+    }
+    let resp = post_json(
+        &t,
+        "/api/send",
+        &json!({"template": "run_complete", "status": "success", "secret": SECRET, "path": "/cyberdesk"}),
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let sent = resp.json()["id"].as_i64().expect("id");
+    // `hookpit send` to the capture URL arrives as `direct`; its User-Agent makes it a test.
+    let by_cli = capture_id(
+        &t,
+        "/cyberdesk",
+        &[("User-Agent", hookpit::send::USER_AGENT)],
+        br#"{"event_type": "run_complete", "run": {"id": "r", "status": "success"}}"#,
+    )
+    .await;
+    b.record_violations().await;
+    b.goto(&t.ui_origin()).await;
+    b.wait_for("the rows", &row(by_cli)).await;
+    for id in [sent, by_cli] {
+        b.wait_for("the drift chip", &chip(id)).await;
+        b.open_row(id).await;
+        b.wait_css("the drift note", ".d-drift li[data-path=\"/tenant\"]")
+            .await;
+        let note = b.text(".d-drift").await;
+        assert!(
+            note.contains(
+                "This test event differs from the real run_complete events on /cyberdesk hookpit captured"
+            ),
+            "#{id}: {note}"
+        );
+        assert!(note.contains("/tenant"), "#{id}: {note}");
+    }
+    assert_eq!(b.violations().await, Vec::<String>::new());
+    b.close().await;
+    t.stop().await;
+}
