@@ -178,3 +178,65 @@ async fn a_send_template_is_checked_against_real_events_and_not_learned() {
     assert_eq!(kinds[0]["last_drift_id"], Value::Null);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_gzip_body_is_learned_as_stored_which_is_not_json() {
+    use std::io::Write;
+    let t = spawn_app(&[]).await;
+    for n in 0..5 {
+        capture_post(&t, "/shop", &[], &order(json!(n))).await;
+    }
+    // Stored as sent, compressed: not JSON as stored, so neither learned nor marked.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(br#"{"type": "order.paid", "amount": "odd"}"#)
+        .expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let zipped = capture_post(&t, "/shop", &[("Content-Encoding", "gzip")], &gz).await;
+    capture_post(&t, "/shop", &[], &order(json!(6))).await;
+    // Learned in id order: once the sixth JSON event is learned, the gzip one was read.
+    let kinds = eventually(&t, "/api/schemas", "the sixth event learned", |k| {
+        k[0]["events"] == 6
+    })
+    .await;
+    assert_eq!(kinds.as_array().map(Vec::len), Some(1), "{kinds}");
+    let e = get_json(&t, &format!("/api/events/{zipped}")).await;
+    assert_eq!(e["drift"], Value::Null);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn events_stored_before_the_learner_saw_them_are_learned_from_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("backlog.db");
+    let db = db.to_str().expect("utf-8 path");
+    let t = spawn_app(&["--db", db]).await;
+    for n in 0..5 {
+        capture_post(&t, "/shop", &[], &order(json!(n))).await;
+    }
+    let odd = capture_post(&t, "/shop", &[], br#"{"type": "order.paid", "amount": 1}"#).await;
+    eventually(&t, "/api/schemas", "all six learned", |k| {
+        k[0]["events"] == 6
+    })
+    .await;
+    t.stop().await;
+    // As if the events had been stored by a hookpit without the learner (an upgrade).
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch(
+        "DELETE FROM schemas; DELETE FROM event_drift; DELETE FROM meta WHERE key = 'schema_cursor';",
+    )
+    .expect("forget what was learned");
+    drop(conn);
+
+    let t = spawn_app(&["--db", db]).await;
+    let summary = eventually(&t, &format!("/api/events/{odd}"), "drift read back", |e| {
+        e["drift"].is_array()
+    })
+    .await;
+    assert_eq!(
+        summary["drift"],
+        json!([{"path": "/customer", "op": "missing", "was": "object"}])
+    );
+    let kinds = get_json(&t, "/api/schemas").await;
+    assert_eq!(kinds[0]["events"], 6);
+    t.stop().await;
+}
