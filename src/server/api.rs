@@ -370,8 +370,8 @@ pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult 
     let body: KeyId = read_json(req).await?;
     let id = body.id.as_i64().or_else(|| {
         let f = body.id.as_f64()?;
-        // Integral and within i64 (2^63 is the first f64 past it).
-        (f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775_808e18).then_some(f as i64)
+        // Integral and within i64 (`i64::MAX as f64` is 2^63, the first f64 past it).
+        (f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(&f)).then_some(f as i64)
     });
     let id = id.ok_or_else(|| ApiError::BadRequest(format!("id {} is not a key id", body.id)))?;
     delete_key(app, id).await
