@@ -193,8 +193,24 @@ fn every_provider_says_how_it_is_proven_and_sdk_claims_have_an_oracle() {
     registered.sort_unstable();
     assert_eq!(named, registered, "index.json lists every provider once");
     let oracles = include_str!("providers_sdk.rs");
+    let readme = include_str!("../README.md");
     for r in rows {
         let name = r["provider"].as_str().expect("provider");
+        // README's "proven by" column, the last of the provider's row, says the same.
+        let row = (readme.lines())
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("README has no row for {name}"));
+        let cell = row
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .expect("a cell");
+        let said = match r["proof"].as_str().expect("proof") {
+            "sdk" => "SDK:",
+            "docs prose" => "none: docs prose",
+            proof => proof,
+        };
+        assert!(cell.trim().starts_with(said), "{name}: README says {cell}");
         match r["proof"].as_str().expect("proof") {
             "sdk" if name == "standard" => {
                 assert!(include_str!("interop_svix.rs").contains("Webhook(secret).verify"))
