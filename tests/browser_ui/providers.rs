@@ -84,3 +84,52 @@ async fn rows_name_the_provider_and_a_pasted_secret_is_bound_to_it() {
     b.close().await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_doctor_form_tests_an_endpoint_as_a_provider_sends() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let p = registry::find("slack").expect("slack");
+    let (sign, verify) = hookpit::verify::new_key_for(p);
+    let app = Stub::start(Some(&format!("slack:{verify}")), &[]).await;
+    let t = spawn_app(&[]).await;
+    b.goto(&t.ui_origin()).await;
+    b.click("#doctor-button").await;
+    b.wait_css("the doctor form", "#doctor-to").await;
+    b.wait_for(
+        "the providers offered",
+        "!!document.querySelector('#doctor-provider option[value=\"slack\"]')",
+    )
+    .await;
+    b.eval(&format!(
+        "(document.getElementById('doctor-to').value = {}, document.getElementById('doctor-secret').value = {}, \
+         document.getElementById('doctor-provider').value = 'slack', \
+         document.getElementById('doctor-provider').dispatchEvent(new Event('change')), 1)",
+        js(&app.url("/hooks")),
+        js(&sign)
+    ))
+    .await;
+    // Svix's scenario picker steps aside, and the secret field says what Slack's secret is.
+    assert_eq!(
+        b.eval("document.querySelector('.dr-only').hidden").await,
+        json!(true)
+    );
+    assert_eq!(
+        b.eval("document.getElementById('doctor-secret').placeholder")
+            .await,
+        json!("the app's signing secret (empty: the key for / is used)")
+    );
+    b.click("#doctor-run").await;
+    b.wait_for("the doctor run", &doctor_done("")).await;
+    let runs = get_json(&t, "/api/doctor/runs").await;
+    let run = &runs["runs"][0];
+    let battery = hookpit::doctor::Options::for_provider(p, &[]).expect("options");
+    assert_eq!(run["total"], battery.scenarios().len(), "{run}");
+    assert_eq!(run["ok"], true, "{run}");
+    assert!(
+        app.hits()
+            .iter()
+            .any(|h| h.verdict.provider.as_deref() == Some("slack"))
+    );
+    t.stop().await;
+}
