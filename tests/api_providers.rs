@@ -268,6 +268,10 @@ async fn the_send_api_sends_as_a_provider_into_the_capture_pipeline() {
             serde_json::json!({"provider": "discord", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
             "",
         ),
+        (
+            serde_json::json!({"provider": "typeform", "path": "/forms"}),
+            "no key configured for /forms can sign as Typeform: give \"secret\" (the webhook's secret)",
+        ),
     ] {
         let r = post_json(&t, "/api/send", &bad).await;
         assert_eq!(r.status, 400, "{bad}");

@@ -97,11 +97,16 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         }
         None => Message::new(payload.render(now), &signing),
     };
-    let message = message.map_err(|e| match e {
-        SendError::NoSigningKey if request.secret.is_none() => bad_request(&format!(
+    let message = message.map_err(|e| match (e, provider) {
+        (SendError::NoSigningKey, None) if request.secret.is_none() => bad_request(&format!(
             "no key configured for {path} can sign: give \"secret\", or add a whsec_ key for {path}"
         )),
-        other => bad(other),
+        (SendError::Provider(_), Some(p)) if request.secret.is_none() => bad_request(&format!(
+            "no key configured for {path} can sign as {}: give \"secret\" ({}), or add one for \
+             {path}",
+            p.title, p.secret
+        )),
+        (other, _) => bad(other),
     })?;
     if let Some(to) = request.to {
         let target = send::parse_target(&to).map_err(bad)?;

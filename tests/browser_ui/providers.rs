@@ -133,3 +133,33 @@ async fn the_doctor_form_tests_an_endpoint_as_a_provider_sends() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_first_run_screen_sends_a_providers_sample_as_it_signs() {
+    let _turn = BROWSER.lock().await;
+    let Some(b) = browser().await else { return };
+    let slack_secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    let t = spawn_app(&["--secret", &format!("slack:{slack_secret}")]).await;
+    b.goto(&t.ui_origin()).await;
+    b.wait_for(
+        "the providers offered",
+        "!!document.querySelector('#send-provider option[value=\"slack\"]')",
+    )
+    .await;
+    b.eval("(document.getElementById('send-provider').value = 'slack', document.getElementById('send-provider').dispatchEvent(new Event('change')), 1)").await;
+    assert_eq!(
+        b.text(".send-row .muted").await,
+        "Slack's sample webhook, signed as Slack signs it"
+    );
+    b.click("#send-test").await;
+    b.wait_css("the sent webhook, valid", ".d-verdict.verdict-valid")
+        .await;
+    let events = get_json(&t, "/api/events").await;
+    let sent = &events["events"][0];
+    assert_eq!(sent["path"], "/slack", "{sent}");
+    let id = sent["id"].as_i64().expect("id");
+    let v = get_json(&t, &format!("/api/events/{id}")).await;
+    assert_eq!(v["verification"]["provider"], "slack", "{v}");
+    assert_eq!(v["verification"]["status"], "valid", "{v}");
+    t.stop().await;
+}
