@@ -48,6 +48,7 @@ mod tests {
                 error: error.map(str::to_string),
                 ..AttemptOutcome::default()
             },
+            skipped: None,
         }
     }
 
