@@ -71,7 +71,12 @@ async fn settled(t: &TestApp, id: i64, n: usize) -> Vec<Value> {
 fn to(all: &[Value], target: &str) -> Vec<(String, Value)> {
     all.iter()
         .filter(|a| a["target"] == target)
-        .map(|a| (a["kind"].as_str().unwrap_or("").to_string(), a["status"].clone()))
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap_or("").to_string(),
+                a["status"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -194,7 +199,10 @@ async fn each_target_of_a_fan_out_has_its_own_tries_and_retries() {
         ]
     );
     assert_eq!(to(&all, &targets[1]), vec![("forward".into(), 200.into())]);
-    assert!(all.iter().all(|a| a["next_retry_at"].is_null() || a["status"] != 200));
+    assert!(
+        all.iter()
+            .all(|a| a["next_retry_at"].is_null() || a["status"] != 200)
+    );
     assert_eq!((flaky.hits().len(), steady.hits().len()), (3, 1));
     t.stop().await;
 }
@@ -263,7 +271,10 @@ async fn a_slow_target_never_holds_back_another_targets_retries() {
         })
         .await;
     }
-    assert!(slow.hits().len() > EVENTS, "the slow app's retries are in flight");
+    assert!(
+        slow.hits().len() > EVENTS,
+        "the slow app's retries are in flight"
+    );
     // No stop: it would wait out the slow app's minute; the runtime's end drops it all.
 }
 
@@ -291,7 +302,10 @@ async fn child_attempts(proc: &Proc, id: i64) -> Vec<Value> {
     let resp = try_get(ui, &format!("/api/events/{id}"))
         .await
         .expect("the UI answers");
-    resp.json()["attempts"].as_array().expect("attempts").clone()
+    resp.json()["attempts"]
+        .as_array()
+        .expect("attempts")
+        .clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,19 +332,26 @@ async fn two_targets_one_down_through_a_restart_both_end_up_delivered() {
     let down_url = format!("{}/hook", targets[0]);
     let up_url = format!("{}/hook", targets[1]);
     // The up target is delivered; the down one has failed and has its retry scheduled.
-    eventually("the up target delivered and the down one failing", || async {
-        let all = child_attempts(&proc, id).await;
-        let up_ok = all.iter().any(|a| a["target"] == up_url && a["status"] == 200);
-        let down_failed = all
-            .iter()
-            .any(|a| a["target"] == down_url && a["error"].is_string());
-        (up_ok && down_failed).then_some(())
-    })
+    eventually(
+        "the up target delivered and the down one failing",
+        || async {
+            let all = child_attempts(&proc, id).await;
+            let up_ok = all
+                .iter()
+                .any(|a| a["target"] == up_url && a["status"] == 200);
+            let down_failed = all
+                .iter()
+                .any(|a| a["target"] == down_url && a["error"].is_string());
+            (up_ok && down_failed).then_some(())
+        },
+    )
     .await;
     proc.kill9().await;
 
     // The down target comes up on its address; a restart resumes its deliveries alone.
-    let listener = TcpListener::bind(down_addr).await.expect("bind the down address");
+    let listener = TcpListener::bind(down_addr)
+        .await
+        .expect("bind the down address");
     let came_up = Stub::start_on(listener, None, &[]);
     let proc = start_fan_out(dir.path(), &targets, "second.log").await;
     let all = eventually("the down target delivered after the restart", || async {

@@ -12,8 +12,8 @@ mod rules;
 mod ui;
 
 pub use routes::{Route, parse_routes};
-pub use rules::Match;
 use routes::{check_target, load_routes, parse_keys};
+pub use rules::Match;
 use rules::check_events;
 pub use ui::{parse_ui_addr, ui_base_url};
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ConfigError, parse_duration};
 use super::rules::{Match, event_types, targets};
+use super::{ConfigError, parse_duration};
 use crate::verify::Key;
 
 /// One `[[route]]` of `hookpit.toml`.

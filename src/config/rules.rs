@@ -70,7 +70,10 @@ pub(super) fn targets(value: Option<toml::Value>, what: &str) -> Result<Vec<Stri
 }
 
 /// `events` as a list of event types: an array of non-empty strings.
-pub(super) fn event_types(value: Option<toml::Value>, what: &str) -> Result<Option<Vec<String>>, ConfigError> {
+pub(super) fn event_types(
+    value: Option<toml::Value>,
+    what: &str,
+) -> Result<Option<Vec<String>>, ConfigError> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -102,16 +105,13 @@ pub(super) fn check_events(types: Vec<String>, what: &str) -> Result<Vec<String>
     Ok(types)
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::config::{ServeArgs, parse_routes};
 
     /// The error of a routes file that must be refused.
     fn refused(text: &str) -> String {
-        parse_routes(text)
-            .expect_err("refused")
-            .to_string()
+        parse_routes(text).expect_err("refused").to_string()
     }
 
     #[test]
@@ -134,13 +134,22 @@ mod tests {
     #[test]
     fn bad_forward_values_are_refused_with_the_reason() {
         let e = refused("[[route]]\npath = \"/a\"\nforward = 3000\n");
-        assert!(e.contains("route /a forward must be a URL or a list of URLs"), "{e}");
+        assert!(
+            e.contains("route /a forward must be a URL or a list of URLs"),
+            "{e}"
+        );
         let e = refused("[[route]]\npath = \"/a\"\nforward = []\n");
         assert!(e.contains("empty list"), "{e}");
         let e = refused("[[route]]\npath = \"/a\"\nforward = [\"http://a:1/\", 2]\n");
-        assert!(e.contains("every target must be a URL in quotes, got 2"), "{e}");
+        assert!(
+            e.contains("every target must be a URL in quotes, got 2"),
+            "{e}"
+        );
         let e = refused("[[route]]\npath = \"/a\"\nforward = [\"http://a:1/\", \"ftp://b/\"]\n");
-        assert!(e.contains("\"ftp://b/\" must be an absolute http://"), "{e}");
+        assert!(
+            e.contains("\"ftp://b/\" must be an absolute http://"),
+            "{e}"
+        );
         let e = refused("[[route]]\npath = \"/a\"\nforward = [\"http://a:1/\", \"http://a:1/\"]\n");
         assert!(e.contains("given twice"), "{e}");
     }
@@ -152,7 +161,10 @@ mod tests {
             "{route}events = [\"run_complete\"]\nmatch = \"status:task_failed path:/a\"\n"
         ))
         .expect("rules parse");
-        assert_eq!(ok[0].events.as_deref(), Some(&["run_complete".to_string()][..]));
+        assert_eq!(
+            ok[0].events.as_deref(),
+            Some(&["run_complete".to_string()][..])
+        );
         let m = ok[0].matches.as_ref().expect("a match rule");
         assert_eq!(m.query, "status:task_failed path:/a");
         assert_eq!(m.filter.run_status.as_deref(), Some("task_failed"));

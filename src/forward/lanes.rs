@@ -107,10 +107,7 @@ mod tests {
             origin("http://127.0.0.1:3000/hooks/a?x=1"),
             "http://127.0.0.1:3000"
         );
-        assert_eq!(
-            origin("https://app.test/b"),
-            origin("https://app.test/c?d")
-        );
+        assert_eq!(origin("https://app.test/b"), origin("https://app.test/c?d"));
         assert_ne!(origin("http://a:1/"), origin("http://a:2/"));
     }
 }

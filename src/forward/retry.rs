@@ -12,8 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 
-use super::replay::{ReplayMode, prepare};
 use super::lanes::Lanes;
+use super::replay::{ReplayMode, prepare};
 use super::rules::targets_for;
 use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded};
 use crate::app::App;

@@ -14,8 +14,8 @@ use super::{Body, json_response};
 use crate::app::App;
 use crate::keys::route_matches;
 use crate::live::LiveEvent;
-pub use crate::store::query::parse_search;
 use crate::store::model::{EventFilter, ListQuery};
+pub use crate::store::query::parse_search;
 use crate::verify::Key;
 use crate::wire::EventDetailJson;
 

@@ -40,7 +40,8 @@ async fn the_attempts_tab_shows_each_target_and_what_a_rule_skipped() {
     let ok_id = capture_id(&t, "/cyberdesk", &[], &ok).await;
 
     b.record_violations().await;
-    b.goto(&format!("{}/?event={failed_id}", t.ui_origin())).await;
+    b.goto(&format!("{}/?event={failed_id}", t.ui_origin()))
+        .await;
     b.wait_for("the live stream", LIVE).await;
     b.click(".tab[data-tab=\"attempts\"]").await;
     b.wait_for(
@@ -49,13 +50,21 @@ async fn the_attempts_tab_shows_each_target_and_what_a_rule_skipped() {
     )
     .await;
     let rows: Vec<String> = serde_json::from_value(b.eval(TARGET_ROWS).await).expect("rows");
-    assert!(rows[0].contains(&app.url("/hooks")) && rows[0].contains("1 try"), "{rows:?}");
-    assert!(rows[1].contains(&audit.url("/audit")) && rows[1].contains("2 tries"), "{rows:?}");
+    assert!(
+        rows[0].contains(&app.url("/hooks")) && rows[0].contains("1 try"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains(&audit.url("/audit")) && rows[1].contains("2 tries"),
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|r| r.contains("200")), "{rows:?}");
 
     // "Replay here" on the second target replays to it alone.
-    b.eval("document.querySelectorAll('.targets .target-row')[1].querySelector('button').click(), 1")
-        .await;
+    b.eval(
+        "document.querySelectorAll('.targets .target-row')[1].querySelector('button').click(), 1",
+    )
+    .await;
     b.wait_for(
         "the replay card",
         "[...document.querySelectorAll('.attempt-list > .attempt')].some(a => a.textContent.includes('replay'))",
@@ -81,7 +90,10 @@ async fn the_attempts_tab_shows_each_target_and_what_a_rule_skipped() {
     let card = b.text(".attempt-list > .attempt.skipped").await;
     assert!(card.contains("Not forwarded"), "{card}");
     let list_row = b.text(&format!("#rows .row[data-id=\"{ok_id}\"]")).await;
-    assert!(!list_row.contains("pending"), "a skip is no delivery: {list_row}");
+    assert!(
+        !list_row.contains("pending"),
+        "a skip is no delivery: {list_row}"
+    );
     assert_eq!(b.violations().await, Vec::<String>::new());
     b.close().await;
     t.stop().await;
