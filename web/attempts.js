@@ -217,6 +217,7 @@ function timeline(e, msgId, ctx) {
         /** @type {Attempt[]} */
         const tries = [];
         for (const a of /** @type {Attempt[]} */ (d.attempts || [])) {
+          if (a.skipped) continue; // nothing was sent
           const fresh = newMsgId(a, msgId);
           if (!fresh) { tries.push(a); continue; }
           const o = others.get(fresh) || { from: [], tries: [] };
