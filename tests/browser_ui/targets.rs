@@ -37,7 +37,7 @@ async fn the_attempts_tab_shows_each_target_and_what_a_rule_skipped() {
     let failed = fixture("cyberdesk/run_complete.task_failed.json");
     let failed_id = capture_id(&t, "/cyberdesk", &[], &failed).await;
     let ok = fixture("cyberdesk/run_complete.success.json");
-    let ok_id = capture_id(&t, "/cyberdesk", &[], &ok).await;
+    let ok_id = capture_id(&t, "/cyberdesk", &[("svix-id", "msg_rules_ok")], &ok).await;
 
     b.record_violations().await;
     b.goto(&format!("{}/?event={failed_id}", t.ui_origin()))
@@ -87,6 +87,14 @@ async fn the_attempts_tab_shows_each_target_and_what_a_rule_skipped() {
             "{rows:?}"
         );
     }
+    // The message's timeline counts what was sent: nothing.
+    b.wait_for(
+        "the timeline",
+        "document.querySelector('.timeline-list li.current .tries')",
+    )
+    .await;
+    let tries = b.text(".timeline-list li.current .tries").await;
+    assert_eq!(tries, "0 tries");
     let card = b.text(".attempt-list > .attempt.skipped").await;
     assert!(card.contains("Not forwarded"), "{card}");
     let list_row = b.text(&format!("#rows .row[data-id=\"{ok_id}\"]")).await;
