@@ -14,7 +14,7 @@ mod ui;
 pub use routes::{Route, parse_routes};
 use routes::{check_target, load_routes, parse_keys};
 pub use rules::Match;
-use rules::check_events;
+use rules::default_events;
 pub use ui::{parse_ui_addr, ui_base_url};
 
 pub use crate::duration::parse_duration;
@@ -262,22 +262,7 @@ impl ServeArgs {
         if let Some(url) = &self.forward {
             check_target(url, "--forward")?;
         }
-        let events = match self.events {
-            None => None,
-            Some(_) if self.forward.is_none() => {
-                return Err(ConfigError::Invalid(
-                    "--events selects what --forward forwards, and there is no --forward (a route's own rules go in hookpit.toml)".into(),
-                ));
-            }
-            Some(types) => {
-                let types: Vec<String> = types
-                    .into_iter()
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                Some(check_events(types, "--events")?)
-            }
-        };
+        let events = default_events(self.events, self.forward.is_some())?;
         if let Some(url) = &self.relay {
             let ok = url.parse::<http::Uri>().is_ok_and(|u| {
                 matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()

@@ -95,8 +95,30 @@ pub(super) fn event_types(
     check_events(types, what).map(Some)
 }
 
+/// `--events` as checked: the types given (trimmed, empty pieces dropped), refused without a
+/// `--forward` for them to select from or with no type at all.
+pub(super) fn default_events(
+    events: Option<Vec<String>>,
+    has_forward: bool,
+) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(types) = events else {
+        return Ok(None);
+    };
+    if !has_forward {
+        return Err(ConfigError::Invalid(
+            "--events selects what --forward forwards, and there is no --forward (a route's own rules go in hookpit.toml)".into(),
+        ));
+    }
+    let types = types
+        .into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    check_events(types, "--events").map(Some)
+}
+
 /// Refuses an empty list of event types (it would forward nothing).
-pub(super) fn check_events(types: Vec<String>, what: &str) -> Result<Vec<String>, ConfigError> {
+fn check_events(types: Vec<String>, what: &str) -> Result<Vec<String>, ConfigError> {
     if types.is_empty() {
         return Err(ConfigError::Invalid(format!(
             "{what} is empty, so nothing would be forwarded; name at least one event type, or leave it out"
