@@ -140,8 +140,8 @@ pub async fn delay(app: &App, ingested: &Ingested) {
 /// Everything of the answer that does not wait: the route's `fail_rate`, its forwarding rules
 /// (a skipped forward is recorded in the background), and the first try of each ack-style
 /// delivery (every target in ack mode, all but the first when proxying), returned once their
-/// attempts are stored. A listener that must
-/// acknowledge a webhook onward (the relay agent) settles it before it does.
+/// attempts are stored. A listener that must acknowledge a webhook onward (the relay agent)
+/// settles it before it does.
 pub async fn settle(app: &App, ingested: &Ingested) -> Settled {
     let s = &ingested.summary;
     let route = route_for(&app.config.routes, |r| &r.path, &s.path);
