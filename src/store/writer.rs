@@ -1,16 +1,18 @@
 //! The single writer thread: it owns the write connection, takes jobs from a channel, runs
 //! every queued job in one transaction (group commit), answers each job after the commit,
-//! then applies retention.
+//! then applies retention. With no job waiting, it indexes what is new for text search.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::codec::to_ms;
 use super::conn::FileIdentity;
+use super::indexer;
 use super::{Retention, StoreError};
 
 /// Most jobs one transaction takes.
@@ -177,6 +179,8 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     /// The database file as opened, checked before each batch (`None`: in memory).
     file: Option<FileIdentity>,
+    /// Whether events may be waiting for the text index (set by every batch that stored one).
+    index_behind: bool,
 }
 
 impl Writer {
@@ -196,6 +200,7 @@ impl Writer {
             last_age_prune: None,
             counters,
             file: None,
+            index_behind: true,
         })
     }
 
@@ -210,7 +215,7 @@ impl Writer {
         self.prune();
         // The start-up pass does not hold back the age check after the first batch.
         self.last_age_prune = None;
-        while let Some(first) = self.jobs.blocking_recv() {
+        while let Some(first) = self.next_job() {
             let mut bytes = first.weight();
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH_JOBS && bytes < MAX_BATCH_BYTES {
@@ -253,7 +258,37 @@ impl Writer {
                 job.reply(outcome.clone().map(|_| ()));
             }
             if inserted {
+                self.index_behind = true;
                 self.prune();
+            }
+        }
+    }
+
+    /// The next job; while none waits and the text index is behind, indexes a step at a time.
+    fn next_job(&mut self) -> Option<Box<dyn Job>> {
+        loop {
+            match self.jobs.try_recv() {
+                Ok(job) => return Some(job),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if self.index_behind => self.index_step(),
+                Err(TryRecvError::Empty) => return self.jobs.blocking_recv(),
+            }
+        }
+    }
+
+    /// One indexing step; a failure (disk full, a replaced file) is logged and the indexer
+    /// waits for the next stored event to try again, rather than spinning.
+    fn index_step(&mut self) {
+        if let Some(Err(gone)) = self.file.as_ref().map(FileIdentity::check) {
+            tracing::warn!("store: text index paused: {gone}");
+            self.index_behind = false;
+            return;
+        }
+        match indexer::step(&self.conn) {
+            Ok(more) => self.index_behind = more,
+            Err(e) => {
+                tracing::warn!("store: text indexing failed, retried after the next write: {e}");
+                self.index_behind = false;
             }
         }
     }
