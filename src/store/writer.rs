@@ -24,6 +24,12 @@ pub(crate) const MAX_BATCH_BYTES: usize = 64 << 20;
 /// Commit times kept for the status's percentiles.
 pub(crate) const RECENT_COMMITS: usize = 4_096;
 
+/// Deletes the oldest `?1` events. It walks only the rows it deletes: counting back `max_events`
+/// rows from the newest (with an OFFSET) would read the whole table on every batch once the
+/// store is full.
+pub(crate) const PRUNE_OLDEST: &str =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)";
+
 /// Pruning by age runs at most this often.
 const AGE_PRUNE_EVERY: Duration = Duration::from_secs(1);
 
@@ -358,10 +364,11 @@ impl Writer {
     fn prune(&mut self) {
         let max = self.retention.max_events;
         if max > 0 && self.count > max {
-            let offset = i64::try_from(max).unwrap_or(i64::MAX);
-            let sql = "DELETE FROM events WHERE id <= \
-                       (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)";
-            let deleted = self.conn.execute(sql, [offset]);
+            let excess = i64::try_from(self.count - max).unwrap_or(i64::MAX);
+            let deleted = self
+                .conn
+                .prepare_cached(PRUNE_OLDEST)
+                .and_then(|mut stmt| stmt.execute([excess]));
             self.after_prune(deleted);
         }
         let due = self
