@@ -30,13 +30,6 @@ pub(crate) const RECENT_COMMITS: usize = 4_096;
 pub(crate) const PRUNE_OLDEST: &str =
     "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)";
 
-/// How long the queue must stay empty after a write before indexing starts: under a steady
-/// load the next write comes sooner, and the index waits for a pause instead of delaying it.
-const QUIET_BEFORE_INDEXING: Duration = Duration::from_millis(2);
-
-/// How often the writer looks for a job while it waits for that quiet.
-const QUIET_POLL: Duration = Duration::from_micros(250);
-
 /// Pruning by age runs at most this often.
 const AGE_PRUNE_EVERY: Duration = Duration::from_secs(1);
 
@@ -192,10 +185,8 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     /// The database file as opened, checked before each batch (`None`: in memory).
     file: Option<FileIdentity>,
-    /// Whether events may be waiting for the text index (set by every batch that stored one).
-    index_behind: bool,
-    /// The next indexing step's size, in first steps (doubles while no job arrives).
-    index_scale: i64,
+    /// The text index's background work.
+    indexer: indexer::Indexer,
 }
 
 impl Writer {
@@ -215,8 +206,7 @@ impl Writer {
             last_age_prune: None,
             counters,
             file: None,
-            index_behind: true,
-            index_scale: 1,
+            indexer: indexer::Indexer::default(),
         })
     }
 
@@ -274,60 +264,26 @@ impl Writer {
                 job.reply(outcome.clone().map(|_| ()));
             }
             if inserted {
-                self.index_behind = true;
+                self.indexer.behind();
                 self.prune();
             }
         }
     }
 
-    /// The next job; while none waits and the text index is behind, indexes a step at a time,
-    /// once the queue has been quiet for [`QUIET_BEFORE_INDEXING`].
+    /// The next job; while none waits and the text index is behind, indexes a step at a time.
     fn next_job(&mut self) -> Option<Box<dyn Job>> {
         loop {
             match self.jobs.try_recv() {
                 Ok(job) => {
-                    self.index_scale = 1;
+                    self.indexer.interrupted();
                     return Some(job);
                 }
                 Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if self.index_behind => {
-                    if self.index_scale == 1 && !self.quiet() {
-                        continue;
-                    }
-                    self.index_step();
-                    self.index_scale = (self.index_scale * 2).min(indexer::MAX_SCALE);
+                Err(TryRecvError::Empty) if self.indexer.is_behind() => {
+                    self.indexer
+                        .work(&self.conn, &self.jobs, self.file.as_ref());
                 }
                 Err(TryRecvError::Empty) => return self.jobs.blocking_recv(),
-            }
-        }
-    }
-
-    /// Whether no job arrives for [`QUIET_BEFORE_INDEXING`] (polled, so a job that does is
-    /// taken within [`QUIET_POLL`]).
-    fn quiet(&self) -> bool {
-        let since = Instant::now();
-        while since.elapsed() < QUIET_BEFORE_INDEXING {
-            if !self.jobs.is_empty() {
-                return false;
-            }
-            std::thread::sleep(QUIET_POLL);
-        }
-        self.jobs.is_empty()
-    }
-
-    /// One indexing step; a failure (disk full, a replaced file) is logged and the indexer
-    /// waits for the next stored event to try again, rather than spinning.
-    fn index_step(&mut self) {
-        if let Some(Err(gone)) = self.file.as_ref().map(FileIdentity::check) {
-            tracing::warn!("store: text index paused: {gone}");
-            self.index_behind = false;
-            return;
-        }
-        match indexer::step(&self.conn, self.index_scale) {
-            Ok(more) => self.index_behind = more,
-            Err(e) => {
-                tracing::warn!("store: text indexing failed, retried after the next write: {e}");
-                self.index_behind = false;
             }
         }
     }
