@@ -310,7 +310,9 @@ pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult 
 
 /// `GET /api/status`.
 pub async fn status(app: &App) -> ApiResult {
-    let events = app.store.count().await?;
+    // One count serves both: the events stored and the index's total.
+    let index = app.store.index_progress().await?;
+    let events = index.total;
     let stats = app.store.stats();
     Ok(json_response(
         StatusCode::OK,
@@ -321,6 +323,7 @@ pub async fn status(app: &App) -> ApiResult {
             "ui_url": format!("http://{}", app.bound.ui),
             "db_path": app.config.db_path,
             "events": events,
+            "index": index,
             "forward": forward_status(app),
             "relay": app.relay.get(),
             "storage": {

@@ -105,7 +105,16 @@ pub(crate) fn delete_event(ctx: &mut Ctx<'_>, id: i64) -> Result<bool, StoreErro
 /// Deletes every event (with its body) and attempt; how many events there were.
 pub(crate) fn delete_all(ctx: &mut Ctx<'_>) -> Result<u64, StoreError> {
     ctx.conn.execute_batch("DELETE FROM attempts;")?;
+    // The index is emptied at once; with its reach set to 0 meanwhile, the delete trigger does
+    // not take out each event by itself. The reach then goes back: new ids are above it.
+    let upto = super::search::indexed_upto(ctx.conn)?;
+    ctx.conn.execute_batch(
+        "INSERT INTO events_fts (events_fts) VALUES ('delete-all');
+         UPDATE events_fts_progress SET upto = 0;",
+    )?;
     let n = ctx.conn.execute("DELETE FROM events", [])?;
+    ctx.conn
+        .execute("UPDATE events_fts_progress SET upto = ?1", [upto])?;
     ctx.count = 0;
     Ok(n as u64)
 }

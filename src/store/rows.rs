@@ -32,6 +32,11 @@ pub(crate) const SUMMARY_LEN: usize = 21;
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
      ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL)";
 
+/// The join of [`SUMMARY_FROM`] that adds each event's newest attempt, for a query whose rows
+/// of `e` come from elsewhere (the text index).
+pub(crate) const LAST_ATTEMPT_JOIN: &str = "LEFT JOIN attempts a \
+     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id)";
+
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
      request_headers, status, response_headers, response_body, duration_ms, error, next_retry_at, \
