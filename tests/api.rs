@@ -113,6 +113,17 @@ async fn delete_one_and_all_and_status_counts() {
     assert_eq!(status["capture_url"], format!("http://{}", t.capture));
     assert_eq!(status["ui_url"], format!("http://{}", t.ui));
     assert_eq!(status["db_path"], ":memory:");
+    assert_eq!(status["index"]["total"], 2);
+    // The text index catches up behind the writer; the status says how far it got.
+    let mut indexed = status["index"]["indexed"].clone();
+    for _ in 0..200 {
+        if indexed == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        indexed = get_json(&t, "/api/status").await["index"]["indexed"].clone();
+    }
+    assert_eq!(indexed, 2, "the index covers both events");
     assert!(status["version"].as_str().is_some());
     assert_eq!(
         status["build"].as_str().map(str::len),
@@ -136,6 +147,8 @@ async fn delete_one_and_all_and_status_counts() {
     let r = ui_request(&t, "DELETE", "/api/events", &[], b"").await;
     assert_eq!(r.json()["deleted"], 1);
     assert!(ids(&get_json(&t, "/api/events").await).is_empty());
+    let index = get_json(&t, "/api/status").await["index"].clone();
+    assert_eq!(index, serde_json::json!({"indexed": 0, "total": 0}));
     assert_eq!(
         ui_request(&t, "GET", "/api/events/abc", &[], b"")
             .await

@@ -49,7 +49,7 @@ async function request(method, path, body) {
 }
 
 /**
- * `GET /api/status`: version, capture_url, ui_url, db_path, events, forward, relay.
+ * `GET /api/status`: version, capture_url, ui_url, db_path, events, index, forward, relay.
  * @returns {Promise<any>}
  */
 export const getStatus = () => request('GET', '/api/status');

@@ -11,7 +11,7 @@ import { readUrl, writeUrl, toParams, isEmpty, matchLocally, bindFilterBar, empt
 import { EventList } from './list.js';
 import { Detail } from './detail.js';
 import { renderEmpty } from './empty.js';
-import { setCapture, setRelay, setStorage, setLiveState, bindTheme } from './topbar.js';
+import { setCapture, setRelay, setStorage, setIndex, setLiveState, bindTheme } from './topbar.js';
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
@@ -238,7 +238,8 @@ function onFrames(frames) {
       case 'attempt.created':
       case 'attempt.updated': {
         const prev = lastAttemptId.get(d.event_id) ?? -1;
-        if (d.id >= prev) {
+        // A forward a rule skipped sent nothing: it is no delivery's outcome for the list.
+        if (d.id >= prev && !d.skipped) {
           lastAttemptId.set(d.event_id, d.id);
           const summary = { status: d.status, error: d.error, duration_ms: d.duration_ms, next_retry_at: d.next_retry_at };
           const pending = created.find((c) => c.id === d.event_id);
@@ -285,6 +286,7 @@ async function loadStatus() {
     setCapture(captureUrl);
     setRelay(s.relay);
     setStorage(s.storage);
+    followIndex(s.index);
     if (typeof s.events === 'number' && isEmpty(filter)) storeEmpty = s.events === 0 && list.length === 0;
     renderEmpty(byId('empty'), captureUrl, (id, note) => {
       if (note) toast(note);
@@ -300,12 +302,31 @@ async function loadStatus() {
 /** How often the top bar rechecks storage and relay health between live frames. */
 const HEALTH_EVERY_MS = 15000;
 
+/** How often the top bar rereads the status while the search index catches up. */
+const INDEX_EVERY_MS = 2000;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let indexTimer;
+
+/**
+ * Shows the search index's progress and, while it is behind, rereads it soon.
+ * @param {any} index
+ */
+function followIndex(index) {
+  if (setIndex(index) && indexTimer === undefined) {
+    indexTimer = setTimeout(() => {
+      indexTimer = undefined;
+      refreshHealth();
+    }, INDEX_EVERY_MS);
+  }
+}
+
 /** Rechecks storage and relay health (a full disk shows up here, not on the live stream). */
 async function refreshHealth() {
   try {
     const s = await api.getStatus();
     setRelay(s.relay);
     setStorage(s.storage);
+    followIndex(s.index);
   } catch {
     // Offline: the live stream's reconnect reloads the status.
   }

@@ -105,6 +105,31 @@ export function setStorage(storage) {
   box.hidden = false;
 }
 
+/** Events the index may trail by before the top bar says so: a busy capture's last batch. */
+const INDEX_NOTE_FROM = 100;
+
+/**
+ * Shows how far the text search index got while it is catching up (after an upgrade, or a
+ * burst of webhooks), or nothing once it has; whether it is still behind.
+ * @param {any} index `/api/status` `index`: `{indexed, total}`
+ * @returns {boolean}
+ */
+export function setIndex(index) {
+  const box = byId('search-index');
+  const indexed = Number(index?.indexed);
+  const total = Number(index?.total);
+  if (!Number.isFinite(indexed) || !Number.isFinite(total) || total - indexed < INDEX_NOTE_FROM) {
+    box.hidden = true;
+    box.replaceChildren();
+    return false;
+  }
+  const percent = Math.floor((indexed / total) * 100);
+  box.replaceChildren(span('relay-fact', `search index ${percent}% (${indexed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')})`,
+    'Text search is being indexed in the background; searches stay complete meanwhile, only slower'));
+  box.hidden = false;
+  return true;
+}
+
 /**
  * Shows the live stream's state: live, reconnecting or offline.
  * @param {'connecting'|'live'|'reconnecting'|'offline'} state

@@ -11,6 +11,7 @@ mod peers;
 mod procs;
 mod row;
 mod runs;
+mod store;
 mod store_floor;
 mod ui;
 mod wait;
@@ -452,108 +453,15 @@ async fn relay(b: &mut Bench) {
     }
 }
 
-async fn store(b: &mut Bench) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.db");
-    let db = db.to_str().unwrap();
-    let (p, capture, ui) = hookpit(&["--max-events".into(), "1000000".into()], db).await;
-    // Fill: a few 1 MiB bodies, the rest 2 KiB, with a findable word in one of them.
-    let mut big = shot(capture, "/big");
-    big.body = Bytes::from(format!("{{\"blob\":\"{}\"}}", "b".repeat(1 << 20)));
-    big.headers.retain(|(n, _)| n == "content-type");
-    let n_big = (b.store_events / 1000).max(1);
-    for _ in 0..n_big {
-        load::run(&big, 1, Duration::from_millis(1)).await;
-    }
-    let mut needle = shot(capture, "/needle");
-    needle.body = Bytes::from_static(b"{\"event_type\":\"needle\",\"note\":\"zanzibar-quokka\"}");
-    load::run(&needle, 1, Duration::from_millis(1)).await;
-    let fill = shot(capture, "/fill");
-    // In steps sized by the rate so far, so the store ends near `store_events`, not past it.
-    let mut stored = 0;
-    let mut step = Duration::from_secs(2);
-    while stored < b.store_events {
-        let s = load::run(&fill, 64, step).await;
-        stored += s.requests as usize;
-        let left = b.store_events.saturating_sub(stored) as f64;
-        step = Duration::from_secs_f64((left / s.rps.max(1.0)).clamp(0.05, 2.0));
-    }
-    let (_, status) = procs::get(ui, "/api/status").await;
-    let events = serde_json::from_slice::<serde_json::Value>(&status).unwrap()["events"]
-        .as_u64()
-        .unwrap_or(0);
-    let list = procs::median_get_ms(ui, "/api/events?limit=50", 21).await;
-    let search = procs::median_get_ms(ui, "/api/events?q=zanzibar-quokka", 5).await;
-    let open = procs::median_get_ms(ui, "/api/events/5", 21).await;
-    drop(p);
-    let startup_addr = free_addr();
-    let args = vec![
-        "--listen".into(),
-        free_addr().to_string(),
-        "--ui".into(),
-        startup_addr.to_string(),
-        "--db".into(),
-        db.to_string(),
-    ];
-    let t = std::time::Instant::now();
-    let _again = start(procs::binary("hookpit", false), &args, startup_addr).await;
-    let startup = t.elapsed().as_secs_f64() * 1000.0;
-    let size: u64 = ["", "-wal"]
-        .iter()
-        .filter_map(|s| std::fs::metadata(format!("{db}{s}")).ok())
-        .map(|m| m.len())
-        .sum();
-    b.row(
-        "store",
-        "events stored",
-        format!("{events} ({n_big} of 1 MiB)"),
-        "",
-        None,
-    );
-    b.row(
-        "store",
-        "list first page (median of 21)",
-        format!("{list:.2} ms"),
-        "<= 20 ms",
-        Some(list <= 20.0),
-    );
-    b.row(
-        "store",
-        "text search (median of 5)",
-        format!("{search:.1} ms"),
-        "<= 200 ms",
-        Some(search <= 200.0),
-    );
-    b.row(
-        "store",
-        "open one event (median of 21)",
-        format!("{open:.2} ms"),
-        "<= 10 ms",
-        Some(open <= 10.0),
-    );
-    b.row(
-        "store",
-        "startup to ready",
-        format!("{startup:.0} ms"),
-        "<= 200 ms",
-        Some(startup <= 200.0),
-    );
-    b.row(
-        "store",
-        "database size per event",
-        format!("{:.0} bytes", size as f64 / events.max(1) as f64),
-        "",
-        None,
-    );
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "bench [--quick] [--smoke] [--runs N] [--peers] [--out FILE]\n      \
+            "bench [--quick] [--smoke] [--runs N] [--peers] [--out FILE] [--store-events N]\n      \
              [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
+             --store-events N: events the store scenario fills (default 100,000; 10,000 with \
+             --quick)\n\
              floor: only the durable store alone, the minimal rusqlite loop under it and their \
              ratio (capture runs them too)"
         );
@@ -570,7 +478,12 @@ async fn main() {
     let mut b = Bench {
         rows: Vec::new(),
         secs: if quick { 3 } else { 10 },
-        store_events: if quick { 10_000 } else { 100_000 },
+        store_events: args
+            .iter()
+            .skip_while(|a| *a != "--store-events")
+            .nth(1)
+            .and_then(|n| n.replace(['_', ','], "").parse().ok())
+            .unwrap_or(if quick { 10_000 } else { 100_000 }),
         peers: args.iter().any(|a| a == "--peers"),
     };
     let runs: usize = args
@@ -602,7 +515,7 @@ async fn main() {
             relay(&mut b).await;
         }
         if wants("store") {
-            store(&mut b).await;
+            store::store(&mut b).await;
         }
         if wants("ui") {
             ui::ui(&mut b).await;

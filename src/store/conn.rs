@@ -39,6 +39,8 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_inline_body.sql")),
     (6, include_str!("migrations/0006_replay_runs.sql")),
     (7, include_str!("migrations/0007_schemas.sql")),
+    (8, include_str!("migrations/0008_forward_rules.sql")),
+    (9, include_str!("migrations/0009_search_index.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

@@ -8,12 +8,15 @@ mod codec;
 mod conn;
 mod deliveries;
 pub mod doctor;
+mod indexer;
 mod ops;
+pub mod query;
 mod read;
 mod relay;
 mod replay_log;
 mod rows;
 pub mod schemas;
+mod search;
 mod soon;
 mod writer;
 
@@ -33,6 +36,7 @@ pub use conn::default_db_path;
 pub use deliveries::{DueRetry, ReplayJob, ReplayState};
 pub use relay::{Enqueued, RelayChannel};
 pub use replay_log::{ReplayStep, RunOptions, StepOutcome};
+pub use search::IndexProgress;
 
 use crate::verify::Verdict;
 use model::{
@@ -339,8 +343,11 @@ impl Store {
         if q.filter.text.iter().all(|w| w.trim().is_empty()) {
             return self.read(move |c| read::list(c, &q)).await;
         }
-        // A text search reads every body it passes: two connections scan the two halves of the
-        // id range at once, and the newer half's matches come first.
+        if let Some(fts) = search::match_expr(&q.filter) {
+            return self.read(move |c| search::list(c, &q, &fts)).await;
+        }
+        // Only words under three letters: a text search reads every body it passes. Two
+        // connections scan the two halves of the id range at once, newer half's matches first.
         let Some((low, high)) = self.read(read::id_span).await? else {
             return Ok(Page {
                 events: Vec::new(),
@@ -405,6 +412,19 @@ impl Store {
     ) -> Result<Option<EventSummary>, StoreError> {
         self.write(0, move |ctx| ops::set_verification(ctx, id, &v))
             .await
+    }
+
+    /// How many stored events the text index covers, of how many (it catches up in the
+    /// background after writes and after an upgrade).
+    pub async fn index_progress(&self) -> Result<IndexProgress, StoreError> {
+        self.read(search::progress).await
+    }
+
+    /// The same page as [`Store::list`], found by reading every event the filter passes, never
+    /// through the text index: what the index must agree with (tests and benchmarks).
+    #[doc(hidden)]
+    pub async fn list_by_scan(&self, q: ListQuery) -> Result<Page, StoreError> {
+        self.read(move |c| read::list(c, &q)).await
     }
 
     /// Events stored.

@@ -76,7 +76,7 @@ fn like_escape(s: &str) -> String {
 
 /// The WHERE clause and its parameters for `filter` (and ids below `before`, from `from` on),
 /// all bound, never inlined.
-fn where_clause(
+pub(crate) fn where_clause(
     filter: &EventFilter,
     before: Option<i64>,
     from: Option<i64>,

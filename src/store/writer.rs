@@ -1,16 +1,18 @@
 //! The single writer thread: it owns the write connection, takes jobs from a channel, runs
 //! every queued job in one transaction (group commit), answers each job after the commit,
-//! then applies retention.
+//! then applies retention. With no job waiting, it indexes what is new for text search.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::codec::to_ms;
 use super::conn::FileIdentity;
+use super::indexer;
 use super::{Retention, StoreError};
 
 /// Most jobs one transaction takes.
@@ -21,6 +23,12 @@ pub(crate) const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// Commit times kept for the status's percentiles.
 pub(crate) const RECENT_COMMITS: usize = 4_096;
+
+/// Deletes the oldest `?1` events. It walks only the rows it deletes: counting back `max_events`
+/// rows from the newest (with an OFFSET) would read the whole table on every batch once the
+/// store is full.
+pub(crate) const PRUNE_OLDEST: &str =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)";
 
 /// Pruning by age runs at most this often.
 const AGE_PRUNE_EVERY: Duration = Duration::from_secs(1);
@@ -177,6 +185,8 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     /// The database file as opened, checked before each batch (`None`: in memory).
     file: Option<FileIdentity>,
+    /// The text index's background work.
+    indexer: indexer::Indexer,
 }
 
 impl Writer {
@@ -196,6 +206,7 @@ impl Writer {
             last_age_prune: None,
             counters,
             file: None,
+            indexer: indexer::Indexer::default(),
         })
     }
 
@@ -210,7 +221,7 @@ impl Writer {
         self.prune();
         // The start-up pass does not hold back the age check after the first batch.
         self.last_age_prune = None;
-        while let Some(first) = self.jobs.blocking_recv() {
+        while let Some(first) = self.next_job() {
             let mut bytes = first.weight();
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH_JOBS && bytes < MAX_BATCH_BYTES {
@@ -253,7 +264,26 @@ impl Writer {
                 job.reply(outcome.clone().map(|_| ()));
             }
             if inserted {
+                self.indexer.behind();
                 self.prune();
+            }
+        }
+    }
+
+    /// The next job; while none waits and the text index is behind, indexes a step at a time.
+    fn next_job(&mut self) -> Option<Box<dyn Job>> {
+        loop {
+            match self.jobs.try_recv() {
+                Ok(job) => {
+                    self.indexer.interrupted();
+                    return Some(job);
+                }
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if self.indexer.is_behind() => {
+                    self.indexer
+                        .work(&self.conn, &self.jobs, self.file.as_ref());
+                }
+                Err(TryRecvError::Empty) => return self.jobs.blocking_recv(),
             }
         }
     }
@@ -323,10 +353,11 @@ impl Writer {
     fn prune(&mut self) {
         let max = self.retention.max_events;
         if max > 0 && self.count > max {
-            let offset = i64::try_from(max).unwrap_or(i64::MAX);
-            let sql = "DELETE FROM events WHERE id <= \
-                       (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)";
-            let deleted = self.conn.execute(sql, [offset]);
+            let excess = i64::try_from(self.count - max).unwrap_or(i64::MAX);
+            let deleted = self
+                .conn
+                .prepare_cached(PRUNE_OLDEST)
+                .and_then(|mut stmt| stmt.execute([excess]));
             self.after_prune(deleted);
         }
         let due = self

@@ -6,6 +6,7 @@ mod events;
 mod list;
 mod migrate;
 mod misc;
+mod search;
 mod writes;
 
 use std::time::Duration;

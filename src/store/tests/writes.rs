@@ -326,3 +326,31 @@ fn statements_are_prepared_once_whatever_is_bound() {
         "prepared {again} more times: the plan depends on bound values"
     );
 }
+
+#[test]
+fn pruning_past_max_events_reads_only_the_rows_it_deletes() {
+    use rusqlite::StatementStatus;
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    for (_, sql) in super::super::conn::MIGRATIONS {
+        conn.execute_batch(sql).expect("migration");
+    }
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO events (received_at, method, path, query, headers, source, size,
+             verify_status, verification, body)
+         SELECT i, 'POST', '/', '', '[]', 'direct', 1, 'unsigned', '{}', x'00' FROM n;",
+    )
+    .expect("5,000 events");
+    // A full store one event over its bound: the oldest one goes, and the statement's steps
+    // stay near that one row, not the 5,000 stored.
+    let mut stmt = conn
+        .prepare(super::super::writer::PRUNE_OLDEST)
+        .expect("prepare");
+    assert_eq!(stmt.execute([1]).expect("prune"), 1);
+    let steps = stmt.get_status(StatementStatus::VmStep);
+    assert!(steps < 200, "{steps} VM steps to delete one event");
+    let oldest: i64 = conn
+        .query_row("SELECT MIN(id) FROM events", [], |r| r.get(0))
+        .expect("min");
+    assert_eq!(oldest, 2);
+}
