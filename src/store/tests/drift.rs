@@ -101,7 +101,10 @@ async fn retention_deletes_drift_rows_with_their_events() {
         .await
         .expect("insert");
     // The writer prunes after answering the insert; its next write comes after the prune.
-    store.set_meta("sync", "1").await.expect("a write after the prune");
+    store
+        .set_meta("sync", "1")
+        .await
+        .expect("a write after the prune");
     assert_eq!(ids(&store, EventFilter::default()).await, vec![3, 2]);
     assert_eq!(rows_in(&store, "event_drift").await, 1);
     assert_eq!(ids(&store, only_drift()).await, vec![2]);
