@@ -115,6 +115,8 @@ pub struct App {
     pub tasks: TaskTracker,
     /// Woken when an ack-mode try has scheduled a retry, so the dispatcher looks again.
     pub retry_due: Arc<Notify>,
+    /// Committed webhooks with their bodies, on their way to the schema learner.
+    pub learn_feed: crate::learn_feed::LearnFeed,
 }
 
 impl App {
@@ -168,6 +170,7 @@ impl App {
             cut: CancellationToken::new(),
             tasks: TaskTracker::new(),
             retry_due: Arc::default(),
+            learn_feed: crate::learn_feed::LearnFeed::default(),
         })
     }
 

@@ -11,7 +11,9 @@
 //!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
 //!   lines that survive a closed pipe, and plurals), `in_flight` (the bound on body bytes all
 //!   connections hold at once), `curl` (shell-safe curl commands), `chaos` (the send plan of a
-//!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency).
+//!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency), `compare`
+//!   (two webhooks compared), `schema` (what is learned of a kind of event, its drift, its JSON
+//!   Schema), `learn_feed` (committed events on their way to the schema learner).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
@@ -19,7 +21,8 @@
 //! - State: `config` (flags, environment and `hookpit.toml`, checked into a `Config`), `app` (the
 //!   `App` bundle of cheap handles).
 //! - Pipeline: `ingest` (verify → store → publish, then the answer as plain data), `forward`
-//!   (forward, replay, ack-mode retries, bulk recovery).
+//!   (forward, replay, ack-mode retries, bulk recovery), `learn` (the schema learner, after the
+//!   commit).
 //! - Adapters: `server` (both listeners: accept loop, `routes`, `capture`, `exchange`, `api`,
 //!   `ws`, `guard`, `head_tap`), `relay` (`hookpit relay`'s public side and the agent).
 //! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `cli` (the whole
@@ -42,6 +45,7 @@ pub mod cli_wait;
 pub mod client;
 pub mod client_tls;
 pub mod clock;
+pub mod compare;
 pub mod config;
 pub mod curl;
 pub mod doctor;
@@ -52,11 +56,14 @@ pub mod headers;
 pub mod in_flight;
 pub mod ingest;
 pub mod keys;
+pub mod learn;
+pub mod learn_feed;
 pub mod live;
 pub mod mcp;
 pub mod out;
 pub mod relay;
 pub mod schedule;
+pub mod schema;
 pub mod send;
 pub mod serve;
 pub mod server;

@@ -39,6 +39,8 @@ impl App {
         self.tasks
             .spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
+        // Learns each kind's shape from committed events, off the request path.
+        self.tasks.spawn(crate::learn::run(self.clone()));
         if let Some(age) = self.config.max_age {
             self.tasks.spawn(retention(self.clone(), age));
         }

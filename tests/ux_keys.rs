@@ -5,6 +5,7 @@ mod common;
 
 use common::{
     as_refs, capture_post, get_json, post_json, run_hookpit, spawn_app, svix_headers, text,
+    ui_request,
 };
 use serde_json::json;
 
@@ -126,5 +127,35 @@ async fn two_keys_with_one_label_on_one_route_are_refused() {
     );
     let elsewhere = json!({ "secret": OTHER, "route": "/github", "label": "prod" });
     assert_eq!(post_json(&t, "/api/keys", &elsewhere).await.status, 201);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn delete_by_body_takes_an_integral_number_and_refuses_a_fraction() {
+    let t = spawn_app(&[]).await;
+    let added = post_json(&t, "/api/keys", &json!({ "secret": ROUTE })).await;
+    assert_eq!(added.status, 201, "{}", text(&added.body));
+    let id = added.json()["key"]["id"].as_i64().expect("key id");
+    let half = ui_request(
+        &t,
+        "DELETE",
+        "/api/keys",
+        &["Content-Type: application/json"],
+        br#"{"id": 1.5}"#,
+    )
+    .await;
+    assert_eq!(half.status, 400, "{}", text(&half.body));
+    // JSON Schema counts 1.0 as an integer (schemathesis sends such ids).
+    let body = format!(r#"{{"id": {id}.0}}"#);
+    let gone = ui_request(
+        &t,
+        "DELETE",
+        "/api/keys",
+        &["Content-Type: application/json"],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{}", text(&gone.body));
+    assert_eq!(get_json(&t, "/api/keys").await["keys"], json!([]));
     t.stop().await;
 }

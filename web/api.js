@@ -189,6 +189,22 @@ export async function doctorRequestBody(id, n) {
 export const doctorRequestUrl = (id, n) => `/api/doctor/runs/${id}/requests/${n}`;
 
 /**
+ * `GET /api/diff`: how event `b` differs from event `a` (body changes, header changes).
+ * @param {number} a
+ * @param {number} b
+ */
+export const getDiff = (a, b) => request('GET', `/api/diff?a=${a}&b=${b}`);
+
+/** `GET /api/schemas`: every learned kind of event. */
+export const listSchemas = () => request('GET', '/api/schemas');
+
+/**
+ * `GET /api/schemas/{key}`: one kind's fields and JSON Schema.
+ * @param {string} key
+ */
+export const getSchema = (key) => request('GET', `/api/schemas/${encodeURIComponent(key)}`);
+
+/**
  * Starts a bulk replay (or, with `dry_run`, lists what it would send); answers the job, the
  * plan and the options it runs with (the seed included).
  * @param {Record<string, unknown>} body

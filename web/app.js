@@ -15,6 +15,8 @@ import { setCapture, setRelay, setStorage, setIndex, setLiveState, bindTheme } f
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
+import { markForCompare, markedEvent, showCompare } from './compare.js';
+import { openSchemas, kindKey } from './drift.js';
 import { loadProviders } from './providers.js';
 import { openRecover } from './recover.js';
 
@@ -68,6 +70,7 @@ const doctor = new DoctorPanel(byId('doctor'), {
   },
 });
 doctorButton.addEventListener('click', () => { if (doctor.isOpen) doctor.close(); else doctor.open(); });
+byId('schema-button').addEventListener('click', () => openSchemas(detail.event ? kindKey(detail.event) : undefined));
 byId('recover-button').addEventListener('click', () => openRecover());
 
 const filterBar = bindFilterBar(/** @type {HTMLFormElement} */ (byId('filters')), filter, (f) => {
@@ -219,6 +222,8 @@ function onFrames(frames) {
           list.update(d);
         }
         if (detail.id === d.id) detail.refreshSoon();
+        // Drift is learned just after the commit: under `is:drift` the event comes in now.
+        if (d.drift && /(^|\s)is:drift(\s|$)/i.test(filter.q)) catchUpSoon();
         break;
       case 'event.deleted':
         list.remove(d.id);
@@ -391,6 +396,18 @@ installKeys({
   },
   newest: () => { if (!doctor.isOpen) list.scrollToTop(); },
   testEndpoint: () => doctor.open(),
+  mark: () => {
+    if (doctor.isOpen || selected === null) return;
+    markForCompare(selected);
+    toast(`Marked #${selected}: open another event and press d to compare`, 'good');
+  },
+  compare: () => {
+    if (doctor.isOpen || selected === null) return;
+    const a = markedEvent();
+    if (a === null || a === selected) { toast('Press m on one event first, then d on another', 'info'); return; }
+    showCompare(a, selected, { toast, openEvent: (id) => select(id, { reveal: true }) });
+  },
+  schemas: () => { if (!doctor.isOpen) openSchemas(detail.event ? kindKey(detail.event) : undefined); },
 });
 
 byId('help-button').addEventListener('click', showHelp);

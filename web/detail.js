@@ -16,6 +16,8 @@ import { renderHeaders } from './headers.js';
 import { renderVerification } from './verification.js';
 import { renderAttempts } from './attempts.js';
 import * as api from './api.js';
+import { askCompare } from './compare.js';
+import { driftNote } from './drift.js';
 
 /** Bodies larger than this are not parsed just to find out whether they are a Cyberdesk run. */
 const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
@@ -49,6 +51,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {{status: string, message: string, reason?: string | null, msg_id?: string | null}} verification
  * @property {import('./attempts.js').Attempt[]} attempts
  * @property {string | null} remote_addr
+ * @property {import('./drift.js').Drift[] | null} [drift]
  */
 
 export class Detail {
@@ -204,7 +207,7 @@ export class Detail {
     const icon = { valid: '✓', invalid: '✗', unsigned: '–', unverified: '?' }[/** @type {'valid'} */ (v.status)] || '–';
     const verdict = el('div', { class: `d-verdict verdict-${v.status}`, attrs: { 'data-test': 'verdict' } }, span('icon', icon), span('sentence', v.message));
 
-    const head = el('header', 'd-head', title, metaLine, verdict, this.actions(e));
+    const head = el('header', 'd-head', title, metaLine, verdict, driftNote(e), this.actions(e));
     const tabs = el('nav', { class: 'tabs', attrs: { role: 'tablist' } });
     const kind = this.cyberdesk();
     /** @type {Array<[TabName, string]>} */
@@ -296,7 +299,9 @@ export class Detail {
     const raw = el('a', { class: 'btn', text: 'Raw', title: 'The body bytes as plain text, in a new tab', attrs: { href: `/api/events/${e.id}/raw?view=1`, target: '_blank', rel: 'noopener' } });
     const exp = el('a', { class: 'btn', text: 'Export', title: 'Download the event as JSON', attrs: { href: `/api/events/${e.id}`, download: `hookpit-event-${e.id}.json` } });
     const del = button('Delete', () => this.confirmDelete(del), 'btn danger-quiet', 'Delete this event');
-    return el('div', 'd-actions', replay, curl, raw, exp, el('span', 'grow'), del);
+    const cmp = button('Compare with…', () => askCompare(e.id, { toast: this.cb.toast, openEvent: this.cb.openEvent }), 'btn compare',
+      'Compare this event with another: body and headers side by side (m marks one, d compares)');
+    return el('div', 'd-actions', replay, curl, raw, exp, cmp, el('span', 'grow'), del);
   }
 
   /**

@@ -122,7 +122,9 @@ export function matchLocally(e, filter) {
       case 'path': ok = typeof e.path === 'string' && e.path.startsWith(value); break;
       case 'method': ok = e.method === value.toUpperCase(); break;
       case 'source': ok = e.source === value; break;
-      case 'is': case 'verification': ok = e.verification && e.verification.status === value; break;
+      case 'is': case 'verification':
+        ok = value.toLowerCase() === 'drift' ? Array.isArray(e.drift) && e.drift.length > 0 : e.verification && e.verification.status === value;
+        break;
       case 'id': case 'msg': ok = e.msg_id === value; break;
       case 'provider': ok = e.verification && e.verification.provider === value.toLowerCase(); break;
     }

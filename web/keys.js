@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Keyboard shortcuts: j/k or ↑/↓ move, Enter opens, r replays, c copies curl, / searches,
- * Esc clears, ? shows help, 1–5 pick a tab, n goes to the newest, t tests your endpoint.
+ * Esc clears, ? shows help, 1–5 pick a tab, n goes to the newest, t tests your endpoint, m marks an
+ * event and d compares the open one with it, s shows the learned schemas.
  */
 import { el, span } from './dom.js';
 import { openDialog, dialogOpen } from './dialog.js';
@@ -18,6 +19,9 @@ import { closeMenus } from './menu.js';
  * @property {(n: number) => void} tab
  * @property {() => void} newest
  * @property {() => void} testEndpoint
+ * @property {() => void} mark
+ * @property {() => void} compare
+ * @property {() => void} schemas
  */
 
 /** The shortcuts, for the help dialog. */
@@ -29,6 +33,9 @@ const HELP = [
   [['1', '…', '5'], 'switch tab'],
   [['r'], 'replay (re-signed, to the forward target)'],
   [['c'], 'copy as curl (re-signed)'],
+  [['m'], 'mark the open event to compare with'],
+  [['d'], 'compare the open event with the marked one'],
+  [['s'], 'the learned schemas (and JSON Schema export)'],
   [['/'], 'search'],
   [['t'], 'test your endpoint (hookpit doctor); j/k then move between its scenarios'],
   [['Esc'], 'clear: close, leave the search, unselect, then drop the filters'],
@@ -84,6 +91,9 @@ export function installKeys(a) {
       case 'c': a.copyCurl(); break;
       case 'n': a.newest(); break;
       case 't': a.testEndpoint(); break;
+      case 'm': a.mark(); break;
+      case 'd': a.compare(); break;
+      case 's': a.schemas(); break;
       case '/': a.focusSearch(); break;
       case '?': showHelp(); break;
       case '1': case '2': case '3': case '4': case '5': a.tab(Number(e.key)); break;

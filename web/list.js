@@ -9,6 +9,7 @@
 import { el, span } from './dom.js';
 import { fmtBytes, fmtRelative, fmtAbsolute } from './format.js';
 import { verdictBadge, runChip, attemptChip } from './badges.js';
+import { driftChip } from './drift.js';
 import { providerTitle } from './providers.js';
 
 /** Rows rendered beyond the visible ones, above and below. */
@@ -424,6 +425,8 @@ export class EventList {
       l2.append(el('span', { class: 'chip dup', title: `Duplicate of #${e.duplicate_of}: same message id ${e.msg_id || ''}` },
         'dup', span('dup-of', `of #${e.duplicate_of}`)));
     }
+    const drift = driftChip(e.drift);
+    if (drift) l2.append(drift);
     if (e.source === 'replay' || e.source === 'send' || e.source === 'relay' || e.source === 'import') l2.append(span('src', e.source));
     l2.append(span('grow', ''));
     if (e.last_attempt) l2.append(attemptChip(e.last_attempt));

@@ -167,6 +167,9 @@ fn extracted(headers: &Headers, body: &[u8]) -> crate::store::model::Extracted {
 
 fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> Ingested {
     app.live.publish(LiveEvent::EventCreated(summary.clone()));
+    // The learner works on its own task; this only hands it the body already in memory.
+    app.learn_feed
+        .push(crate::learn::committed(&summary, &headers, &body));
     Ingested {
         summary,
         headers,

@@ -299,13 +299,20 @@ pub async fn delete_key(app: &App, id: i64) -> ApiResult {
 
 #[derive(Deserialize)]
 struct KeyId {
-    id: i64,
+    /// A number, not `i64`: JSON Schema counts `3.0` as an integer, and so does this route.
+    id: serde_json::Number,
 }
 
 /// `DELETE /api/keys` `{"id"}`.
 pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult {
     let body: KeyId = read_json(req).await?;
-    delete_key(app, body.id).await
+    let id = body.id.as_i64().or_else(|| {
+        let f = body.id.as_f64()?;
+        // Integral and within i64 (`i64::MAX as f64` is 2^63, the first f64 past it).
+        (f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(&f)).then_some(f as i64)
+    });
+    let id = id.ok_or_else(|| ApiError::BadRequest(format!("id {} is not a key id", body.id)))?;
+    delete_key(app, id).await
 }
 
 /// `GET /api/status`.

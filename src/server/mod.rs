@@ -47,10 +47,12 @@ macro_rules! write_through {
 pub(crate) use write_through;
 
 mod api;
+mod api_diff;
 mod api_doctor;
 mod api_export;
 mod api_import;
 mod api_replay;
+mod api_schema;
 mod api_send;
 mod api_wait;
 pub mod assets;

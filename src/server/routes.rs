@@ -173,6 +173,12 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
             let msg_id = percent_decode(msg_id);
             api_replay::message_timeline(&app, &msg_id).await
         }
+        (&Method::GET, ["api", "schemas"]) => super::api_schema::list(&app).await,
+        (&Method::GET, ["api", "schemas", key]) => {
+            let key = percent_decode(key);
+            super::api_schema::get(&app, &key).await
+        }
+        (&Method::GET, ["api", "diff"]) => super::api_diff::diff(&app, req.uri()).await,
         (&Method::POST, ["api", "verify"]) => api::verify_many(&app, req).await,
         (&Method::GET, ["api", "keys"]) => Ok(api::list_keys(&app)),
         (&Method::GET, ["api", "providers"]) => Ok(api::list_providers()),

@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_replay_jobs.sql")),
     (5, include_str!("migrations/0005_inline_body.sql")),
     (6, include_str!("migrations/0006_replay_runs.sql")),
+    (7, include_str!("migrations/0007_schemas.sql")),
     (8, include_str!("migrations/0008_forward_rules.sql")),
     (9, include_str!("migrations/0009_search_index.sql")),
 ];

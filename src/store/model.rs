@@ -160,6 +160,10 @@ pub struct EventSummary {
     pub last_attempt: Option<AttemptSummary>,
     /// The Cyberdesk run, when the body has one.
     pub run: Option<RunSummary>,
+    /// How the body's shape differs from what its kind had before (learned after the commit,
+    /// so `null` until the learner has read it, and `null` when nothing differs).
+    #[serde(default)]
+    pub drift: Option<Vec<crate::schema::Drift>>,
 }
 
 /// Everything stored about one event.
@@ -293,6 +297,8 @@ pub struct EventFilter {
     pub msg_id: Option<String>,
     /// Provider named in the verdict (`shopify`).
     pub provider: Option<String>,
+    /// Only events whose shape drifted from their kind's (`is:drift`).
+    pub drift: bool,
 }
 
 /// One page request of the event list.

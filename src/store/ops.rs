@@ -85,6 +85,7 @@ pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummar
         duplicate_of,
         last_attempt: None,
         run,
+        drift: None,
         method: e.method,
         path: e.path,
         query: e.query,

@@ -33,6 +33,7 @@ pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
             "path" => filter.path_prefix = Some(value),
             "method" => filter.method = Some(value.to_ascii_uppercase()),
             "source" => filter.source = Some(value),
+            "is" if value.eq_ignore_ascii_case("drift") => filter.drift = true,
             "is" | "verification" => filter.verification = Some(value),
             "id" | "msg" => filter.msg_id = Some(value),
             "provider" => filter.provider = Some(value.to_ascii_lowercase()),

@@ -125,6 +125,9 @@ pub(crate) fn where_clause(
              OR CAST(e.body AS TEXT) LIKE ?{plain} ESCAPE '\\')"
         ));
     }
+    if filter.drift {
+        conds.push("EXISTS (SELECT 1 FROM event_drift x WHERE x.event_id = e.id)".to_string());
+    }
     if let Some(before) = before {
         params.push(Value::Integer(before));
         conds.push(format!("e.id < ?{}", params.len()));

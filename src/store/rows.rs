@@ -16,7 +16,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "e.id, e.received_at, e.method, e.path,
      a.duration_ms, json_extract(e.verification, '$.skew_s'), \
      COALESCE(json_extract(e.verification, '$.provider'), \
      CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
-     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END), d.drift";
 
 /// The provider a stored verdict names; verdicts stored before providers had only a `scheme`
 /// naming the sender (`standard-webhooks`, `stripe`, `github`).
@@ -25,17 +25,20 @@ pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.p
      WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
 
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
-pub(crate) const SUMMARY_LEN: usize = 21;
+pub(crate) const SUMMARY_LEN: usize = 22;
 
 /// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any (a forward
-/// a rule skipped sent nothing, so it is no delivery's outcome).
+/// a rule skipped sent nothing, so it is no delivery's outcome), and its drift, if the schema
+/// learner found one.
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL)";
+     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL) \
+     LEFT JOIN event_drift d ON d.event_id = e.id";
 
-/// The join of [`SUMMARY_FROM`] that adds each event's newest attempt, for a query whose rows
-/// of `e` come from elsewhere (the text index).
+/// The joins of [`SUMMARY_FROM`] that add each event's newest attempt and its drift, for a query
+/// whose rows of `e` come from elsewhere (the text index).
 pub(crate) const LAST_ATTEMPT_JOIN: &str = "LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id)";
+     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id) \
+     LEFT JOIN event_drift d ON d.event_id = e.id";
 
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
@@ -58,6 +61,11 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         }),
         None => None,
     };
+    let drift: Option<String> = row.get(21)?;
+    let drift = drift
+        .map(|d| serde_json::from_str(&d))
+        .transpose()
+        .map_err(|e| bad_column(21, e.to_string()))?;
     let run = (run_id.is_some() || run_status.is_some()).then_some(RunSummary {
         id: run_id,
         status: run_status,
@@ -86,6 +94,7 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         duplicate_of: row.get(12)?,
         last_attempt,
         run,
+        drift,
     })
 }
 

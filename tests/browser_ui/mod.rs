@@ -5,6 +5,8 @@
 use super::*;
 
 mod chaos;
+mod compare;
+mod drift;
 mod targets;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.

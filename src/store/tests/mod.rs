@@ -1,6 +1,7 @@
 //! Store tests: helpers here, one file per concern.
 
 mod deliveries;
+mod drift;
 mod events;
 mod list;
 mod migrate;
