@@ -124,6 +124,17 @@ async fn a_match_rule_forwards_only_matching_events_and_records_each_skipped_tar
         .expect("listed")
         .clone();
     assert!(row["last_attempt"].is_null(), "{row}");
+    // Nor in a text search answered by the index, once the index holds both events.
+    eventually("the text index to hold both events", || async {
+        let index = get_json(&t, "/api/status").await["index"].clone();
+        (index["indexed"] == 2 && index["total"] == 2).then_some(())
+    })
+    .await;
+    let found = get_json(&t, "/api/events?q=success").await;
+    let rows = found["events"].as_array().expect("events");
+    assert_eq!(rows.len(), 1, "{found}");
+    assert_eq!(rows[0]["id"], ok);
+    assert!(rows[0]["last_attempt"].is_null(), "{found}");
     t.stop().await;
 }
 

@@ -60,10 +60,10 @@ export function renderTargets(attempts, ctx) {
       row.append(
         statusChip(last),
         span('target mono', target, target),
-        span('muted tries', tries(sent.length)),
-        last.next_retry_at
-          ? span('pending-text', `next retry ${fmtRelative(Date.parse(last.next_retry_at))}`, fmtWhen(last.next_retry_at))
-          : null);
+        span('muted tries', tries(sent.length)));
+      if (last.next_retry_at) {
+        row.append(span('pending-text', `next retry ${fmtRelative(Date.parse(last.next_retry_at))}`, fmtWhen(last.next_retry_at)));
+      }
     }
     if (ctx.replayTo) {
       const replayTo = ctx.replayTo;

@@ -27,18 +27,23 @@ pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.p
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
 pub(crate) const SUMMARY_LEN: usize = 22;
 
-/// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any (a forward
-/// a rule skipped sent nothing, so it is no delivery's outcome), and its drift, if the schema
-/// learner found one.
-pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL) \
-     LEFT JOIN event_drift d ON d.event_id = e.id";
+/// The joins that add each event's newest attempt, if any (a forward a rule skipped sent
+/// nothing, so it is no delivery's outcome), and its drift, if the schema learner found one.
+/// A macro so that both constants below are one literal, spelled once.
+macro_rules! last_attempt_join {
+    () => {
+        "LEFT JOIN attempts a \
+         ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL) \
+         LEFT JOIN event_drift d ON d.event_id = e.id"
+    };
+}
 
-/// The joins of [`SUMMARY_FROM`] that add each event's newest attempt and its drift, for a query
-/// whose rows of `e` come from elsewhere (the text index).
-pub(crate) const LAST_ATTEMPT_JOIN: &str = "LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id) \
-     LEFT JOIN event_drift d ON d.event_id = e.id";
+/// The tables behind [`SUMMARY_COLUMNS`]: each event with the joins of [`LAST_ATTEMPT_JOIN`].
+pub(crate) const SUMMARY_FROM: &str = concat!("FROM events e ", last_attempt_join!());
+
+/// The joins of [`SUMMARY_FROM`], for a query whose rows of `e` come from elsewhere (the text
+/// index).
+pub(crate) const LAST_ATTEMPT_JOIN: &str = last_attempt_join!();
 
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
