@@ -199,7 +199,8 @@ async fn every_sender_gets_the_agents_answer_with_many_in_flight() {
     let relay = spawn_relay(
         "127.0.0.1:0",
         db.to_str().expect("utf-8"),
-        &["--wait", "2s"],
+        // Long enough that a loaded machine's scheduling is never read as a lost answer.
+        &["--wait", "10s"],
     )
     .await;
     let (channel, key) = channel(&relay).await;
