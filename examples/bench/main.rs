@@ -42,6 +42,9 @@ struct Bench {
     rows: Vec<Row>,
     secs: u64,
     store_events: usize,
+    /// `--store-db FILE`: the store scenario fills this file and leaves it, for a look at it
+    /// afterwards (by default a temporary file, removed).
+    store_db: Option<String>,
     /// `--peers`: also measure the tools users would use instead (mitmdump).
     peers: bool,
 }
@@ -459,9 +462,10 @@ async fn main() {
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
             "bench [--quick] [--smoke] [--runs N] [--peers] [--out FILE] [--store-events N]\n      \
-             [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
+             [--store-db FILE] [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
              --store-events N: events the store scenario fills (default 100,000; 10,000 with \
              --quick)\n\
+             --store-db FILE: the store scenario fills FILE (which must not exist) and keeps it\n\
              floor: only the durable store alone, the minimal rusqlite loop under it and their \
              ratio (capture runs them too)"
         );
@@ -484,6 +488,11 @@ async fn main() {
             .nth(1)
             .and_then(|n| n.replace(['_', ','], "").parse().ok())
             .unwrap_or(if quick { 10_000 } else { 100_000 }),
+        store_db: args
+            .iter()
+            .skip_while(|a| *a != "--store-db")
+            .nth(1)
+            .cloned(),
         peers: args.iter().any(|a| a == "--peers"),
     };
     let runs: usize = args

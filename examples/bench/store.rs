@@ -23,8 +23,18 @@ async fn status(ui: std::net::SocketAddr) -> serde_json::Value {
 
 pub async fn store(b: &mut Bench) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.db");
-    let db = db.to_str().unwrap();
+    let temporary = dir.path().join("h.db");
+    let db = match &b.store_db {
+        Some(kept) => {
+            assert!(
+                !std::path::Path::new(kept).exists(),
+                "--store-db {kept} exists"
+            );
+            kept.clone()
+        }
+        None => temporary.to_str().unwrap().to_string(),
+    };
+    let db = db.as_str();
     let keep = (b.store_events * 2).max(1_000_000).to_string();
     let (p, capture, ui) = hookpit(&["--max-events".into(), keep.clone()], db).await;
     // Fill: a few 1 MiB bodies, the rest 2 KiB, with a findable word in one of them.
