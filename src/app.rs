@@ -97,6 +97,8 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The tunnel program's state, the canary's and its probes in flight.
+    pub public: crate::public_url::PublicState,
     /// The time receive stamps, signatures and retries are judged by (the system clock, unless
     /// a test replaces it before `run`).
     pub clock: Clock,
@@ -161,6 +163,7 @@ impl App {
             bound,
             client,
             relay: RelayState::default(),
+            public: crate::public_url::PublicState::default(),
             clock: Clock::default(),
             marker: crate::headers::Marker::new(),
             in_flight,

@@ -11,7 +11,8 @@
 //!   `client` (the one outgoing HTTP client; `client_tls` its trust), `schedule` (retry schedules), `out` (stdout
 //!   lines that survive a closed pipe, and plurals), `in_flight` (the bound on body bytes all
 //!   connections hold at once), `curl` (shell-safe curl commands), `chaos` (the send plan of a
-//!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency).
+//!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency),
+//!   `public_url` (the tunnel drivers as data, the canary's probes, the `tunnel`/`canary` status).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
@@ -22,8 +23,9 @@
 //!   (forward, replay, ack-mode retries, bulk recovery).
 //! - Adapters: `server` (both listeners: accept loop, `routes`, `capture`, `exchange`, `api`,
 //!   `ws`, `guard`, `head_tap`), `relay` (`hookpit relay`'s public side and the agent).
-//! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `cli` (the whole
-//!   command line), `banner` (what hookpit prints at start).
+//! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `tunnel` (runs the
+//!   `--tunnel` program and the canary's prober), `cli` (the whole command line), `banner` (what
+//!   hookpit prints at start).
 
 #![forbid(unsafe_code)]
 
@@ -55,11 +57,13 @@ pub mod keys;
 pub mod live;
 pub mod mcp;
 pub mod out;
+pub mod public_url;
 pub mod relay;
 pub mod schedule;
 pub mod send;
 pub mod serve;
 pub mod server;
 pub mod store;
+pub mod tunnel;
 pub mod verify;
 pub mod wire;

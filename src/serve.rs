@@ -1,5 +1,6 @@
 //! The one place that wires hookpit together: `App::run` closes what the last run left in
-//! flight, starts both listeners, the retry dispatcher and the relay agent, then waits for
+//! flight, starts both listeners, the retry dispatcher, the relay agent, the tunnel program and
+//! the canary, then waits for
 //! `shutdown` and drains. It sits above every module it starts, so none of them needs to know
 //! the others (ARCHITECTURE.md has the layers).
 
@@ -39,6 +40,7 @@ impl App {
         self.tasks
             .spawn(crate::forward::retry::dispatch(self.clone()));
         crate::relay::agent::spawn(&self);
+        crate::tunnel::spawn(&self);
         if let Some(age) = self.config.max_age {
             self.tasks.spawn(retention(self.clone(), age));
         }

@@ -12,6 +12,7 @@ import { EventList } from './list.js';
 import { Detail } from './detail.js';
 import { renderEmpty } from './empty.js';
 import { setCapture, setRelay, setStorage, setLiveState, bindTheme } from './topbar.js';
+import { setPublic } from './tunnel.js';
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
@@ -248,6 +249,9 @@ function onFrames(frames) {
       case 'relay.status':
         setRelay(d);
         break;
+      case 'tunnel.status':
+        setPublic(d);
+        break;
       case 'doctor.progress':
         doctor.onFrame(d);
         break;
@@ -279,6 +283,7 @@ async function loadStatus() {
     captureUrl = s.capture_url || captureUrl;
     setCapture(captureUrl);
     setRelay(s.relay);
+    setPublic(s);
     setStorage(s.storage);
     if (typeof s.events === 'number' && isEmpty(filter)) storeEmpty = s.events === 0 && list.length === 0;
     renderEmpty(byId('empty'), captureUrl, (id, note) => {
@@ -300,6 +305,7 @@ async function refreshHealth() {
   try {
     const s = await api.getStatus();
     setRelay(s.relay);
+    setPublic(s);
     setStorage(s.storage);
   } catch {
     // Offline: the live stream's reconnect reloads the status.

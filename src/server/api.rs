@@ -373,6 +373,7 @@ pub async fn delete_key_by_body(app: &App, req: Request<Incoming>) -> ApiResult 
 pub async fn status(app: &App) -> ApiResult {
     let events = app.store.count().await?;
     let stats = app.store.stats();
+    let public = app.public.get();
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({
@@ -383,7 +384,9 @@ pub async fn status(app: &App) -> ApiResult {
             "db_path": app.config.db_path,
             "events": events,
             "forward": forward_status(app),
-            "relay": app.relay.get(),
+            "relay": relay_status(app, &public.canary),
+            "tunnel": public.tunnel,
+            "canary": public.canary,
             "storage": {
                 "ok": app.store.write_failure().is_none(),
                 "error": app.store.write_failure(),
@@ -397,6 +400,18 @@ pub async fn status(app: &App) -> ApiResult {
             },
         }),
     ))
+}
+
+/// `relay` of `/api/status`: the relay's status, with the canary that probes its public URL.
+fn relay_status(app: &App, canary: &Option<crate::public_url::CanaryStatus>) -> serde_json::Value {
+    let Some(relay) = app.relay.get() else {
+        return serde_json::Value::Null;
+    };
+    let mut value = serde_json::to_value(relay).expect("the relay status serializes");
+    if let Some(object) = value.as_object_mut() {
+        object.insert("canary".into(), serde_json::json!(canary));
+    }
+    value
 }
 
 /// `forward` of `/api/status`: the default target, the mode and the routes with their own.

@@ -5,6 +5,7 @@
 use super::*;
 
 mod chaos;
+mod tunnel;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.
 const OTHER_SECRET: &str = "whsec_d3Jvbmcta2V5LXdyb25nLWtleQ==";

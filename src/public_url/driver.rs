@@ -1,0 +1,391 @@
+//! The tunnel programs hookpit can drive (`--tunnel cloudflared|ngrok|ssh:USER@HOST[:PORT]`):
+//! how each is started against the capture port, where it is installed from, and how its
+//! public URL and its errors are read from the lines it prints. Pure functions, no processes.
+
+use std::net::SocketAddr;
+
+/// A tunnel program and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Driver {
+    /// A cloudflared quick tunnel (`cloudflared tunnel --url …`): no account, a new URL each start.
+    Cloudflared,
+    /// An ngrok v3 agent (`ngrok http …`): needs an account's authtoken in its config.
+    Ngrok,
+    /// `ssh -R 80:…` to a tunnel host such as localhost.run or serveo.net.
+    Ssh {
+        /// `USER@HOST`.
+        destination: String,
+        /// The ssh port, when not 22.
+        port: Option<u16>,
+    },
+}
+
+/// What one line of a tunnel program's output says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// The public URL.
+    Url(String),
+    /// An error worth showing the user.
+    Error(String),
+    /// Nothing hookpit acts on.
+    Other,
+}
+
+impl Driver {
+    /// Parses `cloudflared`, `ngrok` or `ssh:USER@HOST[:PORT]`.
+    pub fn parse(spec: &str) -> Result<Driver, String> {
+        let spec = spec.trim();
+        match spec {
+            "cloudflared" => return Ok(Driver::Cloudflared),
+            "ngrok" => return Ok(Driver::Ngrok),
+            _ => {}
+        }
+        let Some(rest) = spec.strip_prefix("ssh:") else {
+            return Err(format!(
+                "--tunnel {spec:?}: say cloudflared, ngrok or ssh:USER@HOST[:PORT] (e.g. ssh:nokey@localhost.run)"
+            ));
+        };
+        let (destination, port) = match rest.rsplit_once(':') {
+            Some((d, p)) => {
+                let port = p
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("--tunnel {spec:?}: {p:?} is not an ssh port"))?;
+                (d, Some(port))
+            }
+            None => (rest, None),
+        };
+        let ok = destination.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && !host.is_empty()
+                && !destination.starts_with('-')
+                && destination
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "@._-".contains(c))
+        });
+        if !ok {
+            return Err(format!(
+                "--tunnel {spec:?}: after ssh: give USER@HOST, e.g. ssh:nokey@localhost.run"
+            ));
+        }
+        Ok(Driver::Ssh {
+            destination: destination.to_string(),
+            port,
+        })
+    }
+
+    /// The name `/api/status` shows: `cloudflared`, `ngrok` or `ssh`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Driver::Cloudflared => "cloudflared",
+            Driver::Ngrok => "ngrok",
+            Driver::Ssh { .. } => "ssh",
+        }
+    }
+
+    /// The program looked up on `PATH`.
+    pub fn program(&self) -> &'static str {
+        self.name()
+    }
+
+    /// Whether each start gets a new public URL (a cloudflared quick tunnel always does).
+    pub fn changes_url(&self) -> bool {
+        matches!(self, Driver::Cloudflared)
+    }
+
+    /// The program's arguments for a tunnel to `capture` (an unspecified address means this
+    /// machine's loopback).
+    pub fn args(&self, capture: SocketAddr) -> Vec<String> {
+        let mut local = capture;
+        if local.ip().is_unspecified() {
+            local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        match self {
+            // The log goes to stderr either way; the quick tunnel's URL is in it.
+            Driver::Cloudflared => vec![
+                "tunnel".into(),
+                "--no-autoupdate".into(),
+                "--url".into(),
+                format!("http://{local}"),
+            ],
+            Driver::Ngrok => vec![
+                "http".into(),
+                format!("http://{local}"),
+                "--log".into(),
+                "stdout".into(),
+                "--log-format".into(),
+                "json".into(),
+            ],
+            Driver::Ssh { destination, port } => {
+                let mut args: Vec<String> = [
+                    "-T",
+                    "-o",
+                    "ExitOnForwardFailure=yes",
+                    "-o",
+                    "ServerAliveInterval=15",
+                    "-o",
+                    "ServerAliveCountMax=3",
+                    "-o",
+                    "StrictHostKeyChecking=accept-new",
+                    // hookpit runs ssh in the background: a password prompt would hang it.
+                    "-o",
+                    "BatchMode=yes",
+                    "-R",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+                args.push(format!("80:{}:{}", local.ip(), local.port()));
+                if let Some(p) = port {
+                    args.push("-p".into());
+                    args.push(p.to_string());
+                }
+                args.push(destination.clone());
+                args
+            }
+        }
+    }
+
+    /// How to install the program, and the options that need nothing more.
+    pub fn install_hint(&self) -> String {
+        let how = match self {
+            Driver::Cloudflared => {
+                "install cloudflared: macOS `brew install cloudflared`; Debian/Ubuntu: download cloudflared-linux-amd64.deb (or -arm64) from https://github.com/cloudflare/cloudflared/releases/latest and `sudo dpkg -i` it; Windows `winget install --id Cloudflare.cloudflared`. A quick tunnel needs no Cloudflare account"
+            }
+            Driver::Ngrok => {
+                "install ngrok v3: macOS `brew install ngrok`; Linux and Windows: https://ngrok.com/download; then `ngrok config add-authtoken <token>` with the token of a free ngrok account"
+            }
+            Driver::Ssh { .. } => {
+                "install the OpenSSH client: Debian/Ubuntu `sudo apt install openssh-client`, Fedora `sudo dnf install openssh-clients`"
+            }
+        };
+        let others = match self {
+            Driver::Ssh { .. } => "",
+            _ => {
+                " Or use --tunnel ssh:nokey@localhost.run (needs only ssh, which most systems have)"
+            }
+        };
+        format!(
+            "{} is not installed (not found on PATH): {how}.{others}. --relay URL with your own `hookpit relay` needs nothing but hookpit.",
+            self.program()
+        )
+    }
+
+    /// Reads one line of the program's output (stdout or stderr).
+    pub fn read_line(&self, line: &str) -> Said {
+        let line = line.trim();
+        match self {
+            Driver::Cloudflared => cloudflared_line(line),
+            Driver::Ngrok => ngrok_line(line),
+            Driver::Ssh { .. } => ssh_line(line),
+        }
+    }
+}
+
+/// An `http(s)://` URL with nothing else in it.
+fn url_alone(text: &str) -> Option<String> {
+    let text = text.trim();
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
+    let ok = !rest.is_empty() && !text.chars().any(|c| c.is_whitespace() || c == '|');
+    ok.then(|| text.trim_end_matches('/').to_string())
+}
+
+/// cloudflared 2021.x–2025.x log the quick tunnel's URL alone inside a box
+/// (`… INF |  https://words.trycloudflare.com  |`) on stderr; errors at level `ERR`.
+fn cloudflared_line(line: &str) -> Said {
+    if let (Some(open), Some(close)) = (line.find('|'), line.rfind('|'))
+        && open < close
+        && let Some(url) = url_alone(&line[open + 1..close])
+    {
+        return Said::Url(url);
+    }
+    match line.split_once(" ERR ") {
+        Some((_, what)) => Said::Error(what.trim().to_string()),
+        None => Said::Other,
+    }
+}
+
+/// ngrok v3 with `--log stdout --log-format json`: one JSON object a line; the tunnel's start is
+/// `{"msg":"started tunnel", "url": …}`; levels `eror` and `crit` carry `err`. Without a
+/// config it also prints `ERROR:  …` lines as plain text.
+fn ngrok_line(line: &str) -> Said {
+    if let Some(what) = line.strip_prefix("ERROR:") {
+        return Said::Error(what.trim().to_string());
+    }
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line) else {
+        return Said::Other;
+    };
+    let text = |k: &str| o.get(k).and_then(|v| v.as_str());
+    if text("msg") == Some("started tunnel")
+        && let Some(url) = text("url").and_then(url_alone)
+    {
+        return Said::Url(url);
+    }
+    if matches!(text("lvl"), Some("eror" | "crit")) {
+        let what = text("err")
+            .or(text("msg"))
+            .unwrap_or("ngrok reported an error");
+        return Said::Error(what.to_string());
+    }
+    Said::Other
+}
+
+/// localhost.run prints `<id>.lhr.life tunneled with tls termination, https://<id>.lhr.life`;
+/// serveo.net `Forwarding HTTP traffic from https://<id>.serveo.net`; ssh's own errors
+/// (`ssh: connect to host …`, `Permission denied …`, `Warning: remote port forwarding failed …`)
+/// go to stderr.
+fn ssh_line(line: &str) -> Said {
+    for marker in [
+        "tunneled with tls termination, ",
+        "Forwarding HTTP traffic from ",
+    ] {
+        if let Some((_, after)) = line.split_once(marker)
+            && let Some(url) = after.split_whitespace().next().and_then(url_alone)
+        {
+            return Said::Url(url);
+        }
+    }
+    let lower = line.to_ascii_lowercase();
+    if lower.starts_with("ssh:")
+        || lower.contains("permission denied")
+        || lower.contains("forwarding failed")
+        || lower.contains("host key verification failed")
+        || lower.contains("could not resolve")
+    {
+        return Said::Error(line.to_string());
+    }
+    Said::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_bad_ones_say_what_to_write() {
+        assert_eq!(Driver::parse("cloudflared"), Ok(Driver::Cloudflared));
+        assert_eq!(Driver::parse("ngrok"), Ok(Driver::Ngrok));
+        assert_eq!(
+            Driver::parse("ssh:nokey@localhost.run"),
+            Ok(Driver::Ssh {
+                destination: "nokey@localhost.run".into(),
+                port: None
+            })
+        );
+        assert_eq!(
+            Driver::parse("ssh:me@serveo.net:2222"),
+            Ok(Driver::Ssh {
+                destination: "me@serveo.net".into(),
+                port: Some(2222)
+            })
+        );
+        for bad in [
+            "localtunnel",
+            "ssh:",
+            "ssh:host",
+            "ssh:-oProxyCommand=x@h",
+            "ssh:a@b:0",
+            "ssh:a@b:x",
+        ] {
+            let err = Driver::parse(bad).expect_err(bad);
+            assert!(err.contains("--tunnel"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn each_program_is_pointed_at_the_capture_port() {
+        let capture: SocketAddr = "0.0.0.0:8700".parse().expect("addr");
+        assert_eq!(
+            Driver::Cloudflared.args(capture).join(" "),
+            "tunnel --no-autoupdate --url http://127.0.0.1:8700"
+        );
+        assert!(
+            Driver::Ngrok
+                .args(capture)
+                .join(" ")
+                .starts_with("http http://127.0.0.1:8700 --log stdout --log-format json")
+        );
+        let ssh = Driver::parse("ssh:me@serveo.net:2222")
+            .expect("spec")
+            .args(capture);
+        let ssh = ssh.join(" ");
+        assert!(
+            ssh.contains("-R 80:127.0.0.1:8700 -p 2222 me@serveo.net"),
+            "{ssh}"
+        );
+    }
+
+    #[test]
+    fn cloudflared_quick_tunnel_box_gives_the_url() {
+        let log = [
+            "2025-03-12T10:00:00Z INF Requesting new quick Tunnel on trycloudflare.com...",
+            "2025-03-12T10:00:01Z INF +--------------------------------------------------------------------------------------------+",
+            "2025-03-12T10:00:01Z INF |  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |",
+            "2025-03-12T10:00:01Z INF |  https://seasonal-deck-organisms-sf.trycloudflare.com                                      |",
+        ];
+        let said: Vec<Said> = log
+            .iter()
+            .map(|l| Driver::Cloudflared.read_line(l))
+            .collect();
+        assert_eq!(said[..3], [Said::Other, Said::Other, Said::Other]);
+        assert_eq!(
+            said[3],
+            Said::Url("https://seasonal-deck-organisms-sf.trycloudflare.com".into())
+        );
+        assert_eq!(
+            Driver::Cloudflared.read_line("2025-03-12T10:00:01Z ERR failed to request quick Tunnel: Post \"https://api.trycloudflare.com/tunnel\": dial tcp: lookup api.trycloudflare.com: no such host"),
+            Said::Error("failed to request quick Tunnel: Post \"https://api.trycloudflare.com/tunnel\": dial tcp: lookup api.trycloudflare.com: no such host".into())
+        );
+    }
+
+    #[test]
+    fn ngrok_json_log_gives_the_url_and_its_errors() {
+        let started = r#"{"addr":"http://127.0.0.1:8700","lvl":"info","msg":"started tunnel","name":"command_line","obj":"tunnels","t":"2025-03-12T10:00:01.0Z","url":"https://1a2b-3c4d.ngrok-free.app"}"#;
+        assert_eq!(
+            Driver::Ngrok.read_line(started),
+            Said::Url("https://1a2b-3c4d.ngrok-free.app".into())
+        );
+        let failed = r#"{"err":"authentication failed: Usage of ngrok requires a verified account and authtoken.","lvl":"eror","msg":"failed to reconnect session","obj":"tunnels.session","t":"2025-03-12T10:00:01Z"}"#;
+        assert!(
+            matches!(Driver::Ngrok.read_line(failed), Said::Error(e) if e.starts_with("authentication failed"))
+        );
+        assert_eq!(
+            Driver::Ngrok.read_line(r#"{"lvl":"info","msg":"open config file","path":"/home/me/.config/ngrok/ngrok.yml"}"#),
+            Said::Other
+        );
+        assert_eq!(Driver::Ngrok.read_line("not json"), Said::Other);
+    }
+
+    #[test]
+    fn ssh_hosts_print_their_url_in_their_own_words() {
+        let ssh = Driver::parse("ssh:nokey@localhost.run").expect("spec");
+        assert_eq!(
+            ssh.read_line("3f2a1b.lhr.life tunneled with tls termination, https://3f2a1b.lhr.life"),
+            Said::Url("https://3f2a1b.lhr.life".into())
+        );
+        assert_eq!(
+            ssh.read_line("Forwarding HTTP traffic from https://abc123.serveo.net"),
+            Said::Url("https://abc123.serveo.net".into())
+        );
+        // The welcome text's links are not the tunnel.
+        assert_eq!(
+            ssh.read_line("To set up and manage custom domains go to https://admin.localhost.run/"),
+            Said::Other
+        );
+        assert!(matches!(
+            ssh.read_line("nokey@localhost.run: Permission denied (publickey)."),
+            Said::Error(_)
+        ));
+    }
+
+    #[test]
+    fn the_install_hint_says_how_and_what_needs_nothing() {
+        let hint = Driver::Cloudflared.install_hint();
+        assert!(hint.contains("brew install cloudflared"), "{hint}");
+        assert!(hint.contains("ssh:nokey@localhost.run"), "{hint}");
+        assert!(hint.contains("--relay"), "{hint}");
+    }
+}
