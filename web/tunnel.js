@@ -107,8 +107,9 @@ function drawCanary(canary) {
   if (failing) {
     const was = failing;
     failing = null;
+    const moved = was.url !== url ? ` — the public URL changed (was ${was.url}): give the sender the new one` : '';
     alert.replaceChildren(span('canary-icon', '✓'),
-      span('canary-text', `webhooks sent to ${url} reach this hookpit again (they failed since ${fmtWhen(was.since)})`),
+      span('canary-text', `webhooks sent to ${url} reach this hookpit again (they failed since ${fmtWhen(was.since)})${moved}`),
       el('button', { class: 'icon-button', text: '×', title: 'Dismiss', on: { click: () => { alert.hidden = true; } } }));
     alert.className = 'canary canary-good';
     alert.hidden = false;

@@ -147,29 +147,86 @@ impl Driver {
         }
     }
 
-    /// How to install the program, and the options that need nothing more.
-    pub fn install_hint(&self) -> String {
-        let how = match self {
-            Driver::Cloudflared => {
-                "install cloudflared: macOS `brew install cloudflared`; Debian/Ubuntu: download cloudflared-linux-amd64.deb (or -arm64) from https://github.com/cloudflare/cloudflared/releases/latest and `sudo dpkg -i` it; Windows `winget install --id Cloudflare.cloudflared`. A quick tunnel needs no Cloudflare account"
-            }
-            Driver::Ngrok => {
-                "install ngrok v3: macOS `brew install ngrok`; Linux and Windows: https://ngrok.com/download; then `ngrok config add-authtoken <token>` with the token of a free ngrok account"
-            }
-            Driver::Ssh { .. } => {
-                "install the OpenSSH client: Debian/Ubuntu `sudo apt install openssh-client`, Fedora `sudo dnf install openssh-clients`"
-            }
+    /// How to install the program, as (system, what to do) pairs, and a note.
+    fn install_steps(&self) -> (&'static [(&'static str, &'static str)], &'static str) {
+        match self {
+            Driver::Cloudflared => (
+                &[
+                    ("macOS", "brew install cloudflared"),
+                    (
+                        "Debian/Ubuntu",
+                        "download cloudflared-linux-amd64.deb (or -arm64) from https://github.com/cloudflare/cloudflared/releases/latest, then sudo dpkg -i it",
+                    ),
+                    ("Windows", "winget install --id Cloudflare.cloudflared"),
+                ],
+                "a quick tunnel needs no Cloudflare account",
+            ),
+            Driver::Ngrok => (
+                &[
+                    ("macOS", "brew install ngrok"),
+                    ("Linux, Windows", "https://ngrok.com/download (v3)"),
+                ],
+                "then once: ngrok config add-authtoken <token>, the token of a free ngrok account",
+            ),
+            Driver::Ssh { .. } => (
+                &[
+                    ("Debian/Ubuntu", "sudo apt install openssh-client"),
+                    ("Fedora", "sudo dnf install openssh-clients"),
+                ],
+                "",
+            ),
+        }
+    }
+
+    /// The options that need no program beyond what is there: ssh (`ssh_found`: whether it
+    /// is on `PATH`) and the relay.
+    fn no_install(&self, ssh_found: bool) -> String {
+        let ssh = match (self, ssh_found) {
+            (Driver::Ssh { .. }, _) => "",
+            (_, true) => "--tunnel ssh:nokey@localhost.run (ssh is installed), or ",
+            (_, false) => "--tunnel ssh:nokey@localhost.run (needs only an ssh client), or ",
         };
-        let others = match self {
-            Driver::Ssh { .. } => "",
-            _ => {
-                " Or use --tunnel ssh:nokey@localhost.run (needs only ssh, which most systems have)"
-            }
+        format!("{ssh}--relay URL with your own `hookpit relay` (needs nothing but hookpit)")
+    }
+
+    /// Why the program cannot run and how to install it, on one line (for `/api/status`).
+    pub fn install_hint(&self, ssh_found: bool) -> String {
+        let (steps, note) = self.install_steps();
+        let steps: Vec<String> = steps
+            .iter()
+            .map(|(os, how)| format!("{os}: {how}"))
+            .collect();
+        let note = match note {
+            "" => String::new(),
+            n => format!(" ({n})"),
         };
         format!(
-            "{} is not installed (not found on PATH): {how}.{others}. --relay URL with your own `hookpit relay` needs nothing but hookpit.",
-            self.program()
+            "{} is not installed (not found on PATH). Install it — {}{note}. Needs no install: {}.",
+            self.program(),
+            steps.join("; "),
+            self.no_install(ssh_found)
         )
+    }
+
+    /// The same, laid out for a terminal.
+    pub fn install_help(&self, ssh_found: bool) -> String {
+        let (steps, note) = self.install_steps();
+        let mut out = format!(
+            "tunnel: {} is not installed (not found on PATH). To install it:\n",
+            self.program()
+        );
+        let width = steps.iter().map(|(os, _)| os.len()).max().unwrap_or(0);
+        for (os, how) in steps {
+            out.push_str(&format!("  {os:width$}  {how}\n"));
+        }
+        if !note.is_empty() {
+            out.push_str(&format!("  ({note})\n"));
+        }
+        out.push_str(&format!(
+            "Needs no install: {}.",
+            self.no_install(ssh_found)
+        ));
+        out
     }
 
     /// Reads one line of the program's output (stdout or stderr).
@@ -383,9 +440,25 @@ mod tests {
 
     #[test]
     fn the_install_hint_says_how_and_what_needs_nothing() {
-        let hint = Driver::Cloudflared.install_hint();
-        assert!(hint.contains("brew install cloudflared"), "{hint}");
-        assert!(hint.contains("ssh:nokey@localhost.run"), "{hint}");
+        let hint = Driver::Cloudflared.install_hint(true);
+        assert!(hint.contains("macOS: brew install cloudflared"), "{hint}");
+        assert!(
+            hint.contains("ssh:nokey@localhost.run (ssh is installed)"),
+            "{hint}"
+        );
         assert!(hint.contains("--relay"), "{hint}");
+        assert!(!hint.contains('\n'), "one line for the status: {hint}");
+        let help = Driver::Ngrok.install_help(false);
+        assert!(
+            help.contains("\n  macOS           brew install ngrok\n"),
+            "{help}"
+        );
+        assert!(help.contains("add-authtoken"), "{help}");
+        assert!(help.contains("needs only an ssh client"), "{help}");
+        let ssh = Driver::parse("ssh:a@b").expect("spec").install_hint(false);
+        assert!(
+            ssh.contains("openssh-client") && !ssh.contains("--tunnel ssh:"),
+            "{ssh}"
+        );
     }
 }

@@ -81,6 +81,9 @@ pub struct PublicState {
     status: Arc<Mutex<PublicStatus>>,
     /// The canary's secret and probes in flight.
     pub probes: Probes,
+    /// Woken when the tunnel changes (it died, it came up with a URL): the canary probes at
+    /// once instead of waiting for its interval.
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl PublicState {
@@ -116,7 +119,13 @@ impl PublicState {
             });
             change(tunnel);
         }
+        self.changed.notify_one();
         live.publish_frame(&self.get());
+    }
+
+    /// Completes when the tunnel has changed since the last call.
+    pub async fn tunnel_changed(&self) {
+        self.changed.notified().await;
     }
 
     /// Changes the canary's status (created empty) and publishes both objects.

@@ -30,7 +30,8 @@ pub enum Verdict {
     AppFailed(String),
 }
 
-/// Probes on the interval until hookpit stops.
+/// Probes on the interval, and at once whenever the tunnel changes (its program died, or it
+/// came up with a URL), until hookpit stops.
 pub async fn run(app: App) {
     let mut tick = tokio::time::interval(app.config.canary_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,6 +40,7 @@ pub async fn run(app: App) {
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            _ = app.public.tunnel_changed() => tick.reset(),
             _ = &mut stopped => return,
         }
         // No public URL yet (the tunnel starts, the relay connects): nothing to probe.
@@ -106,6 +108,12 @@ fn judge_app(check: AppCheck) -> Verdict {
 fn record(app: &App, url: &str, verdict: Verdict, took: Duration) {
     let was = app.public.get().canary;
     let failing_before = was.as_ref().and_then(|c| c.failing_since.clone());
+    let moved = match was.as_ref().and_then(|c| c.url.as_deref()) {
+        Some(old) if old != url => {
+            format!("; the public URL changed (was {old}): give the sender the new one")
+        }
+        _ => String::new(),
+    };
     let (ok, error, failed_at) = match &verdict {
         Verdict::Passed => (true, None, None),
         Verdict::Lost(why) => (false, Some(why.clone()), Some("tunnel")),
@@ -133,7 +141,7 @@ fn record(app: &App, url: &str, verdict: Verdict, took: Duration) {
     }
     match (&verdict, failing_before) {
         (Verdict::Passed, Some(since)) => tracing::warn!(
-            "canary: webhooks sent to {url} reach this hookpit again (they failed since {since}); round trip {} ms",
+            "canary: webhooks sent to {url} reach this hookpit again (they failed since {since}); round trip {} ms{moved}",
             took.as_millis()
         ),
         (Verdict::Passed, None) => tracing::info!(

@@ -62,9 +62,14 @@ pub async fn supervise(app: App, driver: Driver) {
         app.public.update_tunnel(&app.live, &driver, |t| change(t));
     };
     let Some(program) = find(driver.program()) else {
-        let hint = driver.install_hint();
-        tracing::error!("--tunnel {}: {hint}", driver.name());
-        crate::out::note(format_args!("tunnel: {hint}"));
+        let ssh_found = find("ssh").is_some();
+        let hint = driver.install_hint(ssh_found);
+        tracing::error!(
+            "--tunnel {}: {} not found on PATH; hookpit keeps capturing without a public URL",
+            driver.name(),
+            driver.program()
+        );
+        crate::out::note(driver.install_help(ssh_found));
         update(&|t| {
             t.state = "failed";
             t.since = now();
@@ -134,7 +139,6 @@ async fn run_once(app: &App, driver: &Driver, program: &Path) -> Ended {
     let stopped = app.stopped();
     tokio::pin!(stopped);
     let mut last_error: Option<String> = None;
-    let mut last_line: Option<String> = None;
     let mut output_open = true;
     loop {
         tokio::select! {
@@ -149,15 +153,14 @@ async fn run_once(app: &App, driver: &Driver, program: &Path) -> Ended {
                         }
                         Said::Other => {}
                     }
-                    if !line.trim().is_empty() {
-                        last_line = Some(line);
-                    }
                 }
                 None => output_open = false,
             },
             status = child.wait() => {
                 let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
-                let why = last_error.or(last_line).map(|l| format!(": {l}")).unwrap_or_default();
+                // Only a line the driver knows as an error explains the exit: the last line
+                // printed is as likely a banner's border.
+                let why = last_error.map(|l| format!(": {l}")).unwrap_or_default();
                 return Ended::Died(format!("{} exited ({status}){why}", driver.program()));
             }
             _ = &mut stopped => {
