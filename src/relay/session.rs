@@ -157,7 +157,12 @@ async fn hello<S: Io>(
 pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
     let (channel, new_key, last_seq) = match hello(&relay, &mut ws).await {
         Ok(v) => v,
-        Err(refusal) => return refuse(&mut ws, refusal).await,
+        Err(refusal) => {
+            relay
+                .metrics
+                .refused(super::metrics::agent_refusal(refusal.0));
+            return refuse(&mut ws, refusal).await;
+        }
     };
     let conn_id = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
     let notify = Arc::new(Notify::new());
@@ -181,6 +186,9 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         // Often the agent's own earlier connection, half-open after its machine slept, that
         // the relay gives up within SILENCE_LIMIT: the agent tries again.
         let busy = "another agent is connected to this channel; stop it first";
+        relay
+            .metrics
+            .refused(super::metrics::agent_refusal(RefusalKind::Busy));
         return refuse(&mut ws, (RefusalKind::Busy, busy.into())).await;
     }
     let fp = super::server::fingerprint(&channel);
@@ -236,6 +244,7 @@ mod tests {
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
             tls_key: None,
+            metrics: None,
         };
         Relay {
             store,
@@ -243,6 +252,7 @@ mod tests {
             args: Arc::new(args),
             agents: Arc::default(),
             stopping: tokio_util::sync::CancellationToken::new(),
+            metrics: Arc::default(),
         }
     }
 
@@ -347,6 +357,7 @@ mod tests {
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
             tls_key: None,
+            metrics: None,
         };
         assert_eq!(args(26_214_400).validate(), Ok(()), "the default fits");
         let err = args(32_000_000)
