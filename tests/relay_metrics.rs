@@ -131,13 +131,13 @@ async fn healthz_and_metrics_count_what_the_relay_did() {
     .await;
     let path = public.strip_prefix(&relay.url()).expect("under the relay");
     let head = format!(
-        "POST {path}/hook HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n\r\n",
+        "POST {path}/hook HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n",
         relay.addr
     );
     let resp = raw(relay.addr, head.as_bytes(), b"{}").await;
     assert_eq!(resp.status, 200, "{}", text(&resp.body));
     let head = format!(
-        "POST /c/nosuchchannel/hook HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n\r\n",
+        "POST /c/nosuchchannel/hook HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n",
         relay.addr
     );
     assert_eq!(raw(relay.addr, head.as_bytes(), b"{}").await.status, 404);

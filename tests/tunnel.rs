@@ -296,15 +296,8 @@ async fn a_probe_without_the_secret_is_an_ordinary_webhook() {
 #[tokio::test]
 async fn the_canary_watches_a_relay_too() {
     let relay = spawn_relay("127.0.0.1:0", ":memory:", &[]).await;
-    let t = spawn_app(&[
-        "--relay",
-        &relay.url(),
-        "--relay-token",
-        "relay-token",
-        "--canary-interval",
-        "200ms",
-    ])
-    .await;
+    // The default interval (60 s): the first probe goes as soon as the agent is connected.
+    let t = spawn_app(&["--relay", &relay.url(), "--relay-token", "relay-token"]).await;
     let s = eventually("the canary green through the relay", || async {
         let s = get_json(&t, "/api/status").await;
         (s["canary"]["ok"] == true).then_some(s)
@@ -381,4 +374,27 @@ async fn with_canary_app_the_probe_goes_on_to_the_app_and_its_answer_is_judged()
     );
     t.stop().await;
     relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_probe_from_an_earlier_run_delivered_after_a_restart_is_dropped_not_listed() {
+    // A relay keeps what arrives while the agent is away: a probe the last run sent reaches
+    // the next run of the same database, which must still know it as its own.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hookpit.db");
+    let db = db.to_str().expect("utf-8");
+    let first = spawn_app(&["--db", db]).await;
+    let probe = first.app.public.probes.start();
+    first.stop().await;
+    let second = spawn_app(&["--db", db]).await;
+    let head = format!(
+        "POST /hookpit-canary HTTP/1.1\r\nHost: {}\r\nHookpit-Canary: {}\r\nContent-Length: 2\r\n",
+        second.capture, probe.header
+    );
+    let resp = raw(second.capture, head.as_bytes(), b"{}").await;
+    assert_eq!(resp.status, 200, "{}", text(&resp.body));
+    assert_eq!(resp.json()["late"], true, "{}", text(&resp.body));
+    let s = get_json(&second, "/api/status").await;
+    assert_eq!(s["events"], 0, "a late probe is not a webhook: {s:#}");
+    second.stop().await;
 }

@@ -87,6 +87,14 @@ pub struct PublicState {
 }
 
 impl PublicState {
+    /// A state whose probes are tagged under `secret`.
+    pub fn with_secret(secret: &[u8]) -> PublicState {
+        PublicState {
+            probes: Probes::with_secret(secret),
+            ..PublicState::default()
+        }
+    }
+
     /// Both objects as they are now; the canary's counters read fresh.
     pub fn get(&self) -> PublicStatus {
         let mut status = self.lock().clone();
@@ -123,7 +131,14 @@ impl PublicState {
         live.publish_frame(&self.get());
     }
 
-    /// Completes when the tunnel has changed since the last call.
+    /// Tells the canary the public URL may have changed (the relay agent connected): it
+    /// probes at once.
+    pub fn wake(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Completes when the tunnel has changed (or [`PublicState::wake`] was called) since the
+    /// last call.
     pub async fn tunnel_changed(&self) {
         self.changed.notified().await;
     }

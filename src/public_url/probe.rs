@@ -1,5 +1,6 @@
 //! The canary's proof: each probe carries `Hookpit-Canary: v1,<id>,<tag>`, where the tag is an
-//! HMAC-SHA256 of the id under a secret this process drew at start and never sends. Only an id
+//! HMAC-SHA256 of the id under a secret this hookpit drew once, keeps in its database and never
+//! sends. Only an id
 //! with a valid tag is a probe: an outside sender cannot forge one. A probe that arrives after
 //! the prober gave up on it (queued at a relay while the agent was away) or a second time is
 //! still this process's own, so it is dropped, not counted. Anything else is an ordinary webhook.
@@ -58,7 +59,7 @@ pub struct Outgoing {
 pub struct Probes(Arc<Inner>);
 
 struct Inner {
-    /// Drawn at start, never sent, never stored.
+    /// Drawn once per database, never sent.
     key: ring::hmac::Key,
     /// Probes sent and not yet arrived, by id.
     pending: Mutex<HashMap<String, oneshot::Sender<Option<AppCheck>>>>,
@@ -70,17 +71,22 @@ struct Inner {
 
 impl Default for Probes {
     fn default() -> Self {
-        let secret: [u8; 32] = rand::random();
+        Probes::with_secret(&rand::random::<[u8; 32]>())
+    }
+}
+
+impl Probes {
+    /// Probes tagged under `secret`. hookpit keeps it in its database, so a probe an earlier
+    /// run sent through a relay, delivered after a restart, is still recognised as its own.
+    pub fn with_secret(secret: &[u8]) -> Probes {
         Probes(Arc::new(Inner {
-            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
             pending: Mutex::default(),
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
         }))
     }
-}
 
-impl Probes {
     /// A new probe: counted as sent, waited for until it arrives or is [`Probes::cancel`]led.
     pub fn start(&self) -> Outgoing {
         let id = hex::encode(rand::random::<[u8; 16]>());

@@ -94,6 +94,8 @@ pub fn spawn(app: &App) {
                         s.state = "offline";
                         s.error = Some(reason);
                     });
+                    // The canary sees at once whether senders' webhooks still get through.
+                    app.public.wake();
                 }
             }
             if was_connected {
@@ -214,6 +216,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         s.backlog = backlog;
         s.error = None;
     });
+    // The canary proves the new connection at once instead of an interval later.
+    app.public.wake();
     (session(app, ws, &channel).await, true)
 }
 
