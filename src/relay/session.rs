@@ -30,11 +30,17 @@ static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
+/// How much an agent's connection reads at a time. tungstenite's default (128 KiB) is filled
+/// in full for every connection, idle or not: with 1,000 agents that was most of the relay's
+/// memory. Larger frames still arrive whole; the buffer grows while one is read.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Answers the agent's upgrade.
 pub fn accept(relay: Relay, req: Request<Incoming>) -> Response<Body> {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
-        .max_frame_size(Some(MAX_FRAME));
+        .max_frame_size(Some(MAX_FRAME))
+        .read_buffer_size(READ_BUFFER);
     accept_ws(
         req,
         config,
