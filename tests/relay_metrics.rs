@@ -216,3 +216,27 @@ async fn healthz_and_metrics_count_what_the_relay_did() {
     assert_eq!(s["hookpit_relay_channels"], 1.0, "channels are kept");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn healthz_is_503_when_the_store_cannot_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("relay.db");
+    let relay = spawn_relay("127.0.0.1:0", db.to_str().expect("utf-8"), &[]).await;
+    assert_eq!(
+        try_get(relay.addr, "/healthz")
+            .await
+            .expect("answers")
+            .status,
+        200
+    );
+    // The relay's file deleted under it: every commit is refused, so is the health check.
+    std::fs::remove_file(&db).expect("delete the database");
+    let resp = try_get(relay.addr, "/healthz").await.expect("answers");
+    assert_eq!(resp.status, 503, "{}", text(&resp.body));
+    assert!(
+        text(&resp.body).starts_with("the relay's store cannot write"),
+        "{}",
+        text(&resp.body)
+    );
+    relay.stop().await;
+}
