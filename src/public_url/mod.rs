@@ -3,13 +3,15 @@
 //! `canary` and the live stream sends as `tunnel.status`. A leaf: it takes the hub to publish.
 
 pub mod driver;
+pub mod output;
 pub mod probe;
 
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-pub use driver::{Driver, Said};
+pub use driver::Driver;
+pub use output::Said;
 pub use probe::{AppCheck, CANARY_HEADER, CANARY_PATH, Probes};
 
 use crate::live::{Frame, LiveHub};
