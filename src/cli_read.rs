@@ -209,6 +209,14 @@ fn readable(e: &Value, colour: bool) -> String {
         )),
     }
     for a in e["attempts"].as_array().into_iter().flatten() {
+        if let Some(rule) = a["skipped"].as_str() {
+            push(format!(
+                "attempt {} {} skipped by {rule}",
+                text(&a["kind"]),
+                text(&a["target"])
+            ));
+            continue;
+        }
         let outcome = match a["status"].as_u64() {
             Some(s) => s.to_string(),
             None => text(&a["error"]),
@@ -238,5 +246,28 @@ mod tests {
         let e = serde_json::json!({"id": 3, "verification": {"status": "valid"}});
         assert!(table_row(&e, true).contains("\x1b[32m"));
         assert!(!table_row(&e, false).contains('\x1b'));
+    }
+
+    #[test]
+    fn a_skipped_forward_reads_as_skipped_with_its_rule() {
+        let e = serde_json::json!({
+            "id": 4, "verification": {"status": "unsigned"}, "headers": [],
+            "body": {"encoding": "utf8", "data": ""},
+            "attempts": [
+                {"kind": "forward", "target": "http://a/x", "status": null, "error": null,
+                 "duration_ms": null, "skipped": "match = \"status:task_failed\""},
+                {"kind": "forward", "target": "http://b/x", "status": 200, "error": null,
+                 "duration_ms": 3, "skipped": null}
+            ]
+        });
+        let shown = readable(&e, false);
+        assert!(
+            shown.contains("attempt forward http://a/x skipped by match = \"status:task_failed\""),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("attempt forward http://b/x → 200 in 3 ms"),
+            "{shown}"
+        );
     }
 }

@@ -92,6 +92,9 @@ pub struct AttemptJson {
     /// The app had already been sent this message id by an earlier try: its duplicate handling
     /// is what this try tests.
     pub duplicate_delivery: bool,
+    /// The route's rule that kept this forward from `target` (`events = ["run_complete"]`,
+    /// `match = "status:task_failed"`, `--events …`): nothing was sent. `null` for a try.
+    pub skipped: Option<String>,
 }
 
 /// Attempts as JSON, each marked when it re-sent a message id an earlier one already carried.
@@ -130,6 +133,7 @@ impl From<&Attempt> for AttemptJson {
                 .or_else(|| a.request_headers.get("webhook-id"))
                 .map(|v| String::from_utf8_lossy(v).into_owned()),
             duplicate_delivery: false,
+            skipped: a.skipped.clone(),
         }
     }
 }

@@ -207,3 +207,134 @@ async fn twilio_is_verified_against_the_url_the_sender_used() {
     assert_eq!(v["verification"]["status"], "valid", "{v}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_send_api_sends_as_a_provider_into_the_capture_pipeline() {
+    // Shopify signs the body, Twilio the URL it posts to, Mailgun a token inside the body.
+    let secrets = [
+        ("shopify", "shpss_4f2a9d8c7b6e5f4a3b2c1d0e"),
+        ("twilio", "c0ffee00c0ffee00c0ffee00c0ffee00"),
+        ("mailgun", "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"),
+    ];
+    let flags: Vec<String> = (secrets.iter())
+        .flat_map(|(n, s)| ["--secret".to_string(), format!("{n}:{s}")])
+        .collect();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let t = spawn_app(&flags).await;
+    for (name, _) in secrets {
+        let path = format!("/hooks/{name}?from=ui");
+        let sent = post_json(
+            &t,
+            "/api/send",
+            &serde_json::json!({"provider": name, "path": path}),
+        )
+        .await;
+        assert_eq!(
+            sent.status,
+            200,
+            "{name}: {}",
+            String::from_utf8_lossy(&sent.body)
+        );
+        let id = sent.json()["id"].as_i64().expect("id");
+        let v = get_json(&t, &format!("/api/events/{id}")).await;
+        assert_eq!(v["verification"]["provider"], name, "{v}");
+        assert_eq!(v["verification"]["status"], "valid", "{name}: {v}");
+    }
+    // A secret given with the request signs too, shown unverified when no key here knows it.
+    let p = registry::find("slack").expect("slack");
+    let sent = post_json(
+        &t,
+        "/api/send",
+        &serde_json::json!({"provider": "slack", "secret": "8f742231b10e8888abcd99yyyzzz85a5",
+            "body": "token=x&text=hi"}),
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", String::from_utf8_lossy(&sent.body));
+    let v = get_json(&t, &format!("/api/events/{}", sent.json()["id"])).await;
+    assert_eq!(v["verification"]["provider"], "slack");
+    assert_eq!(v["verification"]["status"], "unverified", "{v}");
+    assert_ne!(p.sample.body, "token=x&text=hi");
+
+    for (bad, why) in [
+        (
+            serde_json::json!({"provider": "shopifi"}),
+            "no provider \"shopifi\"",
+        ),
+        (
+            serde_json::json!({"provider": "shopify", "template": "run_complete"}),
+            "are Cyberdesk's",
+        ),
+        (
+            serde_json::json!({"provider": "discord", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+            "",
+        ),
+        (
+            serde_json::json!({"provider": "typeform", "path": "/forms"}),
+            "no key configured for /forms can sign as Typeform: give \"secret\" (the webhook's secret)",
+        ),
+    ] {
+        let r = post_json(&t, "/api/send", &bad).await;
+        assert_eq!(r.status, 400, "{bad}");
+        let error = r.json()["error"].as_str().expect("error").to_string();
+        assert!(error.contains(why), "{error}");
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_doctor_api_runs_a_providers_battery() {
+    let p = registry::find("slack").expect("slack");
+    let (sign, verify) = hookpit::verify::new_key_for(p);
+    let app = common::stub::Stub::start(Some(&format!("slack:{verify}")), &[]).await;
+    let t = spawn_app(&[]).await;
+    let planned = hookpit::doctor::Options::for_provider(p, &[]).expect("options");
+    let total = planned.scenarios().len();
+    let started = post_json(
+        &t,
+        "/api/doctor",
+        &serde_json::json!({"to": app.url("/hooks"), "secret": sign, "provider": "slack"}),
+    )
+    .await;
+    assert_eq!(
+        started.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    let run = started.json();
+    assert_eq!(run["total"], total, "{run}");
+    let id = run["id"].as_i64().expect("id");
+    let mut done = serde_json::Value::Null;
+    for _ in 0..300 {
+        done = get_json(&t, &format!("/api/doctor/runs/{id}")).await;
+        if done["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["ok"], true, "{done}");
+    assert_eq!(done["counts"]["pass"], total, "{done}");
+    // Every delivery the app saw was Slack's.
+    assert!(!app.hits().is_empty());
+    for h in app.hits() {
+        let unsigned = h.verdict.status == hookpit::verify::Status::Unsigned;
+        assert!(unsigned || h.verdict.provider.as_deref() == Some("slack"));
+    }
+
+    for (bad, why) in [
+        (
+            serde_json::json!({"to": app.url("/"), "provider": "slak", "secret": sign}),
+            "no provider \"slak\"",
+        ),
+        (
+            serde_json::json!({"to": app.url("/"), "provider": "slack"}),
+            "can sign as Slack",
+        ),
+    ] {
+        let r = post_json(&t, "/api/doctor", &bad).await;
+        assert_eq!(r.status, 400, "{bad}");
+        let error = r.json()["error"].as_str().expect("error").to_string();
+        assert!(error.contains(why), "{error}");
+    }
+    t.stop().await;
+}

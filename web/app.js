@@ -234,7 +234,8 @@ function onFrames(frames) {
       case 'attempt.created':
       case 'attempt.updated': {
         const prev = lastAttemptId.get(d.event_id) ?? -1;
-        if (d.id >= prev) {
+        // A forward a rule skipped sent nothing: it is no delivery's outcome for the list.
+        if (d.id >= prev && !d.skipped) {
           lastAttemptId.set(d.event_id, d.id);
           const summary = { status: d.status, error: d.error, duration_ms: d.duration_ms, next_retry_at: d.next_retry_at };
           const pending = created.find((c) => c.id === d.event_id);

@@ -12,6 +12,7 @@ import { statusChip, verdictBadge, attemptChip } from './badges.js';
 import { fromBase64, hexDump } from './body.js';
 import { parseJson, jsonTree } from './json.js';
 import * as api from './api.js';
+import { renderTargets, skippedCard } from './targets.js';
 
 /** Response bodies longer than this are cut, with "show all". */
 const BODY_CUT = 16 * 1024;
@@ -33,12 +34,14 @@ const BODY_CUT = 16 * 1024;
  * @property {string | null} [next_retry_at]
  * @property {string | null} [msg_id] the message id this try carried
  * @property {boolean} [duplicate_delivery] the app had already been sent this message id
+ * @property {string | null} [skipped] the route's rule that kept this forward from its target
  */
 
 /**
  * @typedef {Object} AttemptsContext
  * @property {(id: number) => void} openEvent select another event (from the timeline)
  * @property {() => void} replay replay with the default
+ * @property {(target: string) => void} [replayTo] replay to one target (re-signed)
  */
 
 /**
@@ -103,6 +106,7 @@ function responseBody(body) {
  * @param {string | null} msgId the event's message id, to tell a replay with a new id
  */
 function card(a, open, msgId) {
+  if (a.skipped) return skippedCard(a);
   const fresh = newMsgId(a, msgId);
   const head = el('div', 'attempt-head',
     statusChip(a),
@@ -152,13 +156,16 @@ export function renderAttempts(e, ctx) {
   /** @type {Map<number, Attempt>} */
   const attempts = new Map();
   for (const a of e.attempts || []) attempts.set(a.id, a);
+  const targets = el('section', 'targets');
+  const drawTargets = () => targets.replaceChildren(...renderTargets([...attempts.values()], ctx));
   const draw = () => {
     const sorted = [...attempts.values()].sort((x, y) => y.id - x.id);
     list.replaceChildren(...sorted.map((a, i) => card(a, i === 0, msgId)));
     empty.hidden = sorted.length > 0;
+    drawTargets();
   };
   draw();
-  root.append(empty, list);
+  root.append(empty, targets, list);
   const deliveries = msgId ? timeline(e, msgId, ctx) : null;
   if (deliveries) root.append(deliveries.root);
   return {
@@ -169,6 +176,7 @@ export function renderAttempts(e, ctx) {
       const had = attempts.has(a.id);
       attempts.set(a.id, a);
       empty.hidden = true;
+      drawTargets();
       const old = list.querySelector(`:scope > [data-id="${Number(a.id)}"]`);
       const newest = Math.max(...attempts.keys()) === a.id;
       if (had && old) {
@@ -209,6 +217,7 @@ function timeline(e, msgId, ctx) {
         /** @type {Attempt[]} */
         const tries = [];
         for (const a of /** @type {Attempt[]} */ (d.attempts || [])) {
+          if (a.skipped) continue; // nothing was sent
           const fresh = newMsgId(a, msgId);
           if (!fresh) { tries.push(a); continue; }
           const o = others.get(fresh) || { from: [], tries: [] };

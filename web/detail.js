@@ -269,7 +269,7 @@ export class Detail {
       case 'verification':
         return renderVerification(e, { refresh: () => this.refreshSoon(), toast: this.cb.toast });
       case 'attempts': {
-        this.attempts = renderAttempts(e, { openEvent: this.cb.openEvent, replay: () => this.replay({}) });
+        this.attempts = renderAttempts(e, { openEvent: this.cb.openEvent, replay: () => this.replay({}), replayTo: (target) => this.replay({ target }) });
         return this.attempts.root;
       }
     }

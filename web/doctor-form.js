@@ -1,15 +1,21 @@
 // @ts-check
 /**
- * The "Test my endpoint" form: the app's webhook URL, an optional `whsec_` secret (else the key
- * configured for `/` signs) and which scenarios to run (all by default). A refusal from the
- * server is shown in plain words next to the field it is about.
+ * The "Test my endpoint" form: the app's webhook URL, who sends (Svix, or one of the providers
+ * hookpit knows, as `hookpit doctor --provider`), an optional secret (else the key configured
+ * for `/` signs) and, for Svix, which scenarios to run (all by default; a provider runs the
+ * scenarios that apply to it). A refusal from the server is shown in plain words next to the
+ * field it is about.
  */
 import { el, span } from './dom.js';
 import { SCENARIOS, GROUPS } from './doctor-scenarios.js';
+import { loadProviders, provider } from './providers.js';
 
 /**
- * @typedef {{to: string, secret?: string, only?: string[]}} DoctorRequest
+ * @typedef {{to: string, secret?: string, only?: string[], provider?: string}} DoctorRequest
  */
+
+/** The secret field's hint while Svix sends. */
+const SVIX_SECRET = 'whsec_… (empty: the key for / is used)';
 
 /** Where the last URL typed is kept, so the form remembers the app between visits. */
 const LAST_URL = 'hookpit.doctor.to';
@@ -29,13 +35,23 @@ export class DoctorForm {
     this.secret = el('input', {
       class: 'mono', attrs: {
         id: 'doctor-secret', name: 'secret', type: 'text', spellcheck: 'false', autocomplete: 'off',
-        placeholder: 'whsec_… (empty: the key for / is used)',
+        placeholder: SVIX_SECRET,
       },
     });
+    this.sender = el('select', { attrs: { id: 'doctor-provider', name: 'provider' } },
+      el('option', { text: 'Svix (Cyberdesk)', attrs: { value: '' } }));
+    loadProviders().then((list) => {
+      // Standard Webhooks is what Svix sends: the first choice already.
+      for (const p of list.filter((x) => x.name !== 'standard')) {
+        this.sender.append(el('option', { text: p.title, attrs: { value: p.name } }));
+      }
+    });
+    this.sender.addEventListener('change', () => this.senderChanged());
     /** @type {Map<string, HTMLInputElement>} */
     this.boxes = new Map();
     this.summary = el('summary', null);
     const picker = el('details', 'dr-only', this.summary);
+    this.picker = picker;
     const bulk = el('div', 'dr-bulk',
       el('button', { class: 'link-button', text: 'all', attrs: { type: 'button' }, on: { click: () => this.pick(null) } }),
       el('button', { class: 'link-button', text: 'none', attrs: { type: 'button' }, on: { click: () => this.pick([]) } }));
@@ -56,6 +72,7 @@ export class DoctorForm {
     this.hint = span('muted small', '');
     this.root = el('form', { class: 'dr-form', attrs: { novalidate: '', autocomplete: 'off', 'aria-label': 'Test my endpoint' } },
       el('label', 'field', span('label', 'Endpoint URL'), this.to),
+      el('label', 'field', span('label', 'Sent as'), this.sender),
       el('label', 'field', el('span', 'label', 'Signing secret ', span('optional', 'optional')), this.secret),
       this.error,
       picker,
@@ -76,13 +93,16 @@ export class DoctorForm {
     this.showError('');
     const to = this.to.value.trim();
     if (!to) { this.showError('Enter the URL your app receives webhooks on, e.g. http://localhost:3000/webhooks.', this.to); return; }
-    const only = this.only();
+    const sender = this.sender.value;
+    // A provider runs the scenarios that apply to it; the picker lists Svix's.
+    const only = sender ? null : this.only();
     if (only && !only.length) { this.showError('Pick at least one scenario.'); return; }
     /** @type {DoctorRequest} */
     const body = { to };
     const secret = this.secret.value.trim();
     if (secret) body.secret = secret;
     if (only) body.only = only;
+    if (sender) body.provider = sender;
     localStorage.setItem(LAST_URL, to);
     this.submit.disabled = true;
     this.submit.textContent = 'Starting…';
@@ -140,8 +160,21 @@ export class DoctorForm {
     this.count();
   }
 
+  /** Follows the sender: a provider's secret hint, and Svix's scenario picker only for Svix. */
+  senderChanged() {
+    const p = provider(this.sender.value);
+    this.secret.placeholder = p ? `${p.secret} (empty: the key for / is used)` : SVIX_SECRET;
+    this.picker.hidden = Boolean(p);
+    this.count();
+  }
+
   /** Says how many scenarios are picked. */
   count() {
+    const p = provider(this.sender.value);
+    if (p) {
+      this.hint.textContent = `Your app gets real requests signed as ${p.title} signs them: point it at a dev instance.`;
+      return;
+    }
     const only = this.only();
     const n = only ? only.length : this.boxes.size;
     this.summary.textContent = only ? `Scenarios: ${n} of ${this.boxes.size}` : `Scenarios: all ${n}`;

@@ -8,10 +8,13 @@ use std::time::Duration;
 use clap::{Args, Parser};
 
 mod routes;
+mod rules;
 mod ui;
 
 pub use routes::{Route, parse_routes};
 use routes::{check_target, load_routes, parse_keys};
+pub use rules::Match;
+use rules::default_events;
 pub use ui::{parse_ui_addr, ui_base_url};
 
 pub use crate::duration::parse_duration;
@@ -39,6 +42,10 @@ pub struct ServeArgs {
     /// Forward each captured webhook to this URL (the captured path is appended).
     #[arg(long, env = "HOOKPIT_FORWARD")]
     pub forward: Option<String>,
+    /// Forward only webhooks of these event types (comma-separated, e.g. `run_complete`); the
+    /// rest are recorded as skipped. For paths without a route of their own.
+    #[arg(long, env = "HOOKPIT_EVENTS", value_delimiter = ',')]
+    pub events: Option<Vec<String>>,
     /// proxy: the sender gets the app's answer; ack: the sender gets hookpit's answer once
     /// stored, and hookpit delivers to the app itself, retrying on the schedule.
     #[arg(long, env = "HOOKPIT_FORWARD_MODE", value_enum, default_value_t = ForwardMode::Proxy)]
@@ -169,6 +176,8 @@ pub struct Config {
     pub routes: Vec<Route>,
     /// Where webhooks without a route forward of their own go.
     pub forward: Option<String>,
+    /// `--events`: the event types `forward` passes on (all when `None`).
+    pub events: Option<Vec<String>>,
     /// Proxy or ack.
     pub forward_mode: ForwardMode,
     /// Ack-mode retry schedule.
@@ -271,6 +280,7 @@ impl ServeArgs {
         if let Some(url) = &self.forward {
             check_target(url, "--forward")?;
         }
+        let events = default_events(self.events, self.forward.is_some())?;
         if let Some(url) = &self.relay {
             let ok = url.parse::<http::Uri>().is_ok_and(|u| {
                 matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
@@ -341,6 +351,7 @@ impl ServeArgs {
             keys,
             routes,
             forward: self.forward,
+            events,
             forward_mode: self.forward_mode,
             retry_schedule,
             respond_status,

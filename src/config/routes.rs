@@ -1,11 +1,12 @@
-//! `hookpit.toml`: routes that give a path prefix its own keys, forward target and chaos, read
-//! and checked into `Route`s.
+//! `hookpit.toml`: routes that give a path prefix its own keys, forward targets (with the rules
+//! that select what is forwarded) and chaos, read and checked into `Route`s.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::rules::{Match, event_types, targets};
 use super::{ConfigError, parse_duration};
 use crate::verify::Key;
 
@@ -16,7 +17,13 @@ pub(super) struct RouteFile {
     path: String,
     #[serde(default)]
     secrets: Vec<String>,
-    forward: Option<String>,
+    /// One URL or a list of them (fan-out); read by `rules::targets` for a clear error.
+    forward: Option<toml::Value>,
+    /// Event types to forward (the rest are skipped); read by `rules::event_types`.
+    events: Option<toml::Value>,
+    /// A search query an event must match to be forwarded.
+    #[serde(rename = "match")]
+    matches: Option<String>,
     /// Share of webhooks answered 500 on purpose (0.0–1.0), to exercise the sender's retries.
     #[serde(default)]
     fail_rate: f64,
@@ -33,15 +40,20 @@ pub(super) struct ConfigFile {
     route: Vec<RouteFile>,
 }
 
-/// A path prefix with its own keys and forward target.
+/// A path prefix with its own keys and forward targets.
 #[derive(Debug, Clone)]
 pub struct Route {
     /// Path prefix, starting with `/`.
     pub path: String,
     /// Keys that verify webhooks under this prefix.
     pub keys: Vec<Key>,
-    /// Where webhooks under this prefix are forwarded.
-    pub forward: Option<String>,
+    /// Where webhooks under this prefix are forwarded: each target gets its own deliveries,
+    /// attempts and retries. Empty when the route forwards nothing of its own.
+    pub forward: Vec<String>,
+    /// Only events of these types are forwarded (`events = [...]`).
+    pub events: Option<Vec<String>>,
+    /// Only events matching this search query are forwarded (`match = "..."`).
+    pub matches: Option<Match>,
     /// Share of webhooks answered 500 on purpose.
     pub fail_rate: f64,
     /// Wait before answering.
@@ -128,8 +140,18 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
                 )));
             }
             let keys = parse_keys(&r.secrets, &format!("route {}", r.path))?;
-            if let Some(url) = &r.forward {
-                check_target(url, &format!("route {} forward", r.path))?;
+            let forward = targets(r.forward, &format!("route {} forward", r.path))?;
+            let events = event_types(r.events, &format!("route {} events", r.path))?;
+            let matches = r
+                .matches
+                .as_deref()
+                .map(|q| Match::parse(q, &format!("route {} match", r.path)))
+                .transpose()?;
+            if forward.is_empty() && (events.is_some() || matches.is_some()) {
+                return Err(ConfigError::Invalid(format!(
+                    "route {}: events and match select what the route forwards, but it has no forward of its own; add forward = \"URL\" (for paths without a route, use --events)",
+                    r.path
+                )));
             }
             if !(0.0..=1.0).contains(&r.fail_rate) {
                 return Err(ConfigError::Invalid(format!(
@@ -160,7 +182,9 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
             Ok(Route {
                 path: r.path,
                 keys,
-                forward: r.forward,
+                forward,
+                events,
+                matches,
                 fail_rate: r.fail_rate,
                 delay,
                 provider,

@@ -128,13 +128,13 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<()> {
 pub fn tail(report: &DoctorReport) -> String {
     let mut out = format!("\n{}\n", report.summary());
     if report.diagnoses.is_empty() && report.ok {
-        out.push_str("\nThe endpoint handles deliveries the way Svix needs.\n");
+        out.push_str(&format!("\n{}\n", report.speech.all_good()));
     }
     for d in &report.diagnoses {
         out.push_str(&format!("\n{}  {}\n", d.severity.label(), d.title));
         out.push_str(&wrap("scenarios: ", &d.scenarios.join(", ")));
         out.push_str(&wrap("cause: ", &d.cause));
-        out.push_str(&wrap("fix: ", d.fix));
+        out.push_str(&wrap("fix: ", &d.fix));
     }
     let unexplained = report
         .scenarios

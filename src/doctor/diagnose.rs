@@ -8,6 +8,7 @@ use super::Options;
 use super::advice::Code;
 use super::report::{Exchange, Outcome, ScenarioResult, human, millis};
 use super::scenarios::Expect;
+use super::speech::Speech;
 use crate::client::DELIVERY_TIMEOUT;
 use crate::send::TryReport;
 
@@ -25,7 +26,7 @@ pub struct Diagnosis {
     /// The likely cause, from what the app answered.
     pub cause: String,
     /// What to change.
-    pub fix: &'static str,
+    pub fix: String,
 }
 
 /// The run statuses every app must acknowledge.
@@ -39,10 +40,12 @@ const STATUSES: [&str; 5] = [
 
 /// The diagnoses of a run's results, in the order of the rules.
 pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis> {
+    let say = Speech::new(options.provider);
     let mut d = Diagnoser {
         results,
         claimed: Vec::new(),
         out: Vec::new(),
+        say,
     };
     let timeout = millis(options.timeout).min(millis(DELIVERY_TIMEOUT));
     let named = |names: &'static [&'static str]| move |r: &ScenarioResult| names.contains(&r.name);
@@ -58,10 +61,10 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         })
     });
     let cause = format!(
-        "No answer (or only a late one) within {} to: {}. Svix waits at most 15 s, then counts the delivery as \
-         failed and sends it again later.",
+        "No answer (or only a late one) within {} to: {}. {}",
         human(timeout),
-        titles(&hit)
+        titles(&hit),
+        say.wait()
     );
     d.push(Code::Timeout, &hit, cause);
 
@@ -71,10 +74,7 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         .flat_map(|r| &r.exchanges)
         .find_map(|e| header(e, "location"))
         .map_or(String::new(), |l| format!(" to {l}"));
-    let cause = format!(
-        "It answered {}{to}. Svix does not follow redirects: any 3xx is a failed delivery.",
-        answers(&hit)
-    );
+    let cause = format!("It answered {}{to}. {}", answers(&hit), say.redirect());
     d.push(Code::Redirect, &hit, cause);
 
     // When even the plainest delivery is refused, the secret (or the whole verification) is
@@ -86,9 +86,9 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         let cause = format!(
             "It answered {} to deliveries signed with the secret given to doctor. Either the \
              app uses another secret, or its verification is broken (for instance it verifies \
-             a re-serialized body such as json.dumps(payload), or decodes the secret without \
-             stripping whsec_).",
-            answers(&hit)
+             a re-serialized body such as json.dumps(payload), {}).",
+            answers(&hit),
+            say.wrong_key()
         );
         d.push(Code::RejectsValid, &hit, cause);
     }
@@ -126,12 +126,7 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         _ => false,
     };
     let hit = d.claim(|r| r.name == "duplicate" && repeat_refused(r));
-    let cause = format!(
-        "It accepted a message, then answered {} when the same svix-id arrived again. Svix \
-         sends a message again, with the same svix-id, when it did not get your 2xx in time; \
-         refusing the repeat makes it retry once more.",
-        answers(&hit)
-    );
+    let cause = say.repeat(&answers(&hit));
     d.push(Code::DuplicateRejected, &hit, cause);
 
     let hit = d.claim(|r| r.name == "large_body" && any(r, |t| !t.ok));
@@ -145,10 +140,10 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
 
     let hit = d.claim(|r| accept(r) && any(r, is(5)));
     let cause = format!(
-        "It answered {} to: {}. The handler raises an error; Svix retries 5xx and eventually \
-         disables the endpoint.",
+        "It answered {} to: {}. The handler raises an error; {}",
         answers(&hit),
-        titles(&hit)
+        titles(&hit),
+        say.server_error()
     );
     d.push(Code::ServerError, &hit, cause);
 
@@ -172,8 +167,9 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
     if results.iter().any(|r| forged(r) && any(r, is(2))) {
         let hit = d.claim(|r| r.expect == Expect::Reject && any(r, is(2)));
         let cause = format!(
-            "It accepted: {}. Anyone who learns the URL can send it a forged run_complete.",
-            titles(&hit)
+            "It accepted: {}. Anyone who learns the URL can send it {}.",
+            titles(&hit),
+            say.forgery()
         );
         d.push(Code::NoVerification, &hit, cause);
     }
@@ -181,8 +177,9 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
     let hit = d.claim(|r| named(&["missing_signature", "malformed_signature"])(r) && any(r, is(2)));
     let cause = format!(
         "It refuses wrong signatures but accepted: {}. It verifies only when a well-formed \
-         svix-signature is present, so a forger just leaves it out.",
-        titles(&hit)
+         {} is present, so a forger just leaves it out.",
+        titles(&hit),
+        say.signature_header()
     );
     d.push(Code::UnsignedAccepted, &hit, cause);
 
@@ -213,11 +210,11 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
     let hit = d.claim(|r| any(r, |t| t.status.is_some() && t.duration_ms > warn_after));
     let slowest = hit.iter().map(|r| r.latency_ms).max().unwrap_or(0);
     let cause = format!(
-        "It took up to {} to answer; {} of the scenarios took over {}. Svix gives up after \
-         15 s, and slow answers pile up when many runs end at once.",
+        "It took up to {} to answer; {} of the scenarios took over {}. {}",
         human(slowest),
         hit.len(),
-        human(warn_after)
+        human(warn_after),
+        say.slow()
     );
     d.push(Code::Slow, &hit, cause);
     d.out
@@ -231,6 +228,8 @@ struct Diagnoser<'a> {
     claimed: Vec<&'static str>,
     /// Diagnoses so far.
     out: Vec<Diagnosis>,
+    /// Whose words the causes and fixes use.
+    say: Speech,
 }
 
 impl<'a> Diagnoser<'a> {
@@ -260,7 +259,7 @@ impl<'a> Diagnoser<'a> {
             scenarios: hit.iter().map(|r| r.name).collect(),
             title: code.title(),
             cause,
-            fix: code.fix(),
+            fix: self.say.fix(code),
         });
     }
 }

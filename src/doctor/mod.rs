@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod plan;
 pub mod report;
 pub mod scenarios;
+pub mod speech;
 pub mod wire;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::Options;
 use super::diagnose::{Diagnosis, diagnose};
 use super::scenarios::{Expect, Scenario};
+use super::speech::Speech;
 use crate::client::DELIVERY_TIMEOUT;
 use crate::send::TryReport;
 
@@ -186,6 +187,9 @@ pub struct DoctorReport {
     pub scenarios: Vec<ScenarioResult>,
     /// What the failures and warnings mean and how to fix them, worst first.
     pub diagnoses: Vec<Diagnosis>,
+    /// Whose words the text report uses (Svix's, or the `--provider`'s).
+    #[serde(skip)]
+    pub speech: Speech,
 }
 
 impl DoctorReport {
@@ -214,6 +218,7 @@ impl DoctorReport {
             counts,
             scenarios,
             diagnoses,
+            speech: Speech::new(options.provider),
         }
     }
 
@@ -245,7 +250,10 @@ fn judge_one(expect: Expect, t: &TryReport, options: &Options) -> (Outcome, Stri
         (Some(s), Expect::Report) => (Info, format!("refused ({s})")),
         (Some(s), _) if (300..400).contains(&s) => (
             Fail,
-            format!("answered {s}, a redirect, which Svix does not follow"),
+            format!(
+                "answered {s}, {}",
+                Speech::new(options.provider).redirect_note()
+            ),
         ),
         (Some(s), Expect::Accept) if (200..300).contains(&s) => (Pass, String::new()),
         (Some(s), Expect::Accept) => (Fail, format!("expected 2xx, got {s}")),
@@ -266,7 +274,10 @@ fn judge_one(expect: Expect, t: &TryReport, options: &Options) -> (Outcome, Stri
     if t.status.is_some() && t.duration_ms > millis(DELIVERY_TIMEOUT) {
         (
             Fail,
-            join(why, format!("took {took}, and Svix gives up after 15 s")),
+            join(
+                why,
+                format!("took {took}, {}", Speech::new(options.provider).too_late()),
+            ),
         )
     } else if t.status.is_some() && t.duration_ms > millis(options.warn_after) {
         let limit = human(millis(options.warn_after));

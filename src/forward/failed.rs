@@ -5,12 +5,19 @@ use crate::store::model::{Attempt, AttemptKind};
 
 /// Whether the forward target has been tried for this event and never answered 2xx. Forwards
 /// and retries go to the target; a replay counts only when it was sent to `target` (the event's
-/// forward URL). Attempts still in flight (no status, no error) have not failed yet.
+/// forward URL). When a route fans out, only the forwards to `target` count (another target's
+/// answer says nothing of this one); forwards to none of it (a target since renamed in the
+/// configuration) all count. Attempts still in flight (no status, no error) and forwards a rule
+/// skipped have not failed.
 pub fn forward_failed(attempts: &[Attempt], target: Option<&str>) -> bool {
+    let forward = |a: &Attempt| {
+        matches!(a.kind, AttemptKind::Forward | AttemptKind::Retry) && a.skipped.is_none()
+    };
+    let to = |a: &Attempt| target.is_some_and(|t| a.target == t);
+    let fanned = attempts.iter().any(|a| forward(a) && to(a));
     let mut tried = false;
     for a in attempts {
-        let to_target = matches!(a.kind, AttemptKind::Forward | AttemptKind::Retry)
-            || target.is_some_and(|t| a.target == t);
+        let to_target = (forward(a) && (!fanned || to(a))) || to(a);
         if !to_target {
             continue;
         }
@@ -48,6 +55,7 @@ mod tests {
                 error: error.map(str::to_string),
                 ..AttemptOutcome::default()
             },
+            skipped: None,
         }
     }
 
@@ -77,5 +85,27 @@ mod tests {
         let in_flight = attempt(AttemptKind::Forward, APP, None, None);
         assert!(!forward_failed(&[in_flight], Some(APP)));
         assert!(!forward_failed(&[], Some(APP)));
+    }
+
+    #[test]
+    fn with_several_targets_only_the_first_targets_forwards_count() {
+        const AUDIT: &str = "http://127.0.0.1:4000/audit";
+        let app_failed = attempt(AttemptKind::Forward, APP, Some(500), None);
+        let audit_ok = attempt(AttemptKind::Forward, AUDIT, Some(200), None);
+        assert!(forward_failed(
+            &[app_failed.clone(), audit_ok.clone()],
+            Some(APP)
+        ));
+        let app_ok = attempt(AttemptKind::Retry, APP, Some(200), None);
+        let audit_failed = attempt(AttemptKind::Retry, AUDIT, Some(500), None);
+        assert!(!forward_failed(&[app_ok, audit_failed], Some(APP)));
+        // A target renamed since: its forwards still tell.
+        assert!(forward_failed(
+            &[app_failed],
+            Some("http://127.0.0.1:3001/hooks")
+        ));
+        let mut skipped = attempt(AttemptKind::Forward, APP, None, None);
+        skipped.skipped = Some("events = [\"x\"]".into());
+        assert!(!forward_failed(&[skipped], Some(APP)));
     }
 }

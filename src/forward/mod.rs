@@ -4,8 +4,10 @@
 
 pub mod bulk;
 pub mod failed;
+mod lanes;
 pub mod replay;
 pub mod retry;
+pub mod rules;
 
 use std::time::Duration;
 
@@ -16,7 +18,6 @@ use hyper::Request;
 
 use crate::app::App;
 use crate::client::{DELIVERY_TIMEOUT, Delivery};
-use crate::keys::route_for;
 use crate::live::LiveEvent;
 use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
@@ -44,25 +45,12 @@ pub struct Outgoing {
     pub body: Bytes,
 }
 
-/// Where a webhook captured at `path?query` is forwarded: the longest route with a `forward`
-/// (the rest of the path after the route prefix appended), else `--forward` (the whole path
-/// appended). `None` when there is no target.
+/// Where a webhook captured at `path?query` is forwarded first: the first target of the longest
+/// route with a `forward` (the rest of the path after the route prefix appended), else
+/// `--forward` (the whole path appended). `None` when there is no target. Replays and bulk
+/// recovery go here unless told otherwise; [`rules::targets_for`] gives every target.
 pub fn target_for(app: &App, path: &str, query: &str) -> Option<String> {
-    let with_forward = app.config.routes.iter().filter(|r| r.forward.is_some());
-    let route = route_for(with_forward, |r| &r.path, path);
-    match route {
-        Some(r) => {
-            let rest = &path[r.path.trim_end_matches('/').len()..];
-            r.forward
-                .as_deref()
-                .and_then(|base| join(base, rest, query))
-        }
-        None => app
-            .config
-            .forward
-            .as_deref()
-            .and_then(|base| join(base, path, query)),
-    }
+    rules::targets_for(app, path, query).into_iter().next()
 }
 
 /// Joins a base URL, a captured path (`/` or empty appends nothing) and a raw query, built from

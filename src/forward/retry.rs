@@ -7,14 +7,15 @@
 //! counts as a failed try, as Svix counts a timeout.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
+use super::lanes::Lanes;
 use super::replay::{ReplayMode, prepare};
-use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded, target_for};
+use super::rules::targets_for;
+use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded};
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
@@ -23,14 +24,15 @@ use crate::verify::Status;
 /// The error of a try that hookpit stopped before the app answered.
 pub const INTERRUPTED: &str = "hookpit stopped during this delivery";
 
-/// Most retries in flight at once; they start in the order they fell due.
+/// Most retries in flight at once to one target (scheme and authority); each target's start in
+/// the order they fell due, and a slow target fills only its own slots.
 pub const MAX_IN_FLIGHT: usize = 8;
 
 /// Due retries read from the store per query.
 const PAGE: u32 = 500;
 
 /// How long the dispatcher waits before reading the store again after it failed.
-const STORE_BACKOFF: Duration = Duration::from_secs(1);
+pub(super) const STORE_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Starts the first try of event `id` now, sending `out` (the webhook as it came, for its
 /// forward target), and returns once its attempt is stored (or the try was given up): a sender
@@ -50,9 +52,15 @@ pub async fn deliver(app: &App, id: i64, out: Outgoing) -> bool {
     recorded.await.unwrap_or(false)
 }
 
-/// Makes try number `tries + 1` of event `id` from what is stored; `started` and what it
-/// returns as for [`send_try`].
-async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<bool>) -> bool {
+/// Makes try number `tries + 1` of event `id` to `target` from what is stored; `started` and
+/// what it returns as for [`send_try`].
+async fn try_once(
+    app: &App,
+    id: i64,
+    target: String,
+    tries: usize,
+    started: oneshot::Sender<bool>,
+) -> bool {
     let event = match app.store.get(id).await {
         Ok(Some(event)) => event,
         Ok(None) => {
@@ -65,14 +73,18 @@ async fn try_once(app: &App, id: i64, tries: usize, started: oneshot::Sender<boo
             return false;
         }
     };
-    let Some(url) = target_for(app, &event.summary.path, &event.summary.query) else {
-        // Retried at the next start, when a forward target may cover it again.
+    // Each target's retries go to that target; one the configuration no longer names waits
+    // for the next start, when it may be named again.
+    let targets = targets_for(app, &event.summary.path, &event.summary.query);
+    if !targets.contains(&target) {
         tracing::warn!(
             id,
-            "a retry is due but no forward target covers this webhook"
+            target,
+            "a retry is due but no forward target of this webhook is that URL any more"
         );
         return true;
-    };
+    }
+    let url = target;
     // The first try passes the webhook on as it came; retries of a webhook whose signature
     // hookpit verified are re-signed like Svix's, falling back to the original headers when no
     // key can sign. Any other webhook (forged, unsigned, unverified) is retried exactly as the
@@ -150,6 +162,10 @@ async fn send_try(
         tracing::error!(id, "cannot record how a delivery attempt ended: {e}");
         return false;
     }
+    if !delivered && next.is_some() {
+        // A retry is scheduled: the dispatcher may be sleeping past its time.
+        app.retry_due.notify_one();
+    }
     if !delivered && next.is_none() {
         tracing::warn!(
             id,
@@ -217,8 +233,9 @@ fn next_after_interruption(app: &App, a: &Attempt, tries: usize) -> Option<DateT
 }
 
 /// Runs every due retry until hookpit stops: reads the due ones from the store in the order
-/// they fell due, however many, and starts them in that order, at most [`MAX_IN_FLIGHT`] at a
-/// time; then sleeps until the next is due or a try schedules one.
+/// they fell due, however many, and hands them to their target's lane, which starts them in
+/// that order, at most [`MAX_IN_FLIGHT`] at a time (so a slow target holds up only its own);
+/// then sleeps until the next is due or a try schedules one.
 pub async fn dispatch(app: App) {
     // The due retries (by the attempt that scheduled them) started in this run and not yet
     // ended: each is started once, even when a stale read still shows it due while its try is
@@ -227,7 +244,7 @@ pub async fn dispatch(app: App) {
     // first pass that no longer sees it due, so the set holds no more than what is due.
     let mut dispatched = HashSet::new();
     let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
-    let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut lanes = Lanes::new(failed_tx);
     let stopped = app.stopped();
     tokio::pin!(stopped);
     loop {
@@ -236,7 +253,7 @@ pub async fn dispatch(app: App) {
         }
         let now = app.clock.now();
         let started = tokio::select! {
-            started = dispatch_due(&app, &mut dispatched, &slots, &failed_tx, now) => started,
+            started = dispatch_due(&app, &mut dispatched, &mut lanes, now) => started,
             _ = &mut stopped => return,
         };
         let started = match started {
@@ -276,12 +293,13 @@ async fn sleep_at_most(d: Duration) {
     }
 }
 
-/// Starts every retry due at `now` that is not in `dispatched`; how many it started.
+/// Hands every retry due at `now` that is not in `dispatched` to its target's lane; how many
+/// it handed over. Each lane starts its retries in the order they fell due, so reading them
+/// here in that order is all the ordering there is.
 async fn dispatch_due(
     app: &App,
     dispatched: &mut HashSet<i64>,
-    slots: &Arc<Semaphore>,
-    failed: &tokio::sync::mpsc::UnboundedSender<i64>,
+    lanes: &mut Lanes,
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let mut started = 0;
@@ -294,28 +312,8 @@ async fn dispatch_due(
             if !dispatched.insert(due.attempt_id) {
                 continue;
             }
-            let Ok(slot) = Arc::clone(slots).acquire_owned().await else {
-                return Ok(started); // the semaphore is never closed
-            };
             started += 1;
-            let (app, due, failed) = (app.clone(), *due, failed.clone());
-            let (recorded, is_recorded) = oneshot::channel();
-            app.tasks.clone().spawn(async move {
-                if !retry(&app, due, recorded).await {
-                    // The store failed this try: it is due again after a pause, not at the
-                    // next start.
-                    tokio::select! {
-                        _ = tokio::time::sleep(STORE_BACKOFF) => {}
-                        _ = app.stopped() => {}
-                    }
-                    let _ = failed.send(due.attempt_id);
-                }
-                drop(slot);
-                app.retry_due.notify_one();
-            });
-            // The next starts once this one's attempt is stored: attempts are numbered in the
-            // order their retries fell due.
-            let _ = is_recorded.await;
+            lanes.push(app, due.clone());
         }
         match page.last() {
             Some(last) if page.len() == PAGE as usize => after = Some((last.due, last.attempt_id)),
@@ -328,12 +326,12 @@ async fn dispatch_due(
 }
 
 /// One due retry; `started` and what it returns as for [`try_once`].
-async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) -> bool {
+pub(super) async fn retry(app: &App, due: DueRetry, started: oneshot::Sender<bool>) -> bool {
     tracing::debug!(
         event = due.event_id,
         try_number = due.tries + 1,
         "retrying a delivery due at {}",
         due.due
     );
-    try_once(app, due.event_id, due.tries, started).await
+    try_once(app, due.event_id, due.target, due.tries, started).await
 }

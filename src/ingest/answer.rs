@@ -6,10 +6,10 @@
 use bytes::Bytes;
 use http::StatusCode;
 
-use super::{Ingested, forward_in_background};
+use super::{Ingested, deliver_to};
 use crate::app::App;
 use crate::config::ForwardMode;
-use crate::forward::{self, Outgoing, outgoing_headers, target_for};
+use crate::forward::{self, Outgoing, outgoing_headers};
 use crate::keys::route_for;
 use crate::store::model::Headers;
 
@@ -137,9 +137,11 @@ pub async fn delay(app: &App, ingested: &Ingested) {
     }
 }
 
-/// Everything of the answer that does not wait: the route's `fail_rate`, and in ack mode the
-/// first try of the delivery, returned once its attempt is stored. A listener that must
-/// acknowledge a webhook onward (the relay agent) settles it before it does.
+/// Everything of the answer that does not wait: the route's `fail_rate`, its forwarding rules
+/// (a skipped forward is recorded in the background), and the first try of each ack-style
+/// delivery (every target in ack mode, all but the first when proxying), returned once their
+/// attempts are stored. A listener that must acknowledge a webhook onward (the relay agent)
+/// settles it before it does.
 pub async fn settle(app: &App, ingested: &Ingested) -> Settled {
     let s = &ingested.summary;
     let route = route_for(&app.config.routes, |r| &r.path, &s.path);
@@ -147,19 +149,33 @@ pub async fn settle(app: &App, ingested: &Ingested) -> Settled {
         // Stored, but failed on purpose so the sender retries: not forwarded.
         return Settled::Answer(Answer::FailedOnPurpose);
     }
-    let target =
-        target_for(app, &s.path, &s.query).filter(|_| !ingested.was_forwarded(&app.marker));
-    match (target, app.config.forward_mode) {
-        (Some(url), ForwardMode::Proxy) => Settled::Proxy(url),
-        (target, _) => {
-            if target.is_some() && !forward_in_background(app, ingested).await {
-                return Settled::Answer(Answer::Unrecorded);
-            }
-            Settled::Answer(Answer::Stored {
-                status: app.config.respond_status,
-            })
-        }
+    let plan = if ingested.was_forwarded(&app.marker) {
+        forward::rules::Plan::default()
+    } else {
+        forward::rules::plan(app, s).await
+    };
+    if let Some(rule) = plan.skipped_by {
+        forward::rules::record_skips(app, s.id, plan.targets, rule);
+        return Settled::Answer(Answer::Stored {
+            status: app.config.respond_status,
+        });
     }
+    let mut targets = plan.targets;
+    if app.config.forward_mode == ForwardMode::Proxy && !targets.is_empty() {
+        // The sender waits for the first target's answer; the others are owed the webhook as
+        // in ack mode, with retries, and are on record before the sender hears anything.
+        let first = targets.remove(0);
+        if !targets.is_empty() && !deliver_to(app, ingested, targets).await {
+            return Settled::Answer(Answer::Unrecorded);
+        }
+        return Settled::Proxy(first);
+    }
+    if !targets.is_empty() && !deliver_to(app, ingested, targets).await {
+        return Settled::Answer(Answer::Unrecorded);
+    }
+    Settled::Answer(Answer::Stored {
+        status: app.config.respond_status,
+    })
 }
 
 /// The answer of a [`settle`]d webhook: the app's own when proxying.

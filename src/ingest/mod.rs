@@ -175,23 +175,41 @@ fn publish(app: &App, summary: EventSummary, headers: Headers, body: Bytes) -> I
     }
 }
 
-/// Hands a stored webhook to the app in the background (ack-style), when it has a forward
-/// target and did not come from another hookpit's forward. Returns once the first try is on
-/// record, so the sender is acknowledged only when a restart would resume the delivery:
-/// `false` when that record could not be stored.
+/// Hands a stored webhook to the app in the background (ack-style), to every target its rules
+/// let it go to, when it has any and did not come from another hookpit's forward. Returns once
+/// the first try to each target is on record, so the sender is acknowledged only when a restart
+/// would resume every delivery: `false` when a record could not be stored.
 pub async fn forward_in_background(app: &App, ingested: &Ingested) -> bool {
-    let s = &ingested.summary;
     if ingested.was_forwarded(&app.marker) {
         return true;
     }
-    if let Some(url) = crate::forward::target_for(app, &s.path, &s.query) {
+    let plan = crate::forward::rules::plan(app, &ingested.summary).await;
+    match plan.skipped_by {
+        Some(rule) => {
+            crate::forward::rules::record_skips(app, ingested.summary.id, plan.targets, rule);
+            true
+        }
+        None => deliver_to(app, ingested, plan.targets).await,
+    }
+}
+
+/// Starts an ack-style delivery of a stored webhook to each of `targets` at once, each with its
+/// own attempts and retries; `true` once every first try is on record (see
+/// [`crate::forward::retry::deliver`]).
+pub async fn deliver_to(app: &App, ingested: &Ingested, targets: Vec<String>) -> bool {
+    let s = &ingested.summary;
+    let headers = crate::forward::outgoing_headers(&ingested.headers, &app.marker);
+    let tries = targets.into_iter().map(|url| {
         let out = crate::forward::Outgoing {
             method: s.method.clone(),
             url,
-            headers: crate::forward::outgoing_headers(&ingested.headers, &app.marker),
+            headers: headers.clone(),
             body: ingested.body.clone(),
         };
-        return crate::forward::retry::deliver(app, s.id, out).await;
-    }
-    true
+        crate::forward::retry::deliver(app, s.id, out)
+    });
+    futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .all(|recorded| recorded)
 }

@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::keys::route_matches;
 use crate::live::LiveEvent;
 use crate::store::model::{EventFilter, ListQuery};
+pub use crate::store::query::parse_search;
 use crate::verify::Key;
 use crate::wire::EventDetailJson;
 
@@ -23,12 +24,6 @@ const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 /// Largest JSON body the API reads.
 const MAX_API_BODY: usize = 1024 * 1024;
-/// Most free words in one search: each is a condition of its own, and SQLite refuses an
-/// expression tree deeper than 1,000.
-const MAX_SEARCH_WORDS: usize = 32;
-/// Longest search word, in characters (SQLite refuses `LIKE` patterns over 50,000 bytes, and a
-/// word JSON-escaped for the header search can grow sixfold).
-const MAX_SEARCH_WORD: usize = 1000;
 
 /// `GET /api/events?limit&before&q&verification&type&path&run_status&source&method&provider`.
 pub async fn list(app: &App, uri: &Uri) -> ApiResult {
@@ -70,62 +65,6 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
         })
         .await?;
     Ok(json_response(StatusCode::OK, &page))
-}
-
-/// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
-/// `is:`/`verification:`, `id:`, `provider:`) and free words; `"quoted words"` stay one term. More than
-/// [`MAX_SEARCH_WORDS`] words or a word over [`MAX_SEARCH_WORD`] characters is refused with
-/// the reason.
-pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
-    for word in search_terms(q) {
-        let chars = word.chars().count();
-        if chars > MAX_SEARCH_WORD {
-            return Err(format!(
-                "a search word of {chars} characters is too long (at most {MAX_SEARCH_WORD})"
-            ));
-        }
-        let (key, value) = word.split_once(':').unwrap_or(("", &word));
-        let value = value.to_string();
-        match key.to_ascii_lowercase().as_str() {
-            "type" => filter.event_type = Some(value),
-            "status" | "run" => filter.run_status = Some(value),
-            "path" => filter.path_prefix = Some(value),
-            "method" => filter.method = Some(value.to_ascii_uppercase()),
-            "source" => filter.source = Some(value),
-            "is" | "verification" => filter.verification = Some(value),
-            "id" | "msg" => filter.msg_id = Some(value),
-            "provider" => filter.provider = Some(value.to_ascii_lowercase()),
-            _ => filter.text.push(word.clone()),
-        }
-        if filter.text.len() > MAX_SEARCH_WORDS {
-            return Err(format!(
-                "the search has more than {MAX_SEARCH_WORDS} words; search for fewer"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Whitespace-separated terms, where a double-quoted run (quotes dropped) is one term.
-fn search_terms(q: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in q.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    terms.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        terms.push(current);
-    }
-    terms
 }
 
 /// `GET /api/events/{id}`.
@@ -420,13 +359,23 @@ fn forward_status(app: &App) -> serde_json::Value {
         .config
         .routes
         .iter()
-        .filter_map(|r| Some(serde_json::json!({ "path": r.path, "target": r.forward.as_ref()? })))
+        .filter(|r| !r.forward.is_empty())
+        .map(|r| {
+            serde_json::json!({
+                "path": r.path,
+                "target": r.forward.first(),
+                "targets": r.forward,
+                "events": r.events,
+                "match": r.matches.as_ref().map(|m| &m.query),
+            })
+        })
         .collect();
     if app.config.forward.is_none() && routes.is_empty() {
         return serde_json::Value::Null;
     }
     serde_json::json!({
         "target": app.config.forward,
+        "events": app.config.events,
         "mode": app.config.forward_mode,
         "routes": routes,
     })
@@ -463,32 +412,4 @@ pub(super) async fn read_json_or_default<T: DeserializeOwned + Default>(
         return Ok(T::default());
     }
     serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_box_splits_into_filters_and_words() {
-        let mut f = EventFilter::default();
-        parse_search(
-            "run_complete status:task_failed path:/cyberdesk is:invalid Appointment",
-            &mut f,
-        )
-        .expect("a short search");
-        assert_eq!(f.text, vec!["run_complete", "Appointment"]);
-        assert_eq!(f.run_status.as_deref(), Some("task_failed"));
-        assert_eq!(f.path_prefix.as_deref(), Some("/cyberdesk"));
-        assert_eq!(f.verification.as_deref(), Some("invalid"));
-        let mut g = EventFilter::default();
-        parse_search(
-            "method:post http://x \"Confirm appointment\" path:\"/a b\"",
-            &mut g,
-        )
-        .expect("a short search");
-        assert_eq!(g.path_prefix.as_deref(), Some("/a b"));
-        assert_eq!(g.method.as_deref(), Some("POST"));
-        assert_eq!(g.text, vec!["http://x", "Confirm appointment"]);
-    }
 }

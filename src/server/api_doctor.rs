@@ -19,7 +19,7 @@ use crate::app::App;
 use crate::doctor::wire::{Frame, Step, Summary};
 use crate::doctor::{DoctorError, DoctorReport, Options, Progress, check_keys, run};
 use crate::store::doctor::{DoctorRun, NewDoctorRun, RunState};
-use crate::verify::Key;
+use crate::verify::{Key, Outgoing, registry};
 use crate::wire::rfc3339_ms;
 
 /// Runs listed by `GET /api/doctor/runs` (the store keeps about as many).
@@ -38,6 +38,8 @@ struct DoctorRequest {
     /// Scenario names; every scenario when empty.
     #[serde(default)]
     only: Vec<String>,
+    /// Deliver as this provider does (`hookpit doctor --provider`), not as Svix.
+    provider: Option<String>,
 }
 
 /// `POST /api/doctor` → 202 and the run (`state: "running"`); progress follows on the stream.
@@ -52,15 +54,42 @@ pub async fn start(app: &App, req: Request<Incoming>) -> ApiResult {
         }
         None => app.keys.for_path("/"),
     };
-    check_keys(&keys).map_err(|e| match given {
-        Some(_) => bad(e.to_string()),
-        None => bad(
-            "no key configured for / can sign: give \"secret\" (the endpoint's whsec_ secret), \
-             or add a whsec_ key for /"
-                .to_string(),
-        ),
-    })?;
-    let options = Options::new(&body.only).map_err(|e: DoctorError| bad(e.to_string()))?;
+    let options = match body.provider.as_deref() {
+        Some(name) => {
+            let p = registry::find(name).ok_or_else(|| {
+                bad(format!(
+                    "\"provider\": no provider {name:?}; known: {}",
+                    registry::names()
+                ))
+            })?;
+            let mut probe = Outgoing {
+                method: "POST".into(),
+                url: target.to_string(),
+                headers: Default::default(),
+                body: p.sample.body.as_bytes().to_vec(),
+            };
+            p.sign(&mut probe, &keys, 0).map_err(|e| match given {
+                Some(_) => bad(e.to_string()),
+                None => bad(format!(
+                    "no key configured for / can sign as {}: give \"secret\" ({})",
+                    p.title, p.secret
+                )),
+            })?;
+            Options::for_provider(p, &body.only)
+        }
+        None => {
+            check_keys(&keys).map_err(|e| match given {
+                Some(_) => bad(e.to_string()),
+                None => bad(
+                    "no key configured for / can sign: give \"secret\" (the endpoint's whsec_ \
+                     secret), or add a whsec_ key for /"
+                        .to_string(),
+                ),
+            })?;
+            Options::new(&body.only)
+        }
+    };
+    let options = options.map_err(|e: DoctorError| bad(e.to_string()))?;
     let planned: Vec<&'static str> = options.scenarios().iter().map(|s| s.name).collect();
     let new = NewDoctorRun {
         target: target.to_string(),

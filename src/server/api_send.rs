@@ -1,7 +1,8 @@
 //! `POST /api/send`, behind the UI's "Send test event": builds and signs a message with the
 //! sender's code. Without `to` it goes straight through the capture pipeline (`source: "send"`,
 //! no HTTP round trip, then forwarded like any webhook); with `to` it is POSTed there once and
-//! the report is the answer.
+//! the report is the answer. With `provider` the message is that provider's (its sample body
+//! or `body`, its headers and signature), as `hookpit send --provider` sends it.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -17,7 +18,7 @@ use crate::ingest::{Arrival, ingest};
 use crate::schedule::RetrySchedule;
 use crate::send::{self, Event, Message, Payload, RunStatus, SendError, Signing, Template};
 use crate::store::model::Source;
-use crate::verify::Key;
+use crate::verify::{Key, Provider, registry};
 
 /// Largest request body read: a 1 MiB webhook body (Svix's limit) escaped as a JSON string.
 const MAX_REQUEST: usize = 3 * 1024 * 1024;
@@ -44,12 +45,15 @@ struct SendRequest {
     /// Extra `[name, value]` headers, each replacing a default of the same name.
     #[serde(default)]
     headers: Vec<(String, String)>,
+    /// Send as this provider sends (`shopify`, as `GET /api/providers` names them), not as Svix.
+    provider: Option<String>,
 }
 
 /// `POST /api/send` → `{"id", "event": Summary}`, or with `to` the send report.
 pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
     let request = read_request(req).await?;
     let bad = |e: SendError| ApiError::BadRequest(e.to_string());
+    let provider = provider(&request)?;
     let payload = match (&request.body, request.template) {
         (Some(_), Some(_)) => return Err(bad_request("give \"template\" or \"body\", not both")),
         (Some(_), None) if request.status.is_some() || request.checks_fail => {
@@ -86,11 +90,23 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         ..Signing::default()
     };
     let now = app.clock.now();
-    let message = Message::new(payload.render(now), &signing).map_err(|e| match e {
-        SendError::NoSigningKey if request.secret.is_none() => bad_request(&format!(
+    let message = match provider {
+        Some(p) => {
+            let body = request.body.as_ref().map(|b| Bytes::from(b.clone()));
+            Message::for_provider(p, body, &signing)
+        }
+        None => Message::new(payload.render(now), &signing),
+    };
+    let message = message.map_err(|e| match (e, provider) {
+        (SendError::NoSigningKey, None) if request.secret.is_none() => bad_request(&format!(
             "no key configured for {path} can sign: give \"secret\", or add a whsec_ key for {path}"
         )),
-        other => bad(other),
+        (SendError::Provider(_), Some(p)) if request.secret.is_none() => bad_request(&format!(
+            "no key configured for {path} can sign as {}: give \"secret\" ({}), or add one for \
+             {path}",
+            p.title, p.secret
+        )),
+        (other, _) => bad(other),
     })?;
     if let Some(to) = request.to {
         let target = send::parse_target(&to).map_err(bad)?;
@@ -102,10 +118,16 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         "host".to_string(),
         app.bound.capture.to_string().into_bytes(),
     )];
-    headers.extend(message.headers(now.timestamp()));
+    // Signed for the URL it arrives at, which Twilio, Square and HubSpot sign too.
+    let here = format!("http://{}{full_path}", app.bound.capture);
+    let here = here
+        .parse()
+        .map_err(|_| bad_request("\"path\" is not a valid URL path"))?;
+    let (signed, body) = message.signed(&here, now.timestamp());
+    headers.extend(signed);
     headers.push((
         "content-length".to_string(),
-        message.body.len().to_string().into_bytes(),
+        body.len().to_string().into_bytes(),
     ));
     let arrival = Arrival {
         received_at: now,
@@ -113,7 +135,7 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         path: path.to_string(),
         query: query.to_string(),
         headers: headers.into(),
-        body: message.body,
+        body,
         remote_addr: None,
         source: Source::Send,
     };
@@ -125,6 +147,26 @@ pub async fn send(app: &App, req: Request<Incoming>) -> ApiResult {
         StatusCode::OK,
         &serde_json::json!({ "id": summary.id, "event": summary }),
     ))
+}
+
+/// The provider asked for, refused with templates (they are Cyberdesk's events).
+fn provider(request: &SendRequest) -> Result<Option<&'static Provider>, ApiError> {
+    let Some(name) = &request.provider else {
+        return Ok(None);
+    };
+    let p = registry::find(name).ok_or_else(|| {
+        bad_request(&format!(
+            "\"provider\": no provider {name:?}; known: {}",
+            registry::names()
+        ))
+    })?;
+    if request.template.is_some() || request.status.is_some() || request.checks_fail {
+        return Err(bad_request(
+            "\"template\", \"status\" and \"checks_fail\" are Cyberdesk's; with \"provider\" \
+             give \"body\" or nothing (its sample)",
+        ));
+    }
+    Ok(Some(p))
 }
 
 fn bad_request(message: &str) -> ApiError {

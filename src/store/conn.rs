@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_replay_jobs.sql")),
     (5, include_str!("migrations/0005_inline_body.sql")),
     (6, include_str!("migrations/0006_replay_runs.sql")),
+    (8, include_str!("migrations/0008_forward_rules.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

@@ -12,28 +12,35 @@ use super::rows::{self, ATTEMPT_COLUMNS};
 use super::writer::Ctx;
 use super::{Store, StoreError};
 
-/// Forward and retry tries of `a`'s event up to and including `a` (replays do not count).
+/// Forward and retry tries of `a`'s event to `a`'s target up to and including `a` (replays
+/// and forwards a rule skipped do not count). The queue is kept per (event, target): each
+/// target of a fan-out has its own tries and its own schedule.
 const TRIES_SO_FAR: &str = "(SELECT COUNT(*) FROM attempts t WHERE t.event_id = a.event_id \
-     AND t.id <= a.id AND t.kind IN ('forward', 'retry'))";
+     AND t.target = a.target AND t.id <= a.id AND t.kind IN ('forward', 'retry') \
+     AND t.skipped IS NULL)";
 
 /// A retry is pending on `a` when it has a time for the next try and no later forward or retry
-/// of the same event has finished. A later try still in flight does not count: left behind by
-/// a stop, it must not hide the retry it was making (the dispatcher skips events it is
-/// delivering itself).
+/// of the same event to the same target has finished (another target's tries say nothing of
+/// this one). A later try still in flight does not count: left behind by a stop, it must not
+/// hide the retry it was making (the dispatcher skips retries it is making itself).
 const PENDING: &str = "a.next_retry_at IS NOT NULL \
      AND NOT EXISTS (SELECT 1 FROM attempts l WHERE l.event_id = a.event_id AND l.id > a.id \
-     AND l.kind IN ('forward', 'retry') AND (l.status IS NOT NULL OR l.error IS NOT NULL))";
+     AND l.target = a.target AND l.kind IN ('forward', 'retry') \
+     AND (l.status IS NOT NULL OR l.error IS NOT NULL))";
 
 /// An ack-mode retry whose time has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueRetry {
     /// The failed attempt that scheduled it.
     pub attempt_id: i64,
     /// The event to deliver.
     pub event_id: i64,
+    /// The target URL the failed attempt was sent to: the retry goes there.
+    pub target: String,
     /// When it was due.
     pub due: chrono::DateTime<chrono::Utc>,
-    /// Forward and retry tries of the event so far (the next is try number `tries + 1`).
+    /// Forward and retry tries of the event to this target so far (the next is try number
+    /// `tries + 1`).
     pub tries: usize,
 }
 
@@ -115,8 +122,9 @@ impl Store {
         .await
     }
 
-    /// Attempts with neither a status nor an error: in flight when the last run stopped,
-    /// oldest first, each with the number of forward and retry tries of its event so far.
+    /// Attempts with neither a status nor an error (and not skipped by a rule): in flight when
+    /// the last run stopped, oldest first, each with the number of forward and retry tries of
+    /// its event to its target so far.
     pub async fn unfinished_attempts(&self) -> Result<Vec<(Attempt, usize)>, StoreError> {
         self.read(|c| {
             let cols = ATTEMPT_COLUMNS
@@ -126,11 +134,11 @@ impl Store {
                 .join(", ");
             let sql = format!(
                 "SELECT {cols}, {TRIES_SO_FAR} FROM attempts a \
-                 WHERE a.status IS NULL AND a.error IS NULL ORDER BY a.id"
+                 WHERE a.status IS NULL AND a.error IS NULL AND a.skipped IS NULL ORDER BY a.id"
             );
             let mut stmt = c.prepare(&sql)?;
             let rows = stmt.query_map([], |r| {
-                let tries: i64 = r.get(13)?;
+                let tries: i64 = r.get(14)?;
                 Ok((rows::attempt(r)?, usize::try_from(tries).unwrap_or(0)))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -230,7 +238,7 @@ fn due_retries(
     limit: u32,
 ) -> Result<Vec<DueRetry>, StoreError> {
     let sql = format!(
-        "SELECT a.id, a.event_id, a.next_retry_at, {TRIES_SO_FAR} FROM attempts a \
+        "SELECT a.id, a.event_id, a.next_retry_at, {TRIES_SO_FAR}, a.target FROM attempts a \
          WHERE a.next_retry_at <= ?1 AND (a.next_retry_at, a.id) > (?2, ?3) AND {PENDING} \
          ORDER BY a.next_retry_at, a.id LIMIT ?4"
     );
@@ -242,6 +250,7 @@ fn due_retries(
             Ok(DueRetry {
                 attempt_id: r.get(0)?,
                 event_id: r.get(1)?,
+                target: r.get(4)?,
                 due: from_ms(r.get(2)?),
                 tries: usize::try_from(tries).unwrap_or(0),
             })

@@ -9,6 +9,7 @@ mod conn;
 mod deliveries;
 pub mod doctor;
 mod ops;
+pub mod query;
 mod read;
 mod relay;
 mod replay_log;

@@ -267,6 +267,9 @@ pub struct Attempt {
     pub request_headers: Headers,
     /// How it ended; all `None`/empty while in flight.
     pub outcome: AttemptOutcome,
+    /// The route's rule that kept this forward from its target (`events = ["run_complete"]`,
+    /// `match = "status:task_failed"`): nothing was sent. `None` for every try that was made.
+    pub skipped: Option<String>,
 }
 
 /// Filters of the event list; every present one must hold.

@@ -166,6 +166,51 @@ pub(crate) fn insert_attempt(ctx: &mut Ctx<'_>, a: NewAttempt) -> Result<Attempt
         started_at: rfc3339_ms(started_at),
         request_headers: a.request_headers,
         outcome: AttemptOutcome::default(),
+        skipped: None,
+    })
+}
+
+/// Records a forward that the rule `rule` kept from `a.target`: finished as written, since
+/// nothing was sent.
+pub(crate) fn insert_skipped(
+    ctx: &mut Ctx<'_>,
+    a: NewAttempt,
+    rule: String,
+) -> Result<Attempt, StoreError> {
+    let conn = ctx.conn;
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
+        .exists([a.event_id])?;
+    if !exists {
+        return Err(StoreError::NotFound {
+            what: "event",
+            id: a.event_id,
+        });
+    }
+    let started_at = to_ms(a.started_at);
+    conn.prepare_cached(
+        "INSERT INTO attempts (event_id, kind, target, mode, started_at, request_headers, \
+         skipped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        a.event_id,
+        a.kind.as_str(),
+        a.target,
+        a.mode,
+        started_at,
+        encode_headers(&a.request_headers),
+        rule,
+    ])?;
+    Ok(Attempt {
+        id: conn.last_insert_rowid(),
+        event_id: a.event_id,
+        kind: a.kind,
+        target: a.target,
+        mode: a.mode,
+        started_at: rfc3339_ms(started_at),
+        request_headers: a.request_headers,
+        outcome: AttemptOutcome::default(),
+        skipped: Some(rule),
     })
 }
 

@@ -27,13 +27,15 @@ pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.p
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
 pub(crate) const SUMMARY_LEN: usize = 21;
 
-/// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any.
+/// The tables behind [`SUMMARY_COLUMNS`]: each event with its newest attempt, if any (a forward
+/// a rule skipped sent nothing, so it is no delivery's outcome).
 pub(crate) const SUMMARY_FROM: &str = "FROM events e LEFT JOIN attempts a \
-     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id)";
+     ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL)";
 
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
-     request_headers, status, response_headers, response_body, duration_ms, error, next_retry_at";
+     request_headers, status, response_headers, response_body, duration_ms, error, next_retry_at, \
+     skipped";
 
 /// Reads a summary from a row selected with [`SUMMARY_COLUMNS`].
 pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
@@ -109,6 +111,7 @@ pub(crate) fn attempt(row: &Row<'_>) -> rusqlite::Result<Attempt> {
             error: row.get(11)?,
             next_retry_at: next_retry_at.map(from_ms),
         },
+        skipped: row.get(13)?,
     })
 }
 

@@ -62,6 +62,17 @@ impl Store {
             .await
     }
 
+    /// Stores a forward that the rule `rule` skipped (nothing is acknowledged on it: nothing
+    /// is owed), with the next write.
+    pub async fn insert_skipped_soon(
+        &self,
+        a: NewAttempt,
+        rule: String,
+    ) -> Result<Attempt, StoreError> {
+        self.write_soon(0, move |ctx| ops::insert_skipped(ctx, a, rule))
+            .await
+    }
+
     /// Stores how such an Attempt ended, with the next write.
     pub async fn finish_attempt_soon(
         &self,

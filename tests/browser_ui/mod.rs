@@ -5,6 +5,7 @@
 use super::*;
 
 mod chaos;
+mod targets;
 mod tunnel;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.

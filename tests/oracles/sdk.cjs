@@ -77,6 +77,56 @@ const oracles = {
       return false;
     }
   },
+  async shopify(req) {
+    if (req.op === 'sign') {
+      // The SDK's own helper for writing the header Shopify sends.
+      const { getHmac } = require('@shopify/shopify-api/test-helpers');
+      return { 'X-Shopify-Hmac-Sha256': getHmac(req.body, req.secret) };
+    }
+    require('@shopify/shopify-api/adapters/node');
+    const { shopifyApi, ApiVersion, LogSeverity } = require('@shopify/shopify-api');
+    const shopify = shopifyApi({
+      apiKey: 'oracle', apiSecretKey: req.secret, scopes: [], hostName: 'hooks.example.com',
+      apiVersion: ApiVersion.January25, isEmbeddedApp: false,
+      logger: { level: LogSeverity.Error, log: async (_, msg) => console.error(msg) },
+    });
+    // What Node's http server would hand the app: lower-case header names, the path.
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([n, v]) => [n.toLowerCase(), v]));
+    const url = new URL(req.url);
+    const result = await shopify.webhooks.validate({
+      rawBody: req.body,
+      rawRequest: { headers, method: req.method, url: url.pathname + url.search },
+      rawResponse: {},
+    });
+    if (!result.valid && result.reason !== 'invalid_hmac') throw new Error(`shopify: ${JSON.stringify(result)}`);
+    return result.valid;
+  },
+  async zoom(req) {
+    const { AwsLambdaReceiver } = require('@zoom/rivet/meetings');
+    // The receiver logs each event with console.debug: keep stdout for the answer.
+    console.debug = (...args) => console.error(...args);
+    const handle = new AwsLambdaReceiver({ webhooksSecretToken: req.secret }).start();
+    const res = await handle({ body: req.body, headers: req.headers, isBase64Encoded: false }, {});
+    if (res.statusCode !== 200 && res.statusCode !== 400) throw new Error(`zoom: ${res.body}`);
+    return res.statusCode === 200;
+  },
+  async stripe(req) {
+    const Stripe = require('stripe');
+    const stripe = new Stripe('sk_test_oracle');
+    if (req.op === 'sign') {
+      const header = stripe.webhooks.generateTestHeaderString({
+        payload: req.body, secret: req.secret, timestamp: req.now,
+      });
+      return { 'Stripe-Signature': header };
+    }
+    try {
+      stripe.webhooks.constructEvent(req.body, req.headers['Stripe-Signature'], req.secret);
+      return true;
+    } catch (e) {
+      if (e.type === 'StripeSignatureVerificationError') return false;
+      throw e;
+    }
+  },
   async github(req) {
     // Import-only (no `require` condition): loaded from its file under NODE_PATH.
     const path = require('path');

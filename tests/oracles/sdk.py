@@ -61,10 +61,21 @@ def coinbase(req):
         return False
 
 
+def mailgun(req):
+    from mailgun.security import SecurityGuard
+
+    if req["op"] == "sign":
+        raise SystemExit("mailgun's SDK only verifies")
+    # Mailgun signs the timestamp and token it puts in the body, beside the signature.
+    sig = json.loads(req["body"])["signature"]
+    return SecurityGuard.verify_webhook(req["secret"], sig["token"], sig["timestamp"], sig["signature"])
+
 def main():
     req = json.load(sys.stdin)
     try:
-        out = {"slack": slack, "twilio": twilio, "razorpay": razorpay, "coinbase": coinbase}[req["provider"]](req)
+        oracles = {"slack": slack, "twilio": twilio, "razorpay": razorpay, "coinbase": coinbase,
+                   "mailgun": mailgun}
+        out = oracles[req["provider"]](req)
     except ImportError as e:
         print(f"missing: {e}", file=sys.stderr)
         sys.exit(3)

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use chrono::Utc;
 
 mod battery;
+mod speech;
 
 use super::*;
 use crate::client::Delivery;
