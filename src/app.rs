@@ -97,6 +97,8 @@ pub struct App {
     pub client: HttpClient,
     /// The relay connection's state, when `--relay` is set.
     pub relay: RelayState,
+    /// The tunnel program's state, the canary's and its probes in flight.
+    pub public: crate::public_url::PublicState,
     /// The time receive stamps, signatures and retries are judged by (the system clock, unless
     /// a test replaces it before `run`).
     pub clock: Clock,
@@ -117,6 +119,23 @@ pub struct App {
     pub retry_due: Arc<Notify>,
     /// Committed webhooks with their bodies, on their way to the schema learner.
     pub learn_feed: crate::learn_feed::LearnFeed,
+}
+
+/// The canary's secret, drawn the first time and kept in the store: a probe an earlier run
+/// sent through a relay, delivered after a restart, is still known as one (and dropped). A
+/// store that cannot keep it (a full disk) costs only that: this run gets a secret of its own.
+async fn canary_secret(store: &Store) -> Vec<u8> {
+    const KEY: &str = "canary.secret";
+    if let Ok(Some(secret)) = store.meta(KEY).await
+        && let Ok(secret) = hex::decode(secret)
+    {
+        return secret;
+    }
+    let secret: [u8; 32] = rand::random();
+    if let Err(e) = store.set_meta(KEY, &hex::encode(secret)).await {
+        tracing::warn!("cannot keep the canary's secret ({e}); this run uses its own");
+    }
+    secret.to_vec()
 }
 
 impl App {
@@ -155,6 +174,7 @@ impl App {
             }
         }
         let in_flight = crate::in_flight::InFlight::new(config.max_in_flight);
+        let public = crate::public_url::PublicState::with_secret(&canary_secret(&store).await);
         Ok(App {
             config: Arc::new(config),
             store,
@@ -163,6 +183,7 @@ impl App {
             bound,
             client,
             relay: RelayState::default(),
+            public,
             clock: Clock::default(),
             marker: crate::headers::Marker::new(),
             in_flight,

@@ -43,6 +43,27 @@ pub fn banner(app: &App) -> String {
             "  relay     {relay} (its public URL is printed once connected)"
         );
     }
+    if let Some(driver) = &app.config.tunnel {
+        let _ = writeln!(
+            out,
+            "  tunnel    {} (starting; its public URL and the Cyberdesk endpoint to paste are printed once up)",
+            driver.name()
+        );
+    }
+    if app.config.tunnel.is_some() || app.config.relay.is_some() {
+        let every = app.config.canary_interval;
+        let _ = match (every.is_zero(), app.config.canary_app) {
+            (true, _) => writeln!(out, "  canary    off (--canary-interval 0)"),
+            (false, false) => writeln!(
+                out,
+                "  canary    a signed probe through the public URL every {every:?}"
+            ),
+            (false, true) => writeln!(
+                out,
+                "  canary    a signed probe through the public URL and on to the app every {every:?}"
+            ),
+        };
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", test_curl(app, &capture));
     out

@@ -13,7 +13,8 @@
 //!   connections hold at once), `curl` (shell-safe curl commands), `chaos` (the send plan of a
 //!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency), `compare`
 //!   (two webhooks compared), `schema` (what is learned of a kind of event, its drift, its JSON
-//!   Schema), `learn_feed` (committed events on their way to the schema learner).
+//!   Schema), `learn_feed` (committed events on their way to the schema learner),
+//!   `public_url` (the tunnel drivers as data, the canary's probes, the `tunnel`/`canary` status).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
@@ -25,8 +26,9 @@
 //!   commit).
 //! - Adapters: `server` (both listeners: accept loop, `routes`, `capture`, `exchange`, `api`,
 //!   `ws`, `guard`, `head_tap`), `relay` (`hookpit relay`'s public side and the agent).
-//! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `cli` (the whole
-//!   command line), `banner` (what hookpit prints at start).
+//! - Top: `serve` (`App::run` wires listeners, retries and the relay agent), `tunnel` (runs the
+//!   `--tunnel` program and the canary's prober), `cli` (the whole command line), `banner` (what
+//!   hookpit prints at start).
 
 #![forbid(unsafe_code)]
 
@@ -61,6 +63,7 @@ pub mod learn_feed;
 pub mod live;
 pub mod mcp;
 pub mod out;
+pub mod public_url;
 pub mod relay;
 pub mod schedule;
 pub mod schema;
@@ -68,5 +71,6 @@ pub mod send;
 pub mod serve;
 pub mod server;
 pub mod store;
+pub mod tunnel;
 pub mod verify;
 pub mod wire;

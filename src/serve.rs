@@ -1,5 +1,6 @@
 //! The one place that wires hookpit together: `App::run` closes what the last run left in
-//! flight, starts both listeners, the retry dispatcher and the relay agent, then waits for
+//! flight, starts both listeners, the retry dispatcher, the relay agent, the tunnel program and
+//! the canary, then waits for
 //! `shutdown` and drains. It sits above every module it starts, so none of them needs to know
 //! the others (ARCHITECTURE.md has the layers).
 
@@ -41,6 +42,7 @@ impl App {
         crate::relay::agent::spawn(&self);
         // Learns each kind's shape from committed events, off the request path.
         self.tasks.spawn(crate::learn::run(self.clone()));
+        crate::tunnel::spawn(&self);
         if let Some(age) = self.config.max_age {
             self.tasks.spawn(retention(self.clone(), age));
         }

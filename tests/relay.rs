@@ -304,6 +304,9 @@ async fn in_ack_mode_the_first_attempt_is_on_record_before_the_relay_is_acknowle
         &relay.url(),
         "--relay-token",
         "relay-token",
+        // The relay's first acknowledged sequence must be this webhook's, not a canary probe's.
+        "--canary-interval",
+        "0",
     ])
     .await;
     let public = connected(&t).await;

@@ -12,6 +12,7 @@ import { EventList } from './list.js';
 import { Detail } from './detail.js';
 import { renderEmpty } from './empty.js';
 import { setCapture, setRelay, setStorage, setIndex, setLiveState, bindTheme } from './topbar.js';
+import { setPublic } from './tunnel.js';
 import { installKeys, showHelp } from './keys.js';
 import { toast } from './toast.js';
 import { DoctorPanel, doctorParam } from './doctor.js';
@@ -254,6 +255,9 @@ function onFrames(frames) {
       case 'relay.status':
         setRelay(d);
         break;
+      case 'tunnel.status':
+        setPublic(d);
+        break;
       case 'doctor.progress':
         doctor.onFrame(d);
         break;
@@ -285,6 +289,7 @@ async function loadStatus() {
     captureUrl = s.capture_url || captureUrl;
     setCapture(captureUrl);
     setRelay(s.relay);
+    setPublic(s);
     setStorage(s.storage);
     followIndex(s.index);
     if (typeof s.events === 'number' && isEmpty(filter)) storeEmpty = s.events === 0 && list.length === 0;
@@ -325,6 +330,7 @@ async function refreshHealth() {
   try {
     const s = await api.getStatus();
     setRelay(s.relay);
+    setPublic(s);
     setStorage(s.storage);
     followIndex(s.index);
   } catch {

@@ -5,6 +5,7 @@
 //! writes `bench/results.json`. Each scenario is a ratio measured in the same run.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod agents;
 mod floors;
 mod load;
 mod peers;
@@ -535,28 +536,33 @@ async fn main() {
         if wants("wait") {
             wait::wait(&mut b).await;
         }
+        if wants("agents") {
+            agents::agents(&mut b).await;
+        }
         all.push(std::mem::take(&mut b.rows));
     }
     b.rows = median_of_runs(all);
-    let smoke_failures: Vec<String> = ["capture", "proxy", "relay", "store", "ui", "row", "wait"]
-        .into_iter()
-        .filter(|s| wants(s))
-        .filter_map(|scenario| {
-            let rows: Vec<&Row> = b
-                .rows
-                .iter()
-                .filter(|r| scenario_of(r) == scenario)
-                .collect();
-            let empty = rows
-                .iter()
-                .find(|r| r.value.is_empty() || r.value.starts_with("skipped"));
-            match (rows.is_empty(), empty) {
-                (true, _) => Some(format!("{scenario}: no figures")),
-                (false, Some(r)) => Some(format!("{scenario}: {}: {}", r.measure, r.value)),
-                (false, None) => None,
-            }
-        })
-        .collect();
+    let smoke_failures: Vec<String> = [
+        "capture", "proxy", "relay", "store", "ui", "row", "wait", "agents",
+    ]
+    .into_iter()
+    .filter(|s| wants(s))
+    .filter_map(|scenario| {
+        let rows: Vec<&Row> = b
+            .rows
+            .iter()
+            .filter(|r| scenario_of(r) == scenario)
+            .collect();
+        let empty = rows
+            .iter()
+            .find(|r| r.value.is_empty() || r.value.starts_with("skipped"));
+        match (rows.is_empty(), empty) {
+            (true, _) => Some(format!("{scenario}: no figures")),
+            (false, Some(r)) => Some(format!("{scenario}: {}: {}", r.measure, r.value)),
+            (false, None) => None,
+        }
+    })
+    .collect();
     println!(
         "{:<9} {:<58} {:<62} {:<14} met",
         "scenario", "measure", "value", "target"

@@ -96,6 +96,18 @@ pub struct ServeArgs {
     /// Token the relay accepts for creating this agent's channel.
     #[arg(long, env = "HOOKPIT_RELAY_TOKEN", hide_env_values = true)]
     pub relay_token: Option<String>,
+    /// Start a tunnel program to the capture port and show its public URL: `cloudflared`
+    /// (quick tunnel), `ngrok`, or `ssh:USER@HOST[:PORT]` (e.g. `ssh:nokey@localhost.run`).
+    #[arg(long, env = "HOOKPIT_TUNNEL", value_name = "DRIVER")]
+    pub tunnel: Option<String>,
+    /// How often hookpit sends itself a signed probe through its public URL (`--tunnel` or
+    /// `--relay`) to prove webhooks still reach it; `0` turns it off.
+    #[arg(long, env = "HOOKPIT_CANARY_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub canary_interval: Duration,
+    /// The canary's probe goes on to the app (the forward target) and its answer is judged as
+    /// `hookpit doctor` judges a valid delivery: the whole path sender → hookpit → app is watched.
+    #[arg(long, env = "HOOKPIT_CANARY_APP")]
+    pub canary_app: bool,
     /// How long a client may take to send a request's headers (or its first bytes); slower
     /// connections are closed (slowloris).
     #[arg(long, env = "HOOKPIT_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
@@ -188,6 +200,12 @@ pub struct Config {
     pub relay: Option<String>,
     /// Token for creating a channel on the relay.
     pub relay_token: Option<String>,
+    /// The tunnel program to run, if any.
+    pub tunnel: Option<crate::public_url::Driver>,
+    /// How often the canary probes the public URL; zero: never.
+    pub canary_interval: Duration,
+    /// Whether the canary's probe goes on to the app.
+    pub canary_app: bool,
     /// Where the routes came from, for the banner.
     pub config_file: Option<PathBuf>,
     /// Deadline for a request's headers (and a connection's first bytes).
@@ -273,6 +291,34 @@ impl ServeArgs {
                 )));
             }
         }
+        let tunnel = match &self.tunnel {
+            Some(spec) => {
+                Some(crate::public_url::Driver::parse(spec).map_err(ConfigError::Invalid)?)
+            }
+            None => None,
+        };
+        if tunnel.is_some() && self.relay.is_some() {
+            return Err(ConfigError::Invalid(
+                "--tunnel and --relay each give a public URL: choose one".into(),
+            ));
+        }
+        if self.canary_app {
+            if tunnel.is_none() && self.relay.is_none() {
+                return Err(ConfigError::Invalid(
+                    "--canary-app watches the path from a public URL to the app: add --tunnel or --relay".into(),
+                ));
+            }
+            if self.canary_interval.is_zero() {
+                return Err(ConfigError::Invalid(
+                    "--canary-app needs the canary: --canary-interval must be above 0".into(),
+                ));
+            }
+            if self.forward.is_none() {
+                return Err(ConfigError::Invalid(
+                    "--canary-app sends the probe on to the app: add --forward URL".into(),
+                ));
+            }
+        }
         let retry_schedule = RetrySchedule::parse(&self.retry_schedule)
             .map_err(|e| ConfigError::Invalid(format!("--retry-schedule: {e}")))?;
         if self.header_timeout.is_zero() {
@@ -317,6 +363,9 @@ impl ServeArgs {
             allow_hosts: self.allow_hosts,
             relay: self.relay,
             relay_token: self.relay_token,
+            tunnel,
+            canary_interval: self.canary_interval,
+            canary_app: self.canary_app,
             config_file,
             header_timeout: self.header_timeout,
             tls_trust,

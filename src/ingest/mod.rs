@@ -3,6 +3,7 @@
 //! answer the sender only after this returns.
 
 mod answer;
+pub mod canary;
 
 pub use answer::{Answer, EVENT_ID_HEADER, Reply, Settled, answer, delay, finish, settle};
 

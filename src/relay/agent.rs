@@ -94,6 +94,8 @@ pub fn spawn(app: &App) {
                         s.state = "offline";
                         s.error = Some(reason);
                     });
+                    // The canary sees at once whether senders' webhooks still get through.
+                    app.public.wake();
                 }
             }
             if was_connected {
@@ -214,6 +216,8 @@ async fn connect(app: &App, relay: &str) -> (Ended, bool) {
         s.backlog = backlog;
         s.error = None;
     });
+    // The canary proves the new connection at once instead of an interval later.
+    app.public.wake();
     (session(app, ws, &channel).await, true)
 }
 
@@ -350,11 +354,17 @@ async fn receive(
     };
     let mut arrivals = Vec::with_capacity(batch.len());
     let mut refused = Vec::new();
+    let mut probes = Vec::new();
     for r in batch {
         let seq = r.seq;
         if let Some(why) = refusal(&r) {
             tracing::warn!(seq, "refused a relayed request: {why}");
             refused.push((seq, why));
+            continue;
+        }
+        // The canary's probe is answered, never stored: acknowledged with the batch.
+        if let Some(reply) = crate::ingest::canary::probe(app, &r.headers).await {
+            probes.push((seq, reply));
             continue;
         }
         let arrival = Arrival {
@@ -379,7 +389,7 @@ async fn receive(
             .await
             .map_err(|e| format!("cannot store requests up to {last}: {e}"))?
     };
-    let taken = (seqs.len() + refused.len()) as u64;
+    let taken = (seqs.len() + refused.len() + probes.len()) as u64;
     // Settled before the relay hears they are safe: once acknowledged, the relay forgets them,
     // so an ack-mode delivery must already have the attempt a restart resumes from.
     let mut settled = Vec::with_capacity(stored.len());
@@ -393,6 +403,16 @@ async fn receive(
     out.send(AgentFrame::Ack { seq: last })
         .await
         .map_err(|_| "the connection's writer stopped".to_string())?;
+    for (seq, reply) in probes {
+        let _ = out
+            .send(AgentFrame::Response {
+                seq,
+                status: reply.status.as_u16(),
+                headers: reply.headers,
+                body: reply.body,
+            })
+            .await;
+    }
     for (seq, why) in refused {
         let body = serde_json::json!({ "error": format!("refused by the hookpit agent: {why}") });
         let _ = out

@@ -63,6 +63,9 @@ pub struct RelayArgs {
     /// Most channels one token may create.
     #[arg(long, env = "HOOKPIT_RELAY_MAX_CHANNELS", default_value_t = 100)]
     pub max_channels: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics (keep ADDR private, e.g. 127.0.0.1:9187).
+    #[arg(long, env = "HOOKPIT_RELAY_METRICS", value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
 }
 
 impl RelayArgs {

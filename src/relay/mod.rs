@@ -7,6 +7,7 @@
 pub mod advice;
 pub mod agent;
 pub mod args;
+pub mod metrics;
 pub mod protocol;
 mod push;
 pub mod server;
@@ -51,6 +52,7 @@ pub async fn run(
         args: Arc::new(args),
         agents: Arc::default(),
         stopping: stopping.clone(),
+        metrics: Arc::default(),
     };
     let pruner = tokio::spawn(prune(relay.clone()));
     let stopped = relay.stopped();
@@ -72,12 +74,44 @@ pub async fn run(
         stopped,
         handler,
     ));
+    let metrics = match relay.args.metrics {
+        Some(addr) => Some(tokio::spawn(serve_metrics(relay.clone(), addr).await?)),
+        None => None,
+    };
     shutdown.await;
     tracing::info!("relay shutting down");
     stopping.cancel();
     pruner.abort();
     serving.await.context("relay listener task")?;
+    if let Some(metrics) = metrics {
+        metrics.await.context("metrics listener task")?;
+    }
     Ok(())
+}
+
+/// Binds `--metrics ADDR`; the returned future serves it until the relay stops.
+async fn serve_metrics(
+    relay: Relay,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot serve --metrics on {addr}"))?;
+    tracing::info!("metrics at http://{}/metrics", listener.local_addr()?);
+    let stopped = relay.stopping.clone().cancelled_owned();
+    let header_timeout = relay.args.header_timeout;
+    let handler: crate::server::Handler = Arc::new(move |req, _conn| {
+        let relay = relay.clone();
+        Box::pin(async move { metrics::handle(&relay, req.method(), req.uri().path()).await })
+    });
+    Ok(crate::server::accept_loop(
+        listener,
+        false,
+        None,
+        header_timeout,
+        stopped,
+        handler,
+    ))
 }
 
 async fn prune(relay: Relay) {

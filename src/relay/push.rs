@@ -25,16 +25,20 @@ async fn record_acks(relay: Relay, channel: String, mut latest: watch::Receiver<
         let seq = *latest.borrow_and_update();
         if seq > written {
             match relay.store.relay_ack(&channel, seq).await {
-                Ok(()) => written = seq,
+                Ok(acknowledged) => {
+                    written = seq;
+                    relay.metrics.delivered(acknowledged);
+                }
                 Err(e) => tracing::error!("relay cannot record an ack: {e}"),
             }
         }
         if latest.changed().await.is_err() {
             let seq = *latest.borrow();
-            if seq > written
-                && let Err(e) = relay.store.relay_ack(&channel, seq).await
-            {
-                tracing::error!("relay cannot record an ack: {e}");
+            if seq > written {
+                match relay.store.relay_ack(&channel, seq).await {
+                    Ok(acknowledged) => relay.metrics.delivered(acknowledged),
+                    Err(e) => tracing::error!("relay cannot record an ack: {e}"),
+                }
             }
             return;
         }

@@ -49,6 +49,8 @@ pub struct Relay {
     pub stopping: tokio_util::sync::CancellationToken,
     /// Body bytes all public connections hold now, bounded by `--max-in-flight`.
     pub in_flight: crate::in_flight::InFlight,
+    /// Counts for `--metrics`.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 /// sha256 hex, how keys and tokens are kept.
@@ -88,6 +90,9 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
     if path == CONNECT_PATH && req.method() == Method::GET {
         return super::session::accept(relay, req);
     }
+    if path == "/healthz" && matches!(*req.method(), Method::GET | Method::HEAD) {
+        return super::metrics::healthz(&relay).await;
+    }
     let Some(rest) = path.strip_prefix("/c/") else {
         return error_response(
             StatusCode::NOT_FOUND,
@@ -110,8 +115,11 @@ pub async fn handle(relay: Relay, req: Request<Incoming>, conn: Conn) -> Respons
     if relay.slot(&channel).is_none() {
         match relay.store.relay_channel(&channel).await {
             Ok(Some(_)) => {}
-            Ok(None) => return error_response(StatusCode::NOT_FOUND, "no such channel"),
-            Err(e) => return unavailable(e),
+            Ok(None) => {
+                relay.metrics.refused("no_channel");
+                return error_response(StatusCode::NOT_FOUND, "no such channel");
+            }
+            Err(e) => return unavailable(&relay, e),
         }
     }
     public(relay, req, conn, channel, sub_path.to_string()).await
@@ -156,7 +164,11 @@ async fn public(
     .await
     {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => {
+            let reason = super::metrics::sender_refusal(resp.status());
+            relay.metrics.refused(reason);
+            return resp;
+        }
     };
     let Received {
         parts,
@@ -189,8 +201,12 @@ async fn public(
         .relay_enqueue(&channel, size, relay.args.max_queued as i64, frame)
         .await;
     let seq = match queued {
-        Ok(Enqueued::Stored(seq)) => seq,
+        Ok(Enqueued::Stored(seq)) => {
+            relay.metrics.received();
+            seq
+        }
         Ok(Enqueued::Full(bytes)) => {
+            relay.metrics.refused("queue_full");
             return error_response(
                 StatusCode::INSUFFICIENT_STORAGE,
                 format!(
@@ -198,7 +214,7 @@ async fn public(
                 ),
             );
         }
-        Err(e) => return unavailable(e),
+        Err(e) => return unavailable(&relay, e),
     };
     let offline = StatusCode::from_u16(relay.args.offline_status).unwrap_or(StatusCode::ACCEPTED);
     let queued_answer =
@@ -253,8 +269,9 @@ fn agent_reply(status: u16, headers: Headers, body: Bytes) -> Reply {
     }
 }
 
-fn unavailable(e: crate::store::StoreError) -> Response<Body> {
+fn unavailable(relay: &Relay, e: crate::store::StoreError) -> Response<Body> {
     tracing::error!("relay storage error: {e}");
+    relay.metrics.refused("store_failed");
     error_response(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("the relay could not store this ({e}); please retry"),

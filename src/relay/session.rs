@@ -30,11 +30,17 @@ static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
+/// How much an agent's connection reads at a time. tungstenite's default (128 KiB) is filled
+/// in full for every connection, idle or not: with 1,000 agents that was most of the relay's
+/// memory. Larger frames still arrive whole; the buffer grows while one is read.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Answers the agent's upgrade.
 pub fn accept(relay: Relay, req: Request<Incoming>) -> Response<Body> {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME))
-        .max_frame_size(Some(MAX_FRAME));
+        .max_frame_size(Some(MAX_FRAME))
+        .read_buffer_size(READ_BUFFER);
     accept_ws(
         req,
         config,
@@ -157,7 +163,12 @@ async fn hello<S: Io>(
 pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
     let (channel, new_key, last_seq) = match hello(&relay, &mut ws).await {
         Ok(v) => v,
-        Err(refusal) => return refuse(&mut ws, refusal).await,
+        Err(refusal) => {
+            relay
+                .metrics
+                .refused(super::metrics::agent_refusal(refusal.0));
+            return refuse(&mut ws, refusal).await;
+        }
     };
     let conn_id = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
     let notify = Arc::new(Notify::new());
@@ -181,6 +192,9 @@ pub(crate) async fn session<S: Io>(relay: Relay, mut ws: WebSocketStream<S>) {
         // Often the agent's own earlier connection, half-open after its machine slept, that
         // the relay gives up within SILENCE_LIMIT: the agent tries again.
         let busy = "another agent is connected to this channel; stop it first";
+        relay
+            .metrics
+            .refused(super::metrics::agent_refusal(RefusalKind::Busy));
         return refuse(&mut ws, (RefusalKind::Busy, busy.into())).await;
     }
     let fp = super::server::fingerprint(&channel);
@@ -236,6 +250,7 @@ mod tests {
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
             tls_key: None,
+            metrics: None,
         };
         Relay {
             store,
@@ -243,6 +258,7 @@ mod tests {
             args: Arc::new(args),
             agents: Arc::default(),
             stopping: tokio_util::sync::CancellationToken::new(),
+            metrics: Arc::default(),
         }
     }
 
@@ -347,6 +363,7 @@ mod tests {
             header_timeout: std::time::Duration::from_secs(30),
             tls_cert: None,
             tls_key: None,
+            metrics: None,
         };
         assert_eq!(args(26_214_400).validate(), Ok(()), "the default fits");
         let err = args(32_000_000)

@@ -321,6 +321,7 @@ pub async fn status(app: &App) -> ApiResult {
     let index = app.store.index_progress().await?;
     let events = index.total;
     let stats = app.store.stats();
+    let public = app.public.get();
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({
@@ -332,7 +333,9 @@ pub async fn status(app: &App) -> ApiResult {
             "events": events,
             "index": index,
             "forward": forward_status(app),
-            "relay": app.relay.get(),
+            "relay": relay_status(app, &public.canary),
+            "tunnel": public.tunnel,
+            "canary": public.canary,
             "storage": {
                 "ok": app.store.write_failure().is_none(),
                 "error": app.store.write_failure(),
@@ -346,6 +349,18 @@ pub async fn status(app: &App) -> ApiResult {
             },
         }),
     ))
+}
+
+/// `relay` of `/api/status`: the relay's status, with the canary that probes its public URL.
+fn relay_status(app: &App, canary: &Option<crate::public_url::CanaryStatus>) -> serde_json::Value {
+    let Some(relay) = app.relay.get() else {
+        return serde_json::Value::Null;
+    };
+    let mut value = serde_json::to_value(relay).expect("the relay status serializes");
+    if let Some(object) = value.as_object_mut() {
+        object.insert("canary".into(), serde_json::json!(canary));
+    }
+    value
 }
 
 /// `forward` of `/api/status`: the default target, the mode and the routes with their own.

@@ -21,6 +21,10 @@ pub async fn handle(app: App, req: Request<Incoming>, conn: Conn) -> Response<Bo
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    // The canary's own probe is answered here: never stored, listed or forwarded.
+    if let Some(reply) = crate::ingest::canary::probe(&app, &received.headers).await {
+        return respond(reply);
+    }
     let received_at = app.clock.now();
     // Only this hookpit's own replays carry its marker; a sender's header is just a header.
     let source = if app.marker.on(&received.headers, REPLAY_HEADER) {

@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use conn::default_db_path;
 pub use deliveries::{DueRetry, ReplayJob, ReplayState};
-pub use relay::{Enqueued, RelayChannel};
+pub use relay::{Enqueued, RelayChannel, RelayTotals};
 pub use replay_log::{ReplayStep, RunOptions, StepOutcome};
 pub use search::IndexProgress;
 
@@ -238,6 +238,27 @@ impl Store {
                 [at(0.5), at(0.99), at(1.0)]
             },
         }
+    }
+
+    /// Every commit's time as a histogram: each bucket's upper bound in seconds with the
+    /// commits that took at most that long (cumulative, the last bound infinite), and the sum
+    /// of all their times in seconds.
+    pub fn commit_histogram(&self) -> (Vec<(f64, u64)>, f64) {
+        let c = &self.inner.counters;
+        let mut total = 0;
+        let bounds = writer::COMMIT_BUCKETS_S
+            .iter()
+            .copied()
+            .chain([f64::INFINITY]);
+        let buckets = bounds
+            .zip(&c.commit_buckets)
+            .map(|(bound, n)| {
+                total += n.load(Ordering::Relaxed);
+                (bound, total)
+            })
+            .collect();
+        let sum = c.commit_sum_us.load(Ordering::Relaxed) as f64 / 1e6;
+        (buckets, sum)
     }
 
     /// Why writes are failing now (disk full, I/O error, read-only file), or `None` when the

@@ -27,6 +27,17 @@ pub enum Enqueued {
     Full(i64),
 }
 
+/// Counts over every channel, for the relay's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayTotals {
+    /// Channels created.
+    pub channels: u64,
+    /// Requests stored and not yet acknowledged.
+    pub requests_queued: u64,
+    /// Bytes those requests hold.
+    pub bytes_queued: u64,
+}
+
 /// The meta key holding the last sequence an agent stored for `channel`.
 fn seq_key(channel: &str) -> String {
     format!("relay.last_seq.{channel}")
@@ -165,8 +176,9 @@ impl Store {
         .await
     }
 
-    /// Marks every request of `channel` up to `seq` (at most its last) acknowledged.
-    pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<(), StoreError> {
+    /// Marks every request of `channel` up to `seq` (at most its last) acknowledged; how many
+    /// were not acknowledged before.
+    pub async fn relay_ack(&self, channel: &str, seq: i64) -> Result<u64, StoreError> {
         let channel = channel.to_string();
         self.write(0, move |ctx| {
             let (acked, last): (i64, i64) = ctx
@@ -176,7 +188,7 @@ impl Store {
             // Never past what was queued: a later request must not count as acknowledged.
             let seq = seq.min(last);
             if seq <= acked {
-                return Ok(());
+                return Ok(0);
             }
             let freed: i64 = ctx
                 .conn
@@ -194,7 +206,25 @@ impl Store {
                     "UPDATE relay_channels SET acked_seq = ?2, queued_bytes = queued_bytes - ?3 WHERE id = ?1",
                 )?
                 .execute(params![channel, seq, freed])?;
-            Ok(())
+            Ok((seq - acked) as u64)
+        })
+        .await
+    }
+
+    /// Every channel at once: how many there are, their unacknowledged requests and the bytes
+    /// those hold.
+    pub async fn relay_totals(&self) -> Result<RelayTotals, StoreError> {
+        self.read(|c| {
+            let (channels, queued, bytes): (i64, i64, i64) = c.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(last_seq - acked_seq), 0), COALESCE(SUM(queued_bytes), 0) FROM relay_channels",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            Ok(RelayTotals {
+                channels: channels.max(0) as u64,
+                requests_queued: queued.max(0) as u64,
+                bytes_queued: bytes.max(0) as u64,
+            })
         })
         .await
     }

@@ -167,7 +167,17 @@ pub(crate) struct Counters {
     /// Why the last batch failed, while writes keep failing (disk full, I/O error); cleared by
     /// the next commit that succeeds.
     pub(crate) failing: std::sync::Mutex<Option<String>>,
+    /// Every commit's time, counted in the bucket of [`COMMIT_BUCKETS_S`] it fits (the last
+    /// slot: slower than all), for the relay's histogram.
+    pub(crate) commit_buckets: [AtomicU64; COMMIT_BUCKETS_S.len() + 1],
+    /// Every commit's time added up, in microseconds.
+    pub(crate) commit_sum_us: AtomicU64,
 }
+
+/// Upper bounds, in seconds, of the commit-time histogram's buckets.
+pub const COMMIT_BUCKETS_S: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 /// The writer thread's state.
 pub(crate) struct Writer {
@@ -290,6 +300,16 @@ impl Writer {
 
     /// Keeps how long a batch took, the oldest forgotten past `RECENT_COMMITS`.
     fn record_commit_time(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        let slot = COMMIT_BUCKETS_S
+            .iter()
+            .position(|&bound| secs <= bound)
+            .unwrap_or(COMMIT_BUCKETS_S.len());
+        self.counters.commit_buckets[slot].fetch_add(1, Ordering::Relaxed);
+        self.counters.commit_sum_us.fetch_add(
+            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         let mut recent = self
             .counters
             .recent_commit_us

@@ -8,6 +8,7 @@ mod chaos;
 mod compare;
 mod drift;
 mod targets;
+mod tunnel;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.
 const OTHER_SECRET: &str = "whsec_d3Jvbmcta2V5LXdyb25nLWtleQ==";

@@ -83,6 +83,17 @@ pub fn command(dir: &Path, args: &[String], log: &Path) -> Command {
 /// Starts `hookpit serve` on fresh ports with `db` and `extra` flags; returns once both
 /// listeners accept connections.
 pub async fn start_serve(dir: &Path, db: &Path, extra: &[&str], log_name: &str) -> Proc {
+    start_serve_with(dir, db, extra, log_name, |_| {}).await
+}
+
+/// [`start_serve`], with `setup` changing the command first (its `PATH`, its stdout).
+pub async fn start_serve_with(
+    dir: &Path,
+    db: &Path,
+    extra: &[&str],
+    log_name: &str,
+    setup: impl FnOnce(&mut Command),
+) -> Proc {
     let (capture, ui) = (free_addr(), free_addr());
     let mut args: Vec<String> = vec![
         "--listen".into(),
@@ -94,7 +105,9 @@ pub async fn start_serve(dir: &Path, db: &Path, extra: &[&str], log_name: &str) 
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let log = dir.join(log_name);
-    let child = command(dir, &args, &log).spawn().expect("start hookpit");
+    let mut cmd = command(dir, &args, &log);
+    setup(&mut cmd);
+    let child = cmd.spawn().expect("start hookpit");
     let mut proc = Proc {
         child,
         addr: capture,

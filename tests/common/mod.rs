@@ -6,6 +6,7 @@ pub mod child;
 pub mod disk;
 pub mod h2;
 pub mod mcp;
+pub mod standin;
 pub mod stub;
 
 use std::net::SocketAddr;
