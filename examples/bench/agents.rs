@@ -1,5 +1,5 @@
 //! The `agents` scenario: what an idle connected agent costs `hookpit relay` in memory. N
-//! agents (1,000; 200 with `--quick`) each open the relay's WebSocket, say hello with the token
+//! agents (`--agents N`; 1,000, or 200 with `--quick`) each open the relay's WebSocket, say hello with the token
 //! (a new channel each) and get their welcome; the relay's RSS before and after, per agent.
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::{Bench, procs};
 const AGENTS: usize = 1_000;
 
 pub async fn agents(b: &mut Bench) {
-    let n = if b.secs <= 3 { 200 } else { AGENTS };
+    let n = b.agents.unwrap_or(if b.secs <= 3 { 200 } else { AGENTS });
     let dir = tempfile::tempdir().unwrap();
     let addr = procs::free_addr();
     let args: Vec<String> = [

@@ -46,6 +46,9 @@ struct Bench {
     /// `--store-db FILE`: the store scenario fills this file and leaves it, for a look at it
     /// afterwards (by default a temporary file, removed).
     store_db: Option<String>,
+    /// `--agents N`: idle agents the `agents` scenario connects (default 1,000; 200 with
+    /// `--quick`).
+    agents: Option<usize>,
     /// `--peers`: also measure the tools users would use instead (mitmdump).
     peers: bool,
 }
@@ -463,10 +466,11 @@ async fn main() {
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
             "bench [--quick] [--smoke] [--runs N] [--peers] [--out FILE] [--store-events N]\n      \
-             [--store-db FILE] [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
+             [--store-db FILE] [--agents N] [--only capture,floor,proxy,relay,store,ui,wait]\n\n\
              --store-events N: events the store scenario fills (default 100,000; 10,000 with \
              --quick)\n\
              --store-db FILE: the store scenario fills FILE (which must not exist) and keeps it\n\
+             --agents N: idle agents the agents scenario connects (default 1,000)\n\
              floor: only the durable store alone, the minimal rusqlite loop under it and their \
              ratio (capture runs them too)"
         );
@@ -494,6 +498,11 @@ async fn main() {
             .skip_while(|a| *a != "--store-db")
             .nth(1)
             .cloned(),
+        agents: args
+            .iter()
+            .skip_while(|a| *a != "--agents")
+            .nth(1)
+            .and_then(|n| n.replace(['_', ','], "").parse().ok()),
         peers: args.iter().any(|a| a == "--peers"),
     };
     let runs: usize = args

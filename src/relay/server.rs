@@ -191,7 +191,18 @@ async fn public(
         body,
     };
     let slot = relay.slot(&channel);
+    let (tx, rx) = oneshot::channel();
+    let early = slot.as_ref().map(|(_, waiters)| Arc::clone(waiters));
     let frame = move |seq| {
+        // The waiter goes in before the commit makes the request visible to the agent's push
+        // loop, which may already be awake for another request: a quick agent's answer could
+        // otherwise come back before anyone waits for it, and the sender be told "queued".
+        if let Some(waiters) = &early {
+            waiters
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(seq, tx);
+        }
         let mut r = request;
         r.seq = seq;
         serde_json::to_string(&RelayFrame::Request(r)).expect("frames serialize")
@@ -214,7 +225,11 @@ async fn public(
                 ),
             );
         }
-        Err(e) => return unavailable(&relay, e),
+        Err(e) => {
+            drop(rx);
+            forget_waiter(slot.as_ref());
+            return unavailable(&relay, e);
+        }
     };
     let offline = StatusCode::from_u16(relay.args.offline_status).unwrap_or(StatusCode::ACCEPTED);
     let queued_answer =
@@ -222,11 +237,6 @@ async fn public(
     let Some((notify, waiters)) = slot else {
         return queued_answer();
     };
-    let (tx, rx) = oneshot::channel();
-    waiters
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(seq, tx);
     notify.notify_one();
     match tokio::time::timeout(relay.args.wait, rx).await {
         Ok(Ok((status, headers, body))) => respond(agent_reply(status, headers, body)),
@@ -237,6 +247,17 @@ async fn public(
                 .remove(&seq);
             queued_answer()
         }
+    }
+}
+
+/// Drops the waiter of a request whose write failed after it was registered (its receiver
+/// dropped first), and any other such leftover.
+fn forget_waiter(slot: Option<&(Arc<Notify>, Waiters)>) {
+    if let Some((_, waiters)) = slot {
+        waiters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, tx| !tx.is_closed());
     }
 }
 
