@@ -144,40 +144,7 @@ pub(crate) fn set_verification(
 
 /// Records a delivery try that is starting.
 pub(crate) fn insert_attempt(ctx: &mut Ctx<'_>, a: NewAttempt) -> Result<Attempt, StoreError> {
-    let conn = ctx.conn;
-    let exists = conn
-        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
-        .exists([a.event_id])?;
-    if !exists {
-        return Err(StoreError::NotFound {
-            what: "event",
-            id: a.event_id,
-        });
-    }
-    let started_at = to_ms(a.started_at);
-    conn.prepare_cached(
-        "INSERT INTO attempts (event_id, kind, target, mode, started_at, request_headers) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        a.event_id,
-        a.kind.as_str(),
-        a.target,
-        a.mode,
-        started_at,
-        encode_headers(&a.request_headers),
-    ])?;
-    Ok(Attempt {
-        id: conn.last_insert_rowid(),
-        event_id: a.event_id,
-        kind: a.kind,
-        target: a.target,
-        mode: a.mode,
-        started_at: rfc3339_ms(started_at),
-        request_headers: a.request_headers,
-        outcome: AttemptOutcome::default(),
-        skipped: None,
-    })
+    insert(ctx, a, None)
 }
 
 /// Records a forward that the rule `rule` kept from `a.target`: finished as written, since
@@ -186,6 +153,16 @@ pub(crate) fn insert_skipped(
     ctx: &mut Ctx<'_>,
     a: NewAttempt,
     rule: String,
+) -> Result<Attempt, StoreError> {
+    insert(ctx, a, Some(rule))
+}
+
+/// Records an attempt of an existing event: a try starting, or (with `skipped`) a forward a
+/// rule kept back.
+fn insert(
+    ctx: &mut Ctx<'_>,
+    a: NewAttempt,
+    skipped: Option<String>,
 ) -> Result<Attempt, StoreError> {
     let conn = ctx.conn;
     let exists = conn
@@ -209,7 +186,7 @@ pub(crate) fn insert_skipped(
         a.mode,
         started_at,
         encode_headers(&a.request_headers),
-        rule,
+        skipped,
     ])?;
     Ok(Attempt {
         id: conn.last_insert_rowid(),
@@ -220,7 +197,7 @@ pub(crate) fn insert_skipped(
         started_at: rfc3339_ms(started_at),
         request_headers: a.request_headers,
         outcome: AttemptOutcome::default(),
-        skipped: Some(rule),
+        skipped,
     })
 }
 
