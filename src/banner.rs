@@ -56,11 +56,11 @@ pub fn banner(app: &App) -> String {
             (true, _) => writeln!(out, "  canary    off (--canary-interval 0)"),
             (false, false) => writeln!(
                 out,
-                "  canary    a signed probe through the public URL every {every:?}"
+                "  canary    a signed probe through the public URL every {every:?}, once it is up"
             ),
             (false, true) => writeln!(
                 out,
-                "  canary    a signed probe through the public URL and on to the app every {every:?}"
+                "  canary    a signed probe through the public URL and on to the app every {every:?}, once it is up"
             ),
         };
     }
