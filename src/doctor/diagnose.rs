@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Options;
 use super::advice::Code;
 use super::report::{Exchange, Outcome, ScenarioResult, human, millis};
+use super::retried_run;
 use super::scenarios::Expect;
 use super::speech::Speech;
 use crate::client::DELIVERY_TIMEOUT;
@@ -125,9 +126,16 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         [first, second, ..] => first.delivery.ok && !second.delivery.ok,
         _ => false,
     };
-    let hit = d.claim(|r| r.name == "duplicate" && repeat_refused(r));
+    // `retried_run` repeats its run's webhook too, before the retried run's.
+    let hit = d.claim(|r| matches!(r.name, "duplicate" | "retried_run") && repeat_refused(r));
     let cause = say.repeat(&answers(&hit));
     d.push(Code::DuplicateRejected, &hit, cause);
+
+    let hit = d.claim(|r| r.name == "retried_run" && retried_run::dropped(r));
+    let cause = hit
+        .first()
+        .map_or_else(String::new, |r| retried_run::cause(r));
+    d.push(Code::RetriedRunDropped, &hit, cause);
 
     let hit = d.claim(|r| r.name == "large_body" && any(r, |t| !t.ok));
     let cause = format!(
