@@ -104,7 +104,12 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
     );
     d.push(Code::RawBody, &hit, cause);
 
-    let hit = d.claim(|r| named(&STATUSES)(r) && any(r, |t| t.status.is_some_and(|s| s >= 400)));
+    let refused = |t: &TryReport| t.status.is_some_and(|s| s >= 400);
+    // `retried_run` opens with a task_failed run's webhook.
+    let run_refused = |r: &ScenarioResult| {
+        r.name == "retried_run" && r.exchanges.first().is_some_and(|e| refused(&e.delivery))
+    };
+    let hit = d.claim(|r| (named(&STATUSES)(r) && any(r, refused)) || run_refused(r));
     let cause = format!(
         "It answered {} to: {}. Svix counts that as a failed delivery, retries it for more than \
          a day and then disables the endpoint, so later run_complete events stop arriving.",

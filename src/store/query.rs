@@ -108,5 +108,9 @@ mod tests {
         assert_eq!(g.path_prefix.as_deref(), Some("/a b"));
         assert_eq!(g.method.as_deref(), Some("POST"));
         assert_eq!(g.text, vec!["http://x", "Confirm appointment"]);
+        let mut r = EventFilter::default();
+        parse_search("run:b7e3c1a2 status:success", &mut r).expect("a short search");
+        assert_eq!(r.run_id.as_deref(), Some("b7e3c1a2"));
+        assert_eq!(r.run_status.as_deref(), Some("success"));
     }
 }
