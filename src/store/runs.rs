@@ -132,8 +132,8 @@ struct Member {
     tries: i64,
 }
 
-/// The events of `run_id`, oldest first, up to one more than [`MAX_RUN_WEBHOOKS`].
-fn members(conn: &Connection, run_id: &str) -> Result<Vec<Member>, StoreError> {
+/// The query of [`members`] and its values.
+fn members_query(run_id: &str) -> (String, Vec<Value>) {
     let mut params = Vec::new();
     let member = member_condition(run_id, &mut params);
     params.push(Value::Integer(
@@ -145,6 +145,12 @@ fn members(conn: &Connection, run_id: &str) -> Result<Vec<Member>, StoreError> {
          {SUMMARY_FROM} WHERE {member} ORDER BY e.received_at, e.id LIMIT ?{}",
         params.len()
     );
+    (sql, params)
+}
+
+/// The events of `run_id`, oldest first, up to one more than [`MAX_RUN_WEBHOOKS`].
+fn members(conn: &Connection, run_id: &str) -> Result<Vec<Member>, StoreError> {
+    let (sql, params) = members_query(run_id);
     let mut stmt = conn.prepare_cached(&sql)?;
     let found = stmt
         .query_map(params_from_iter(params), |row| {
@@ -263,6 +269,68 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::model::EventFilter;
+    use crate::store::{Retention, read};
+
+    /// The lines of SQLite's plan for `sql` with `params`.
+    fn plan(c: &Connection, sql: &str, params: Vec<Value>) -> Vec<String> {
+        let mut stmt = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(3));
+        rows.expect("plan")
+            .map(|r| r.expect("a plan line"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_run_is_looked_up_through_indexes_never_by_reading_every_event() {
+        let store = Store::open(
+            ":memory:",
+            Retention {
+                max_events: 0,
+                max_age: None,
+            },
+        )
+        .expect("store");
+        let plans = store
+            .read(|c| {
+                let (sql, params) = members_query("b7e3c1a2");
+                let api = plan(c, &sql, params);
+                // With another indexed filter beside it, as `run:X is:valid` asks.
+                let filter = EventFilter {
+                    run_id: Some("b7e3c1a2".into()),
+                    verification: Some("valid".into()),
+                    ..EventFilter::default()
+                };
+                let (conds, params) = read::where_clause(&filter, None, None);
+                let sql = format!("SELECT e.id FROM events e {conds} ORDER BY e.id DESC LIMIT 51");
+                Ok((api, plan(c, &sql, params)))
+            })
+            .await
+            .expect("plans");
+        for lines in [plans.0, plans.1] {
+            let text = lines.join("\n");
+            assert!(
+                !lines
+                    .iter()
+                    .any(|l| l.starts_with("SCAN e") || l.starts_with("SCAN events")),
+                "{text}"
+            );
+            assert!(
+                text.contains("USING COVERING INDEX events_run_id (run_id=?)"),
+                "{text}"
+            );
+            assert!(
+                text.contains("USING INDEX events_msg_id (msg_id=?)"),
+                "{text}"
+            );
+            assert!(
+                text.contains("USING INDEX events_msg_id (msg_id>? AND msg_id<?)"),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn a_retry_suffix_is_digits_after_the_run_id_and_an_underscore() {
