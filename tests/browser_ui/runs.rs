@@ -123,6 +123,57 @@ async fn the_run_tab_lists_the_runs_webhooks_and_opens_each() {
         .await;
     let rows: Vec<String> = serde_json::from_value(b.eval(RUN_ROWS).await).expect("rows");
     assert!(rows[0].ends_with("| current"), "{rows:?}");
+
+    // Another webhook of the run arrives: the open Run tab lists it.
+    let later = svix_headers(SECRET, &format!("{RUN}_1702310460000"), now, &succeeded);
+    let fourth = capture_id(&t, "/cyberdesk", &as_refs(&later), &succeeded).await;
+    b.wait_for(
+        "the new webhook in the open Run tab",
+        &format!("!!document.querySelector('.run-webhook-list > li[data-id=\"{fourth}\"]')"),
+    )
+    .await;
+
+    // Under `run:` the list holds the run's webhooks, those arriving live too, and no other.
+    b.goto(&format!("{}/?q=run:{RUN}", t.ui_origin())).await;
+    b.wait_for("the live stream", LIVE).await;
+    b.wait_for("the run's webhooks listed", &row(fourth)).await;
+    let other = capture_id(
+        &t,
+        "/cyberdesk",
+        &[],
+        &fixture("cyberdesk/run_complete.cancelled_minimal.json"),
+    )
+    .await;
+    let msg_id = format!("{RUN}_1702310520000");
+    let bare = capture_id(
+        &t,
+        "/cyberdesk",
+        &[("svix-id", msg_id.as_str())],
+        br#"{"event_type":"run_complete"}"#,
+    )
+    .await;
+    b.wait_for("the run's webhook, by its message id", &row(bare))
+        .await;
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('#rows .row')].map(r => Number(r.dataset.id)).sort((x, y) => y - x)")
+            .await,
+        json!([bare, fourth, retried, svix_retry, first]),
+        "another run's webhook (#{other}) is not listed"
+    );
+    // The page's own matcher for live arrivals follows the server's rule.
+    let judged = b
+        .eval(&format!(
+            "import('/filters.js').then(m => {{ const f = {{q: 'run:{RUN}', verification: '', type: '', path: '', run_status: ''}}; return [
+                m.matchLocally({{run: {{id: '{RUN}', status: 'success'}}, msg_id: 'msg_1'}}, f),
+                m.matchLocally({{run: null, msg_id: '{RUN}_1702310520000'}}, f),
+                m.matchLocally({{run: null, msg_id: '{RUN}'}}, f),
+                m.matchLocally({{run: {{id: 'other', status: 'success'}}, msg_id: '{RUN}'}}, f),
+                m.matchLocally({{run: null, msg_id: '{RUN}_12ab'}}, f),
+                m.matchLocally({{run: {{id: 'x', status: '{RUN}'}}, msg_id: null}}, f),
+            ]; }})"
+        ))
+        .await;
+    assert_eq!(judged, json!([true, true, true, false, false, false]));
     assert_eq!(b.violations().await, Vec::<String>::new());
     b.close().await;
     t.stop().await;
