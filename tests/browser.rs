@@ -887,7 +887,8 @@ async fn testing_an_endpoint_shows_every_scenario_and_what_to_fix() {
     );
     assert!(b.text(".dr-diagnoses").await.contains("No problems found"));
 
-    // The app that answers 500 to task_failed fails exactly those scenarios, and says why.
+    // The app that answers 500 to task_failed fails exactly those scenarios (`retried_run`
+    // opens with a task_failed run), and says why.
     let to = b
         .client
         .find(Locator::Css("#doctor-to"))
@@ -903,7 +904,11 @@ async fn testing_an_endpoint_shows_every_scenario_and_what_to_fix() {
         .await;
     assert_eq!(
         failed,
-        json!(["status_task_failed ✗FAIL 500", "check_failed ✗FAIL 500"])
+        json!([
+            "status_task_failed ✗FAIL 500",
+            "check_failed ✗FAIL 500",
+            "retried_run ✗FAIL 500"
+        ])
     );
     let rows = b.eval(DOCTOR_ROWS).await;
     let rows = rows.as_str().unwrap_or_default();
@@ -911,7 +916,7 @@ async fn testing_an_endpoint_shows_every_scenario_and_what_to_fix() {
         rows.lines()
             .filter(|l| l.ends_with("PASS") || l.ends_with("INFO"))
             .count(),
-        battery.len() - 2,
+        battery.len() - 3,
         "{rows}"
     );
     let title = hookpit::doctor::Code::StatusNotAcknowledged.title();
@@ -922,7 +927,9 @@ async fn testing_an_endpoint_shows_every_scenario_and_what_to_fix() {
     );
     let card = b.text(".diagnosis").await;
     assert!(
-        card.contains("status_task_failed") && card.contains("check_failed"),
+        card.contains("status_task_failed")
+            && card.contains("check_failed")
+            && card.contains("retried_run"),
         "{card}"
     );
     assert!(card.contains("It answered 500"), "{card}");

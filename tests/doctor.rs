@@ -102,6 +102,79 @@ fn header(e: &doctor::Exchange, name: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_correct_app_takes_the_retried_run_as_new_work() {
+    let report = doctor(Mistake::None).await;
+    let r = report
+        .scenarios
+        .iter()
+        .find(|s| s.name == "retried_run")
+        .expect("retried_run");
+    assert_eq!(r.outcome, Outcome::Pass, "{}", r.line());
+    assert_eq!(
+        r.detail,
+        r#"the retried run answered 200: {"received":true}, a repeat 200: {"duplicate":true}"#
+    );
+    let ids: Vec<String> = r.exchanges.iter().map(|e| header(e, "svix-id")).collect();
+    assert_eq!((&ids[0], &ids[1], &ids[2]), (&ids[1], &ids[2], &ids[0]));
+    let suffix = ids[3]
+        .strip_prefix(&format!("{}_", ids[0]))
+        .expect("the retried run's id is <run_id>_<ms>");
+    assert_eq!(suffix.len(), 13, "{}", ids[3]);
+    let run_of = |i: usize| -> serde_json::Value {
+        serde_json::from_str(&r.exchanges[i].request_body).expect("JSON body")
+    };
+    assert_eq!(run_of(0)["run"]["id"], ids[0].as_str());
+    assert_eq!(run_of(3)["run"]["id"], ids[0].as_str());
+    assert_eq!(run_of(3)["run"]["status"], "success");
+}
+
+#[tokio::test]
+async fn an_app_keyed_on_run_id_or_the_message_id_prefix_drops_the_retried_run() {
+    for mistake in [Mistake::KeysOnRunId, Mistake::KeysOnMsgIdPrefix] {
+        let report = doctor(mistake).await;
+        fails_only(&report, &["retried_run"], Code::RetriedRunDropped);
+        let r = report
+            .scenarios
+            .iter()
+            .find(|s| s.name == "retried_run")
+            .expect("retried_run");
+        assert!(
+            r.detail.starts_with(
+                r#"the retried run got the answer of a repeat, 200: {"duplicate":true}"#
+            ),
+            "{mistake:?}: {}",
+            r.detail
+        );
+        assert!(
+            report.diagnoses[0]
+                .cause
+                .contains("the way it answers a repeated delivery"),
+            "{}",
+            report.diagnoses[0].cause
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_app_whose_answers_say_nothing_is_reported_not_passed() {
+    // It drops the retried run too, but answers everything alike: doctor cannot see it.
+    let report = doctor(Mistake::KeysOnRunIdQuietly).await;
+    let r = report
+        .scenarios
+        .iter()
+        .find(|s| s.name == "retried_run")
+        .expect("retried_run");
+    assert_eq!(r.outcome, Outcome::Info, "{}", r.line());
+    assert!(
+        r.detail
+            .contains(r#"it answers a repeat exactly as new work (200: {"ok":true})"#),
+        "{}",
+        r.detail
+    );
+    assert!(report.ok && report.diagnoses.is_empty());
+}
+
+#[tokio::test]
 async fn verifying_a_reserialized_body_fails_pretty_and_unicode() {
     let report = doctor(Mistake::Reserializes).await;
     fails_only(&report, &["pretty", "unicode"], Code::RawBody);
@@ -140,9 +213,10 @@ async fn skipping_verification_fails_every_forgery_and_replay() {
 #[tokio::test]
 async fn answering_500_for_task_failed_fails_those_runs() {
     let report = doctor(Mistake::FailsTaskFailed).await;
+    // `retried_run` opens with a task_failed run too.
     fails_only(
         &report,
-        &["status_task_failed", "check_failed"],
+        &["status_task_failed", "check_failed", "retried_run"],
         Code::StatusNotAcknowledged,
     );
     assert!(report.diagnoses[0].cause.starts_with("It answered 500 to"));

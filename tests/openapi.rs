@@ -280,17 +280,21 @@ async fn answers_of_the_main_routes_match_their_schemas() {
     );
     let timeline = get_json(&t, "/api/messages/msg_1").await;
     conforms(&doc, "/api/messages/{msg_id}", "get", 200, &timeline);
+    let run = get_json(&t, "/api/runs/r1").await;
+    conforms(&doc, "/api/runs/{run_id}", "get", 200, &run);
     let import = ui_request(&t, "POST", "/api/import", &[], b"nope\n").await;
     conforms(&doc, "/api/import", "post", import.status, &import.json());
     for (method, path, status) in [
         ("get", "/api/events/999", 404u16),
         ("get", "/api/events/x", 400),
         ("get", "/api/export?format=xml", 400),
+        ("get", "/api/runs/nope", 404),
     ] {
         let resp = ui_request(&t, &method.to_ascii_uppercase(), path, &[], b"").await;
         assert_eq!(resp.status, status, "{path}");
         let template = match path {
             "/api/export?format=xml" => "/api/export",
+            "/api/runs/nope" => "/api/runs/{run_id}",
             _ => "/api/events/{id}",
         };
         conforms(&doc, template, method, resp.status, &resp.json());

@@ -135,6 +135,13 @@ export const sendTest = (body) => request('POST', '/api/send', body);
 export const messageTimeline = (msgId) => request('GET', `/api/messages/${encodeURIComponent(msgId)}`);
 
 /**
+ * Every stored webhook of one Cyberdesk run, in time order (`GET /api/runs/{run_id}`).
+ * @param {string} runId
+ * @returns {Promise<{run_id: string, webhooks: import('./run-webhooks.js').RunWebhook[], truncated: boolean}>}
+ */
+export const runWebhooks = (runId) => request('GET', `/api/runs/${encodeURIComponent(runId)}`);
+
+/**
  * Starts a doctor run ("Test my endpoint"); answers 202 and the Run (`state: "running"`).
  * Progress follows as `doctor.progress` frames on the live stream.
  * @param {{to: string, secret?: string, only?: string[]}} body

@@ -209,6 +209,8 @@ function onFrames(frames) {
     switch (f.type) {
       case 'event.created': {
         storeEmpty = false;
+        // Another webhook of the open event's run: its Run tab lists it.
+        if (detail.event && detail.event.run && detail.event.run.id && d.run && d.run.id === detail.event.run.id) detail.refreshSoon();
         const m = matchLocally(d, filter);
         if (m === true) created.push(d);
         else if (m === null) unknown = true;

@@ -12,6 +12,7 @@ import { openDialog } from './dialog.js';
 import { parseJson, stringify } from './json.js';
 import { renderBody } from './body.js';
 import { renderRun, cyberdeskKind } from './run.js';
+import { runWebhooks } from './run-webhooks.js';
 import { renderHeaders } from './headers.js';
 import { renderVerification } from './verification.js';
 import { renderAttempts } from './attempts.js';
@@ -266,7 +267,10 @@ export class Detail {
     const e = this.event;
     if (!e) return el('div');
     switch (name) {
-      case 'run': return renderRun(this.body());
+      case 'run': {
+        const runId = e.run && e.run.id;
+        return renderRun(this.body(), runId ? runWebhooks(runId, e.id, this.cb.openEvent) : null);
+      }
       case 'body': return renderBody(e);
       case 'headers': return renderHeaders(e.headers, e.headers_non_utf8);
       case 'verification':

@@ -30,6 +30,7 @@ export const SCENARIOS = [
   { name: 'future_timestamp', title: 'correctly signed, 10 minutes in the future', expect: '4xx' },
   { name: 'rotation', title: 'two signatures, only the second matches', expect: '2xx' },
   { name: 'duplicate', title: 'the same svix-id twice, freshly signed', expect: '2xx' },
+  { name: 'retried_run', title: 'a run\'s webhook, then the run retried (same run.id, new svix-id <run_id>_<ms>)', expect: '2xx' },
   { name: 'large_body', title: 'a 1 MiB body', expect: '2xx' },
   { name: 'webhook_headers', title: 'webhook-* headers instead of svix-*', expect: 'info' },
 ];

@@ -118,7 +118,8 @@ export function matchLocally(e, filter) {
     let ok = true;
     switch (key) {
       case 'type': ok = e.event_type === value; break;
-      case 'status': case 'run': ok = (e.run && e.run.status) === value; break;
+      case 'status': ok = (e.run && e.run.status) === value; break;
+      case 'run': ok = inRun(e, value); break;
       case 'path': ok = typeof e.path === 'string' && e.path.startsWith(value); break;
       case 'method': ok = e.method === value.toUpperCase(); break;
       case 'source': ok = e.source === value; break;
@@ -131,6 +132,21 @@ export function matchLocally(e, filter) {
     if (!ok) return false;
   }
   return unknown ? null : true;
+}
+
+/**
+ * Whether an event belongs to run `id`, by the server's rule (src/store/runs.rs): its `run.id`
+ * is `id`, or, with no `run.id`, its message id is `id` or `id_<digits>` (a retried run's).
+ * @param {any} e an event summary
+ * @param {string} id
+ * @returns {boolean}
+ */
+export function inRun(e, id) {
+  const runId = e.run ? e.run.id : null;
+  if (runId !== null && runId !== undefined) return runId === id;
+  const m = e.msg_id;
+  if (typeof m !== 'string') return false;
+  return m === id || (m.startsWith(`${id}_`) && /^[0-9]+$/.test(m.slice(id.length + 1)));
 }
 
 /**

@@ -86,17 +86,19 @@ const SHOWN_RUN_KEYS = new Set([
 /**
  * The Run tab.
  * @param {any} body parsed body
+ * @param {HTMLElement | null} [webhooks] the run's webhooks (`run-webhooks.js`), shown after the checks
  * @returns {HTMLElement}
  */
-export function renderRun(body) {
-  return cyberdeskKind(body) === 'machines' ? renderMachines(body) : renderRunComplete(body);
+export function renderRun(body, webhooks = null) {
+  return cyberdeskKind(body) === 'machines' ? renderMachines(body) : renderRunComplete(body, webhooks);
 }
 
 /**
  * A `run_complete` run.
  * @param {any} body
+ * @param {HTMLElement | null} webhooks
  */
-function renderRunComplete(body) {
+function renderRunComplete(body, webhooks) {
   const run = body.run || {};
   const root = el('div', 'run-tab');
 
@@ -148,6 +150,8 @@ function renderRunComplete(body) {
       : failed ? `Post-run checks: ${failed} of ${checks.length} failed` : `Post-run checks: all ${checks.length} passed`;
     root.append(section(title, checks.length ? table : null));
   }
+
+  if (webhooks) root.append(webhooks);
 
   // Timings and ids.
   root.append(section('Run', facts([

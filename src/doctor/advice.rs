@@ -23,6 +23,8 @@ pub enum Code {
     Rotation,
     /// A repeated `svix-id` refused.
     DuplicateRejected,
+    /// A retried run's webhook (same `run.id`, new `svix-id`) taken for a duplicate, or refused.
+    RetriedRunDropped,
     /// The 1 MiB body refused.
     BodyLimit,
     /// A 5xx to a valid delivery that no other mistake explains.
@@ -58,6 +60,7 @@ impl Code {
             Code::StatusNotAcknowledged => "The app does not acknowledge every terminal run status",
             Code::Rotation => "The app checks only the first signature",
             Code::DuplicateRejected => "The app refuses a repeated delivery",
+            Code::RetriedRunDropped => "The app drops a retried run as a duplicate",
             Code::BodyLimit => "The app refuses large bodies",
             Code::ServerError => "The app fails on valid deliveries",
             Code::NoAnswer => "The connection closed without an answer",
@@ -104,6 +107,11 @@ impl Code {
             Code::DuplicateRejected => {
                 "Remember processed svix-ids (a unique column is enough); when one repeats, \
                  answer 2xx without doing the work again."
+            }
+            Code::RetriedRunDropped => {
+                "Key idempotency on the whole svix-id, never on run.id or the svix-id before \
+                 its '_': a retried run's webhook comes under a new svix-id, <run_id>_<ms>, with \
+                 the run's new outcome. Process it as new work and update the run's record."
             }
             Code::BodyLimit => {
                 "Raise the body limit of the webhook route to at least 2 MB, e.g. express.raw({ \

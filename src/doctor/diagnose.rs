@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Options;
 use super::advice::Code;
 use super::report::{Exchange, Outcome, ScenarioResult, human, millis};
+use super::retried_run;
 use super::scenarios::Expect;
 use super::speech::Speech;
 use crate::client::DELIVERY_TIMEOUT;
@@ -103,7 +104,12 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
     );
     d.push(Code::RawBody, &hit, cause);
 
-    let hit = d.claim(|r| named(&STATUSES)(r) && any(r, |t| t.status.is_some_and(|s| s >= 400)));
+    let refused = |t: &TryReport| t.status.is_some_and(|s| s >= 400);
+    // `retried_run` opens with a task_failed run's webhook.
+    let run_refused = |r: &ScenarioResult| {
+        r.name == "retried_run" && r.exchanges.first().is_some_and(|e| refused(&e.delivery))
+    };
+    let hit = d.claim(|r| (named(&STATUSES)(r) && any(r, refused)) || run_refused(r));
     let cause = format!(
         "It answered {} to: {}. Svix counts that as a failed delivery, retries it for more than \
          a day and then disables the endpoint, so later run_complete events stop arriving.",
@@ -125,9 +131,16 @@ pub fn diagnose(results: &[ScenarioResult], options: &Options) -> Vec<Diagnosis>
         [first, second, ..] => first.delivery.ok && !second.delivery.ok,
         _ => false,
     };
-    let hit = d.claim(|r| r.name == "duplicate" && repeat_refused(r));
+    // `retried_run` repeats its run's webhook too, before the retried run's.
+    let hit = d.claim(|r| matches!(r.name, "duplicate" | "retried_run") && repeat_refused(r));
     let cause = say.repeat(&answers(&hit));
     d.push(Code::DuplicateRejected, &hit, cause);
+
+    let hit = d.claim(|r| r.name == "retried_run" && retried_run::dropped(r));
+    let cause = hit
+        .first()
+        .map_or_else(String::new, |r| retried_run::cause(r));
+    d.push(Code::RetriedRunDropped, &hit, cause);
 
     let hit = d.claim(|r| r.name == "large_body" && any(r, |t| !t.ok));
     let cause = format!(

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod plan;
 pub mod report;
+pub mod retried_run;
 pub mod scenarios;
 pub mod speech;
 pub mod wire;
@@ -209,10 +210,11 @@ async fn run_one(
         Err(e) => return ScenarioResult::not_sent(scenario, e.to_string()),
     };
     let mut exchanges = Vec::with_capacity(scenario.deliveries);
-    for _ in 0..scenario.deliveries {
+    for index in 0..scenario.deliveries {
         *sent += 1;
         let started_at = Utc::now();
-        let (headers, body) = plan.delivery(target, started_at.timestamp());
+        let (headers, body) =
+            plan.delivery(index, scenario.deliveries, target, started_at.timestamp());
         let req = request(target, &headers, body.clone());
         let delivery = client.deliver(req, options.timeout, RESPONSE_LIMIT).await;
         let timestamp = plan.timestamp(started_at.timestamp());

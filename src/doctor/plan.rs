@@ -36,12 +36,17 @@ pub struct Plan {
     twist: Twist,
     /// Signed as this provider signs (`--provider`), not as Svix.
     provider: Option<&'static Provider>,
+    /// `retried_run`'s last delivery: the run retried, under a message id of its own.
+    retried: Option<Message>,
 }
 
 impl Scenario {
     /// Renders the body at `now` and signs it with `keys` (or with fresh keys, as the twist
     /// asks); fails only when no key can sign.
     pub fn plan(&self, keys: &[Key], now: DateTime<Utc>) -> Result<Plan, SendError> {
+        if self.twist == Twist::RetriedRun {
+            return retried_run(keys, now);
+        }
         let signed = self.body.render(now);
         let signers = match self.twist {
             Twist::WrongSecret => impostors(keys),
@@ -63,6 +68,7 @@ impl Scenario {
             body,
             twist: self.twist,
             provider: None,
+            retried: None,
         })
     }
 
@@ -89,6 +95,7 @@ impl Scenario {
             message,
             twist: self.twist,
             provider: Some(provider),
+            retried: None,
         })
     }
 }
@@ -108,9 +115,18 @@ impl Plan {
         }
     }
 
-    /// The headers and body of a delivery to `target` made at `now`: as Svix sends it, or as
-    /// the provider does, bent as the twist asks.
-    pub fn delivery(&self, target: &http::Uri, now: i64) -> (Headers, Bytes) {
+    /// The headers and body of delivery `index` (from 0) of `deliveries` to `target`, made at
+    /// `now`: as Svix sends it, or as the provider does, bent as the twist asks.
+    pub fn delivery(
+        &self,
+        index: usize,
+        deliveries: usize,
+        target: &http::Uri,
+        now: i64,
+    ) -> (Headers, Bytes) {
+        if let Some(retried) = self.retried.as_ref().filter(|_| index + 1 == deliveries) {
+            return (retried.headers(now), retried.body.clone());
+        }
         let Some(provider) = self.provider else {
             return (self.headers(now), self.body.clone());
         };
@@ -170,6 +186,35 @@ impl BodyKind {
             }
         }
     }
+}
+
+/// `retried_run`'s plan: a `task_failed` run whose message id is its run id (as Cyberdesk sends
+/// most runs), and the same run retried as a `success`: a new webhook (fresh `event_id`) under
+/// the message id `<run_id>_<ms>`.
+fn retried_run(keys: &[Key], now: DateTime<Utc>) -> Result<Plan, SendError> {
+    let run_id = crate::verify::providers::new_uuid();
+    let signed = |status: RunStatus, msg_id: String| {
+        let mut value = templates::render(&run_complete(status, false), now);
+        value["run"]["id"] = json!(run_id);
+        let signing = Signing {
+            keys: keys.to_vec(),
+            msg_id: Some(msg_id),
+            ..Signing::default()
+        };
+        Message::new(Bytes::from(serialize(&value)), &signing)
+    };
+    let message = signed(RunStatus::TaskFailed, run_id.clone())?;
+    let retried = signed(
+        RunStatus::Success,
+        format!("{run_id}_{}", now.timestamp_millis()),
+    )?;
+    Ok(Plan {
+        body: message.body.clone(),
+        message,
+        twist: Twist::RetriedRun,
+        provider: None,
+        retried: Some(retried),
+    })
 }
 
 fn run_complete(status: RunStatus, checks_fail: bool) -> Event {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Options;
 use super::diagnose::{Diagnosis, diagnose};
-use super::scenarios::{Expect, Scenario};
+use super::scenarios::{Expect, Scenario, Twist};
 use super::speech::Speech;
 use crate::client::DELIVERY_TIMEOUT;
 use crate::send::TryReport;
@@ -91,7 +91,8 @@ pub struct ScenarioResult {
     pub status: Option<u16>,
     /// The slowest delivery's latency.
     pub latency_ms: u64,
-    /// What went wrong (or, for `duplicate` and `webhook_headers`, what the app answered).
+    /// What went wrong (or, for `duplicate`, `retried_run` and `webhook_headers`, what the app
+    /// answered).
     pub detail: String,
     /// Every delivery, in order.
     pub exchanges: Vec<Exchange>,
@@ -116,7 +117,7 @@ impl ScenarioResult {
                 _ => format!("delivery {} of {}: {detail}", i + 1, exchanges.len()),
             };
         }
-        ScenarioResult {
+        let mut result = ScenarioResult {
             name: scenario.name,
             title: scenario.title,
             expect: scenario.expect,
@@ -129,7 +130,11 @@ impl ScenarioResult {
                 .unwrap_or(0),
             detail,
             exchanges,
+        };
+        if scenario.twist == Twist::RetriedRun {
+            super::retried_run::refine(&mut result);
         }
+        result
     }
 
     /// A scenario that could not be sent (no key signs).
@@ -291,7 +296,7 @@ fn judge_one(expect: Expect, t: &TryReport, options: &Options) -> (Outcome, Stri
 }
 
 /// `200: {"duplicate":true}`: a status and the start of the response body, on one line.
-fn excerpt(t: &TryReport) -> String {
+pub(super) fn excerpt(t: &TryReport) -> String {
     let status = t.status.map_or("nothing".to_string(), |s| s.to_string());
     let body: String = t
         .response_body

@@ -10,6 +10,10 @@ use Expect::{Accept, Reject, Report};
 /// How far `old_timestamp` and `future_timestamp` move the signed time: twice Svix's tolerance.
 pub const SKEW_S: i64 = 600;
 
+/// Deliveries of `retried_run`: the run's webhook, two Svix repeats of it (how the app answers
+/// a repeat, and whether that answer is steady), then the retried run's webhook.
+pub const RETRIED_RUN_DELIVERIES: usize = 4;
+
 /// What a correct app answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Expect {
@@ -56,6 +60,9 @@ pub enum Twist {
     Rotation,
     /// `webhook-*` headers (Standard Webhooks) instead of `svix-*`.
     WebhookHeaders,
+    /// A run's webhook (message id = run id), Svix's repeats of it, then the run retried: the
+    /// same `run.id` under a new message id `<run_id>_<ms>` (`retried_run.rs` judges it).
+    RetriedRun,
 }
 
 /// One scenario of the battery.
@@ -115,6 +122,10 @@ pub const BATTERY: &[Scenario] = &[
     Scenario {
         deliveries: 2,
         ..scenario("duplicate", "the same svix-id twice, freshly signed", Accept, SUCCESS, Twist::None)
+    },
+    Scenario {
+        deliveries: RETRIED_RUN_DELIVERIES,
+        ..scenario("retried_run", "a run's webhook, then the run retried (same run.id, new svix-id <run_id>_<ms>)", Accept, BodyKind::Compact(RunStatus::TaskFailed, false), Twist::RetriedRun)
     },
     scenario("large_body", "a 1 MiB body", Accept, BodyKind::Large, Twist::None),
     scenario("webhook_headers", "webhook-* headers instead of svix-*", Report, SUCCESS, Twist::WebhookHeaders),

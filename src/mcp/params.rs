@@ -22,7 +22,8 @@ pub const MAX_WAIT_S: u64 = 300;
 pub struct ListEvents {
     /// Search, as in hookpit's UI: free words must appear in the path, query, headers or body;
     /// filters `type:run_complete`, `status:task_failed` (run status), `path:/hooks`,
-    /// `method:POST`, `source:relay`, `is:invalid` (verification), `id:msg_…`. Absent: all.
+    /// `method:POST`, `source:relay`, `is:invalid` (verification), `id:msg_…`, `run:ID` (a
+    /// Cyberdesk run's webhooks, retried runs included). Absent: all.
     pub query: Option<String>,
     /// How many events, newest first (default 20, at most 200).
     pub limit: Option<u32>,

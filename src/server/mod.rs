@@ -52,6 +52,7 @@ mod api_doctor;
 mod api_export;
 mod api_import;
 mod api_replay;
+mod api_runs;
 mod api_schema;
 mod api_send;
 mod api_wait;

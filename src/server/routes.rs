@@ -173,6 +173,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
             let msg_id = percent_decode(msg_id);
             api_replay::message_timeline(&app, &msg_id).await
         }
+        (&Method::GET, ["api", "runs", run_id]) => {
+            super::api_runs::run(&app, &percent_decode(run_id)).await
+        }
         (&Method::GET, ["api", "schemas"]) => super::api_schema::list(&app).await,
         (&Method::GET, ["api", "schemas", key]) => {
             let key = percent_decode(key);

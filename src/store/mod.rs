@@ -15,6 +15,7 @@ mod read;
 mod relay;
 mod replay_log;
 mod rows;
+pub mod runs;
 pub mod schemas;
 mod search;
 mod soon;

@@ -295,6 +295,8 @@ pub struct EventFilter {
     pub source: Option<String>,
     /// Exact message id.
     pub msg_id: Option<String>,
+    /// The Cyberdesk run's webhooks (`run:ID`; the rule is in `store/runs.rs`).
+    pub run_id: Option<String>,
     /// Provider named in the verdict (`shopify`).
     pub provider: Option<String>,
     /// Only events whose shape drifted from their kind's (`is:drift`).

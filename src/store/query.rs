@@ -14,7 +14,7 @@ const MAX_SEARCH_WORDS: usize = 32;
 const MAX_SEARCH_WORD: usize = 1000;
 
 /// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
-/// `is:`/`verification:`, `id:`, `provider:`) and free words; `"quoted words"` stay one term. More than
+/// `is:`/`verification:`, `id:`, `provider:`, `run:`) and free words; `"quoted words"` stay one term. More than
 /// [`MAX_SEARCH_WORDS`] words or a word over [`MAX_SEARCH_WORD`] characters is refused with
 /// the reason.
 pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
@@ -29,7 +29,8 @@ pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
         let value = value.to_string();
         match key.to_ascii_lowercase().as_str() {
             "type" => filter.event_type = Some(value),
-            "status" | "run" => filter.run_status = Some(value),
+            "status" => filter.run_status = Some(value),
+            "run" => filter.run_id = Some(value),
             "path" => filter.path_prefix = Some(value),
             "method" => filter.method = Some(value.to_ascii_uppercase()),
             "source" => filter.source = Some(value),
@@ -107,5 +108,9 @@ mod tests {
         assert_eq!(g.path_prefix.as_deref(), Some("/a b"));
         assert_eq!(g.method.as_deref(), Some("POST"));
         assert_eq!(g.text, vec!["http://x", "Confirm appointment"]);
+        let mut r = EventFilter::default();
+        parse_search("run:b7e3c1a2 status:success", &mut r).expect("a short search");
+        assert_eq!(r.run_id.as_deref(), Some("b7e3c1a2"));
+        assert_eq!(r.run_status.as_deref(), Some("success"));
     }
 }

@@ -128,6 +128,9 @@ pub(crate) fn where_clause(
     if filter.drift {
         conds.push("EXISTS (SELECT 1 FROM event_drift x WHERE x.event_id = e.id)".to_string());
     }
+    if let Some(run_id) = &filter.run_id {
+        conds.push(super::runs::member_condition(run_id, &mut params));
+    }
     if let Some(before) = before {
         params.push(Value::Integer(before));
         conds.push(format!("e.id < ?{}", params.len()));

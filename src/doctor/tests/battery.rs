@@ -31,11 +31,12 @@ fn judged(name: &str) -> (Status, Option<Reason>, Headers) {
 #[test]
 fn battery_names_are_unique_and_complete() {
     let mut names: Vec<&str> = BATTERY.iter().map(|s| s.name).collect();
-    assert_eq!(names.len(), 18);
+    assert_eq!(names.len(), 19);
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 18);
+    assert_eq!(names.len(), 19);
     assert_eq!(find("duplicate").map(|s| s.deliveries), Some(2));
+    assert_eq!(find("retried_run").map(|s| s.deliveries), Some(4));
 }
 
 #[test]
@@ -44,7 +45,9 @@ fn each_twist_is_judged_as_intended_by_hookpits_verifier() {
     for s in BATTERY {
         let (status, reason, headers) = judged(s.name);
         let wanted = match s.twist {
-            Twist::None | Twist::Rotation | Twist::WebhookHeaders => (Valid, None),
+            Twist::None | Twist::Rotation | Twist::WebhookHeaders | Twist::RetriedRun => {
+                (Valid, None)
+            }
             Twist::TamperedBody | Twist::WrongSecret => (Invalid, Some(Reason::SignatureMismatch)),
             Twist::NoSignature => (Invalid, Some(Reason::MissingHeader)),
             Twist::MalformedSignature => (Invalid, Some(Reason::MalformedSignature)),
@@ -98,6 +101,51 @@ fn bodies_are_the_json_they_claim() {
     let diff = compact.iter().zip(tampered.iter()).filter(|(a, b)| a != b);
     assert_eq!((diff.count(), tampered.len()), (1, compact.len()));
     parse(&tampered);
+}
+
+#[test]
+fn a_retried_run_comes_under_a_new_message_id_with_the_same_run() {
+    let plan = find("retried_run")
+        .expect("scenario")
+        .plan(&keys(), Utc::now())
+        .expect("plan");
+    let target: http::Uri = "http://app/hooks".parse().expect("uri");
+    let now = Utc::now().timestamp();
+    let sent: Vec<(Headers, Bytes)> = (0..4).map(|i| plan.delivery(i, 4, &target, now)).collect();
+    let id = |h: &Headers| h.get_str("svix-id").expect("svix-id").to_string();
+    let body = |b: &Bytes| serde_json::from_slice::<Value>(b).expect("JSON");
+    let run_id = body(&sent[0].1)["run"]["id"]
+        .as_str()
+        .expect("run.id")
+        .to_string();
+    assert_eq!(id(&sent[0].0), run_id, "the run's message id is its run id");
+    assert_eq!(
+        (id(&sent[1].0), id(&sent[2].0)),
+        (run_id.clone(), run_id.clone())
+    );
+    assert_eq!(sent[1].1, sent[0].1, "a repeat is the same message");
+    let retried_id = id(&sent[3].0);
+    let suffix = retried_id
+        .strip_prefix(&format!("{run_id}_"))
+        .expect("<run_id>_<ms>");
+    assert!(
+        suffix.len() == 13 && suffix.bytes().all(|b| b.is_ascii_digit()),
+        "{retried_id}"
+    );
+    let (first, again) = (body(&sent[0].1), body(&sent[3].1));
+    assert_eq!(again["run"]["id"], first["run"]["id"]);
+    assert_eq!(
+        (
+            first["run"]["status"].as_str(),
+            again["run"]["status"].as_str()
+        ),
+        (Some("task_failed"), Some("success"))
+    );
+    assert_ne!(again["event_id"], first["event_id"]);
+    for (headers, b) in &sent {
+        let v = verify(headers, b, &keys(), now);
+        assert_eq!(v.status, Status::Valid);
+    }
 }
 
 #[test]

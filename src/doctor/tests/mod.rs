@@ -38,12 +38,45 @@ fn result(name: &str, answers: &Answers, options: &Options) -> ScenarioResult {
     ScenarioResult::judge(scenario, exchanges, options)
 }
 
+/// A result of `retried_run` whose four deliveries were answered 200 with these bodies (the
+/// run's webhook, two repeats, the retried run's).
+fn retried(bodies: [&'static str; 4]) -> ScenarioResult {
+    let scenario = scenarios::find("retried_run").expect("scenario");
+    let exchanges = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let delivery = Delivery {
+                status: Some(200),
+                duration: Duration::from_millis(3),
+                body: Bytes::from_static(body.as_bytes()),
+                ..Delivery::default()
+            };
+            let t = TryReport::new(i + 1, Utc::now(), 0, vec![], delivery, None);
+            Exchange::new(t, Bytes::from_static(b"{}"))
+        })
+        .collect();
+    ScenarioResult::judge(scenario, exchanges, &Options::default())
+}
+
+/// How a correct app with distinct answers takes `retried_run`.
+const NEW_WORK: [&str; 4] = [
+    r#"{"received":true}"#,
+    r#"{"duplicate":true}"#,
+    r#"{"duplicate":true}"#,
+    r#"{"received":true}"#,
+];
+
 /// Every scenario answered as a correct app would, except those in `overrides`.
 fn run_with(overrides: &[(&str, &Answers)]) -> DoctorReport {
     let options = Options::default();
     let results = BATTERY
         .iter()
         .map(|s| {
+            let overridden = overrides.iter().any(|o| o.0 == s.name);
+            if s.name == "retried_run" && !overridden {
+                return retried(NEW_WORK);
+            }
             let answers: &Answers = match overrides.iter().find(|o| o.0 == s.name) {
                 Some((_, answers)) => answers,
                 None if s.expect == Expect::Reject => &[(Some(400), 3)],
@@ -135,6 +168,96 @@ fn answers_are_judged_as_svix_treats_them() {
 }
 
 #[test]
+fn a_retried_run_is_judged_against_the_apps_own_answer_to_a_repeat() {
+    let dup = r#"{"duplicate":true}"#;
+    let new = retried(NEW_WORK);
+    assert_eq!(new.outcome, Outcome::Pass);
+    assert_eq!(
+        new.detail,
+        r#"the retried run answered 200: {"received":true}, a repeat 200: {"duplicate":true}"#
+    );
+    let dropped = retried([r#"{"received":true}"#, dup, dup, dup]);
+    assert_eq!(
+        (dropped.outcome, dropped.status),
+        (Outcome::Fail, Some(200))
+    );
+    assert!(
+        dropped
+            .detail
+            .starts_with("the retried run got the answer of a repeat, 200: {\"duplicate\":true}"),
+        "{}",
+        dropped.detail
+    );
+    let same = retried([r#"{"ok":true}"#; 4]);
+    assert_eq!(same.outcome, Outcome::Info);
+    assert!(
+        same.detail
+            .contains("it answers a repeat exactly as new work (200: {\"ok\":true})"),
+        "{}",
+        same.detail
+    );
+    let noisy = retried([r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#, r#"{"n":4}"#]);
+    assert_eq!(noisy.outcome, Outcome::Info);
+    assert!(
+        noisy.detail.contains("answers to the same repeat differ"),
+        "{}",
+        noisy.detail
+    );
+
+    // Diagnosed: dropped as a repeat, or refused while the run's own webhook was taken.
+    // Beside a plain delivery the app took, as in any real battery.
+    let report = |r: ScenarioResult| {
+        let o = Options::default();
+        let plain = result("compact", &[(Some(200), 3)], &o);
+        DoctorReport::new("http://app/".into(), Utc::now(), vec![plain, r], &o)
+    };
+    let r = report(retried([r#"{"received":true}"#, dup, dup, dup]));
+    assert_eq!(codes(&r), [(Code::RetriedRunDropped, vec!["retried_run"])]);
+    assert!(
+        r.diagnoses[0]
+            .cause
+            .contains("the way it answers a repeated delivery")
+    );
+    assert!(
+        r.diagnoses[0]
+            .fix
+            .starts_with("Key idempotency on the whole svix-id")
+    );
+    let o = Options::default();
+    let refused = result(
+        "retried_run",
+        &[
+            (Some(200), 3),
+            (Some(200), 3),
+            (Some(200), 3),
+            (Some(409), 3),
+        ],
+        &o,
+    );
+    assert_eq!(refused.outcome, Outcome::Fail);
+    let r = report(refused);
+    assert_eq!(codes(&r), [(Code::RetriedRunDropped, vec!["retried_run"])]);
+    assert!(
+        r.diagnoses[0].cause.contains("with 409"),
+        "{}",
+        r.diagnoses[0].cause
+    );
+    let repeat_refused = result(
+        "retried_run",
+        &[
+            (Some(200), 3),
+            (Some(409), 3),
+            (Some(409), 3),
+            (Some(200), 3),
+        ],
+        &o,
+    );
+    let r = report(repeat_refused);
+    assert_eq!(codes(&r), [(Code::DuplicateRejected, vec!["retried_run"])]);
+    assert_eq!(report(retried(NEW_WORK)).diagnoses, []);
+}
+
+#[test]
 fn each_mistake_gets_its_own_diagnosis() {
     let refused: &Answers = &[(Some(401), 3)];
     let accepted: &Answers = &[(Some(200), 3)];
@@ -202,7 +325,7 @@ fn the_tail_names_cause_and_fix_under_each_diagnosis() {
     let r = run_with(&[("pretty", refused), ("unicode", refused)]);
     let text = cli::tail(&r);
     assert!(
-        text.starts_with("\n2 failed, 0 warnings, 15 passed, 1 info in "),
+        text.starts_with("\n2 failed, 0 warnings, 16 passed, 1 info in "),
         "{text}"
     );
     assert!(text.contains("\nFAIL  The app verifies a re-serialized body, not the raw bytes\n"));
