@@ -16,6 +16,7 @@ mod relay;
 mod replay_log;
 mod rows;
 pub mod schemas;
+pub mod sessions;
 mod search;
 mod soon;
 mod writer;

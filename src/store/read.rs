@@ -94,6 +94,7 @@ pub(crate) fn where_clause(
         ("e.method", &filter.method),
         ("e.source", &filter.source),
         ("e.msg_id", &filter.msg_id),
+        ("e.run_session_id", &filter.run_session_id),
     ];
     for (column, value) in exact {
         if let Some(v) = value {
