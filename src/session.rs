@@ -335,9 +335,15 @@ mod tests {
         assert_eq!(order, ["r1", "r2"]);
         assert_eq!(t.runs[0].duration_ms, Some(10_000));
         assert_eq!(t.runs[1].duration_ms, Some(30_500));
-        assert_eq!(t.runs[1].started_at.as_deref(), Some("2026-11-26T18:41:00.000Z"));
+        assert_eq!(
+            t.runs[1].started_at.as_deref(),
+            Some("2026-11-26T18:41:00.000Z")
+        );
         assert_eq!(t.runs[1].failed_checks.len(), 1);
-        assert_eq!(t.runs[1].failed_checks[0].error_message.as_deref(), Some("found 0"));
+        assert_eq!(
+            t.runs[1].failed_checks[0].error_message.as_deref(),
+            Some("found 0")
+        );
         assert_eq!(t.stopped_early_at.as_deref(), Some("r2"));
         assert_eq!(t.missing, ["r3"]);
         assert!(!t.released);
@@ -349,7 +355,10 @@ mod tests {
             let stored = StoredSession {
                 runs: vec![
                     (run("r1", 1, "success", None), Bytes::new()),
-                    (run("r2", 2, "error", release), Bytes::from_static(b"not json")),
+                    (
+                        run("r2", 2, "error", release),
+                        Bytes::from_static(b"not json"),
+                    ),
                 ],
                 runs_left_out: 0,
                 expected,
@@ -358,7 +367,10 @@ mod tests {
         };
         let told = last(Some(vec!["r1".into(), "r2".into()]), None);
         assert_eq!(told.stopped_early_at, None);
-        assert_eq!(told.runs[1].started_at, None, "a body that is not JSON gives no times");
+        assert_eq!(
+            told.runs[1].started_at, None,
+            "a body that is not JSON gives no times"
+        );
         let marked = last(None, Some(true));
         assert_eq!(marked.stopped_early_at, None);
         assert!(marked.released, "the release run reported, failed or not");
@@ -384,7 +396,10 @@ mod tests {
         assert_eq!(lines[1].runs, 2);
         assert!(lines[1].stopped_early);
         assert!(!lines[1].released);
-        assert_eq!(lines[1].first_at.as_deref(), Some("1970-01-01T00:00:01.000Z"));
+        assert_eq!(
+            lines[1].first_at.as_deref(),
+            Some("1970-01-01T00:00:01.000Z")
+        );
         assert!(lines[0].released && !lines[0].stopped_early);
         assert_eq!((lines[2].runs, lines[2].first_at.as_deref()), (0, None));
         assert_eq!(summaries(Vec::new(), Vec::new(), 10), Vec::new());

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The selected event: a header line, the verdict sentence, the actions (Replay ▾, Copy as curl ▾,
- * Raw, Export, Delete) and the tabs Run, Body, Headers, Verification and Attempts. The tab that
+ * Raw, Export, Delete) and the tabs Run, Session (a run of a session), Body, Headers, Verification
+ * and Attempts. The tab that
  * answers the obvious question opens first: Verification when a signed webhook did not verify,
  * Run for Cyberdesk events, Body otherwise. Tabs are built when first shown.
  */
@@ -12,6 +13,7 @@ import { openDialog } from './dialog.js';
 import { parseJson, stringify } from './json.js';
 import { renderBody } from './body.js';
 import { renderRun, cyberdeskKind } from './run.js';
+import { renderSession } from './session.js';
 import { renderHeaders } from './headers.js';
 import { renderVerification } from './verification.js';
 import { renderAttempts } from './attempts.js';
@@ -29,7 +31,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {(id: number) => void} deleted an event was deleted from here
  */
 
-/** @typedef {'run'|'body'|'headers'|'verification'|'attempts'} TabName */
+/** @typedef {'run'|'session'|'body'|'headers'|'verification'|'attempts'} TabName */
 
 /**
  * @typedef {Object} EventDetail `GET /api/events/{id}`: the list line's fields and everything stored
@@ -44,7 +46,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {string | null} msg_id
  * @property {string | null} event_type
  * @property {number | null} duplicate_of
- * @property {{id?: string | null, status?: string | null} | null} run
+ * @property {{id?: string | null, status?: string | null, session_id?: string | null, release_session_after?: boolean | null} | null} run
  * @property {Array<[string, string]>} headers
  * @property {number[]} headers_non_utf8
  * @property {{encoding: string, data: string}} body
@@ -213,6 +215,7 @@ export class Detail {
     /** @type {Array<[TabName, string]>} */
     const names = [];
     if (kind) names.push(['run', kind === 'machines' ? 'Machines' : 'Run']);
+    if (e.run && e.run.session_id) names.push(['session', 'Session']);
     names.push(['body', 'Body'], ['headers', `Headers (${e.headers.length})`], ['verification', 'Verification'],
       ['attempts', `Attempts (${e.attempts.length})`]);
     for (const [name, label] of names) {
@@ -250,7 +253,7 @@ export class Detail {
   }
 
   /**
-   * The tabs in order, for the 1–5 keys.
+   * The tabs in order, for the 1–6 keys.
    * @returns {TabName[]}
    */
   tabNames() {
@@ -267,6 +270,7 @@ export class Detail {
     if (!e) return el('div');
     switch (name) {
       case 'run': return renderRun(this.body());
+      case 'session': return e.run && e.run.session_id ? renderSession(e.run.session_id, e.id, { openEvent: this.cb.openEvent }) : el('div');
       case 'body': return renderBody(e);
       case 'headers': return renderHeaders(e.headers, e.headers_non_utf8);
       case 'verification':

@@ -16,8 +16,8 @@ mod relay;
 mod replay_log;
 mod rows;
 pub mod schemas;
-pub mod sessions;
 mod search;
+pub mod sessions;
 mod soon;
 mod writer;
 

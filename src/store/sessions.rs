@@ -81,7 +81,9 @@ fn all(conn: &Connection) -> Result<(Vec<SessionRun>, Vec<(String, Vec<String>)>
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let expected = tx
         .prepare_cached("SELECT session_id, run_ids FROM session_expected")?
-        .query_map([], |r| Ok((r.get(0)?, expected_ids(&r.get::<_, String>(1)?, 1)?)))?
+        .query_map([], |r| {
+            Ok((r.get(0)?, expected_ids(&r.get::<_, String>(1)?, 1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     tx.commit()?;
     Ok((runs, expected))
@@ -110,9 +112,7 @@ fn one(conn: &Connection, session_id: &str) -> Result<Option<StoredSession>, Sto
     for run in runs {
         // The cascade removes a run's row with its event, so the body is there in this
         // snapshot; an empty body stands in should it not be.
-        let body: Option<Vec<u8>> = body_of
-            .query_row([run.event_id], |r| r.get(0))
-            .optional()?;
+        let body: Option<Vec<u8>> = body_of.query_row([run.event_id], |r| r.get(0)).optional()?;
         with_bodies.push((run, Bytes::from(body.unwrap_or_default())));
     }
     drop(body_of);
