@@ -7,6 +7,7 @@ use super::*;
 mod chaos;
 mod compare;
 mod drift;
+mod sessions;
 mod targets;
 mod tunnel;
 
