@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::sessions::{SessionRun, StoredSession};
+use crate::store::sessions::{AllSessions, StoredSession};
 use crate::wire::rfc3339_ms;
 
 /// A line of `GET /api/sessions`.
@@ -148,7 +148,7 @@ fn stops_chain(
     release: Option<bool>,
     expected: Option<&[String]>,
 ) -> bool {
-    if !status.is_some_and(|s| s != "success") {
+    if status.is_none_or(|s| s == "success") {
         return false;
     }
     match expected {
@@ -224,11 +224,8 @@ pub fn timeline(session_id: &str, stored: StoredSession) -> Timeline {
 
 /// The session list, most recently active first, at most `limit` lines: from each run's newest
 /// webhook (no body is read) and the expected chains, by the same rule as [`timeline`].
-pub fn summaries(
-    runs: Vec<SessionRun>,
-    expected: Vec<(String, Vec<String>)>,
-    limit: usize,
-) -> Vec<SessionSummary> {
+pub fn summaries(all: AllSessions, limit: usize) -> Vec<SessionSummary> {
+    let AllSessions { runs, expected } = all;
     let expected: HashMap<String, Vec<String>> = expected.into_iter().collect();
     // (summary, first and last arrival in ms)
     let mut by_session: HashMap<String, (SessionSummary, i64, i64)> = HashMap::new();
@@ -288,6 +285,7 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
+    use crate::store::sessions::SessionRun;
 
     fn run(id: &str, event_id: i64, status: &str, release: Option<bool>) -> SessionRun {
         SessionRun {
@@ -382,15 +380,15 @@ mod tests {
     fn the_list_agrees_with_the_timeline_and_lists_expected_only_sessions() {
         let mut other = run("x1", 5, "success", Some(true));
         other.session_id = "s2".into();
-        let lines = summaries(
-            vec![
+        let all = AllSessions {
+            runs: vec![
                 run("r1", 1, "success", None),
                 run("r2", 2, "task_failed", None),
                 other,
             ],
-            vec![("s3".into(), vec!["a".into()])],
-            10,
-        );
+            expected: vec![("s3".into(), vec!["a".into()])],
+        };
+        let lines = summaries(all, 10);
         let ids: Vec<&str> = lines.iter().map(|l| l.session_id.as_str()).collect();
         assert_eq!(ids, ["s2", "s1", "s3"], "newest activity first");
         assert_eq!(lines[1].runs, 2);
@@ -402,6 +400,6 @@ mod tests {
         );
         assert!(lines[0].released && !lines[0].stopped_early);
         assert_eq!((lines[2].runs, lines[2].first_at.as_deref()), (0, None));
-        assert_eq!(summaries(Vec::new(), Vec::new(), 10), Vec::new());
+        assert_eq!(summaries(AllSessions::default(), 10), Vec::new());
     }
 }

@@ -62,8 +62,7 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
                 .clamp(1, MAX_SESSIONS);
         }
     }
-    let (runs, expected) = app.store.sessions().await?;
-    let lines = session::summaries(runs, expected, limit);
+    let lines = session::summaries(app.store.sessions().await?, limit);
     Ok(json_response(StatusCode::OK, &lines))
 }
 

@@ -33,6 +33,15 @@ pub struct SessionRun {
     pub last_at: i64,
 }
 
+/// Every session as the list reads it: no body, one snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllSessions {
+    /// The newest webhook of every run of every session, oldest run first.
+    pub runs: Vec<SessionRun>,
+    /// Every expected chain: session id and run ids in step order.
+    pub expected: Vec<(String, Vec<String>)>,
+}
+
 /// One session's runs with their newest webhook's body, and the chain the user expects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSession {
@@ -73,7 +82,7 @@ fn expected_ids(json: &str, column: usize) -> rusqlite::Result<Vec<String>> {
 }
 
 /// Every run of every session (its newest webhook) and every expected chain, in one snapshot.
-fn all(conn: &Connection) -> Result<(Vec<SessionRun>, Vec<(String, Vec<String>)>), StoreError> {
+fn all(conn: &Connection) -> Result<AllSessions, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let runs = tx
         .prepare_cached(NEWEST_PER_RUN)?
@@ -86,7 +95,7 @@ fn all(conn: &Connection) -> Result<(Vec<SessionRun>, Vec<(String, Vec<String>)>
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     tx.commit()?;
-    Ok((runs, expected))
+    Ok(AllSessions { runs, expected })
 }
 
 /// One session, or `None` when no webhook names it and no chain is expected for it.
@@ -145,9 +154,7 @@ fn set_expected(ctx: &mut Ctx<'_>, session_id: &str, run_ids: &[String]) -> Resu
 impl Store {
     /// The newest webhook of every run of every session, oldest run first, and every
     /// expected chain.
-    pub async fn sessions(
-        &self,
-    ) -> Result<(Vec<SessionRun>, Vec<(String, Vec<String>)>), StoreError> {
+    pub async fn sessions(&self) -> Result<AllSessions, StoreError> {
         self.read(all).await
     }
 
