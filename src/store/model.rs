@@ -305,7 +305,7 @@ pub struct EventFilter {
     pub provider: Option<String>,
     /// Only events whose shape drifted from their kind's (`is:drift`).
     pub drift: bool,
-    /// Exact Cyberdesk `run.session_id` (`session:`).
+    /// Exact Cyberdesk `run.session_id` (`session:`): the webhooks of that session's runs.
     pub run_session_id: Option<String>,
 }
 

@@ -54,15 +54,27 @@ pub struct StoredSession {
 }
 
 /// Per session and run, the newest webhook and the first and last arrival: read from the
-/// covering index `session_runs_by_run`, never from `events`. `?1` narrows to one session
-/// when not NULL.
-const NEWEST_PER_RUN: &str = "SELECT g.session_id, g.run_id, g.newest, r.status, r.release_after, \
-     g.first_at, g.last_at \
-     FROM (SELECT session_id, run_id, MAX(event_id) AS newest, MIN(received_at) AS first_at, \
-           MAX(received_at) AS last_at \
-           FROM session_runs WHERE ?1 IS NULL OR session_id = ?1 GROUP BY session_id, run_id) g \
-     JOIN session_runs r ON r.event_id = g.newest \
-     ORDER BY g.newest";
+/// covering index `session_runs_by_run`, never from `events`. `$where` is empty (every
+/// session) or narrows to session `?1`, so that one session's read seeks in the index.
+macro_rules! newest_per_run {
+    ($where:literal) => {
+        concat!(
+            "SELECT g.session_id, g.run_id, g.newest, r.status, r.release_after, g.first_at, \
+             g.last_at \
+             FROM (SELECT session_id, run_id, MAX(event_id) AS newest, \
+                   MIN(received_at) AS first_at, MAX(received_at) AS last_at \
+                   FROM session_runs ",
+            $where,
+            " GROUP BY session_id, run_id) g \
+             JOIN session_runs r ON r.event_id = g.newest ORDER BY g.newest"
+        )
+    };
+}
+
+/// The newest webhook of each run of every session.
+const NEWEST_PER_RUN: &str = newest_per_run!("");
+/// The newest webhook of each run of session `?1`.
+const NEWEST_PER_RUN_OF: &str = newest_per_run!("WHERE session_id = ?1");
 
 fn session_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRun> {
     Ok(SessionRun {
@@ -86,7 +98,7 @@ fn all(conn: &Connection) -> Result<AllSessions, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let runs = tx
         .prepare_cached(NEWEST_PER_RUN)?
-        .query_map([Option::<String>::None], session_run)?
+        .query_map([], session_run)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let expected = tx
         .prepare_cached("SELECT session_id, run_ids FROM session_expected")?
@@ -102,7 +114,7 @@ fn all(conn: &Connection) -> Result<AllSessions, StoreError> {
 fn one(conn: &Connection, session_id: &str) -> Result<Option<StoredSession>, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let mut runs = tx
-        .prepare_cached(NEWEST_PER_RUN)?
+        .prepare_cached(NEWEST_PER_RUN_OF)?
         .query_map([session_id], session_run)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let runs_left_out = runs.len().saturating_sub(MAX_TIMELINE_RUNS);
