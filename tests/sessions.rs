@@ -323,8 +323,15 @@ async fn bad_input_is_refused_with_the_reason_and_loses_nothing() {
         message.contains("no webhook names session \\\"no-such-session\\\""),
         "{message}"
     );
-    let resp = ui_request(&t, "GET", "/api/sessions?limit=lots", &[], b"").await;
-    assert_eq!(resp.status, 400);
+    for limit in ["lots", "0", "1001"] {
+        let resp = ui_request(&t, "GET", &format!("/api/sessions?limit={limit}"), &[], b"").await;
+        assert_eq!(resp.status, 400, "limit={limit}");
+        assert!(
+            text(&resp.body).contains("from 1 to 1000"),
+            "{}",
+            text(&resp.body)
+        );
+    }
     let resp = ui_request(&t, "POST", "/api/sessions/x/expected", &[], b"").await;
     assert_eq!(resp.status, 405);
     assert_eq!(resp.header("allow"), Some("PUT"));

@@ -58,8 +58,13 @@ pub async fn list(app: &App, uri: &Uri) -> ApiResult {
         if k == "limit" {
             limit = v
                 .parse::<usize>()
-                .map_err(|_| ApiError::BadRequest(format!("limit {v:?} is not a number")))?
-                .clamp(1, MAX_SESSIONS);
+                .ok()
+                .filter(|n| (1..=MAX_SESSIONS).contains(n))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "limit {v:?} is not a number from 1 to {MAX_SESSIONS}"
+                    ))
+                })?;
         }
     }
     let lines = session::summaries(app.store.sessions().await?, limit);
