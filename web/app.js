@@ -209,6 +209,7 @@ function onFrames(frames) {
     switch (f.type) {
       case 'event.created': {
         storeEmpty = false;
+        detail.onCreated(d);
         const m = matchLocally(d, filter);
         if (m === true) created.push(d);
         else if (m === null) unknown = true;

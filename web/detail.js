@@ -363,6 +363,21 @@ export class Detail {
     }
   }
 
+  /**
+   * A live new event: a run of the open event's session redraws its Session tab (unless the user
+   * is typing the expected chain there).
+   * @param {{run?: {id?: string | null, session_id?: string | null} | null}} created
+   */
+  onCreated(created) {
+    const e = this.event;
+    const session = e && e.run ? e.run.session_id : null;
+    if (!session || !created.run || created.run.session_id !== session || !this.panels.has('session')) return;
+    const panel = this.panels.get('session');
+    if (panel && document.activeElement && panel.contains(document.activeElement) && document.activeElement.tagName === 'TEXTAREA') return;
+    this.panels.delete('session');
+    if (this.tab === 'session') this.showTab('session');
+  }
+
   /** Edit the body, then replay it re-signed. */
   async editAndReplay() {
     const e = this.event;

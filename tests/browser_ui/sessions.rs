@@ -150,6 +150,24 @@ async fn the_session_tab_shows_the_timeline_the_stop_and_the_runs_that_never_rep
     let stored = get_json(&t, &format!("/api/sessions/{SESSION}")).await;
     assert_eq!(stored["expected"], json!([R1, R2, R3, R4]));
 
+    // A run of the session arriving live redraws the tab: R3 is no longer missing.
+    b.eval("document.activeElement && document.activeElement.blur(), 1")
+        .await;
+    // (Cyberdesk may report the runs after a stop as cancelled.)
+    deliver(&t, R3, "cancelled", 42, R3).await;
+    b.wait_for(
+        "the live run",
+        "document.querySelectorAll('.session-runs tbody tr').length === 3",
+    )
+    .await;
+    b.wait_for(
+        "one run missing",
+        "document.querySelectorAll('[data-test=missing] li').length === 1",
+    )
+    .await;
+    let missing = b.text("[data-test=missing] li").await;
+    assert!(missing.contains(R4), "{missing}");
+
     // A run of the timeline opens its (newest) webhook.
     b.click(&format!(".session-runs tr[data-run=\"{R1}\"] .link-button"))
         .await;
