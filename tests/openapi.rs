@@ -282,6 +282,28 @@ async fn answers_of_the_main_routes_match_their_schemas() {
     conforms(&doc, "/api/messages/{msg_id}", "get", 200, &timeline);
     let run = get_json(&t, "/api/runs/r1").await;
     conforms(&doc, "/api/runs/{run_id}", "get", 200, &run);
+    let run = br#"{"event_type":"run_complete","run":{"id":"r2","status":"task_failed","session_id":"s1","started_at":"2026-11-26T18:40:03Z","ended_at":"2026-11-26T18:42:12Z","post_run_checks":[{"name":"PDF","status":"failed"}]}}"#;
+    capture_post(&t, "/cyberdesk", &[], run).await;
+    let sessions = get_json(&t, "/api/sessions").await;
+    conforms(&doc, "/api/sessions", "get", 200, &sessions);
+    let expected = ui_request(
+        &t,
+        "PUT",
+        "/api/sessions/s1/expected",
+        &[],
+        br#"{"run_ids":["r1","r2","r3"]}"#,
+    )
+    .await;
+    conforms(
+        &doc,
+        "/api/sessions/{session_id}/expected",
+        "put",
+        expected.status,
+        &expected.json(),
+    );
+    let session = get_json(&t, "/api/sessions/s1").await;
+    assert_eq!(session["missing"], serde_json::json!(["r1", "r3"]));
+    conforms(&doc, "/api/sessions/{session_id}", "get", 200, &session);
     let import = ui_request(&t, "POST", "/api/import", &[], b"nope\n").await;
     conforms(&doc, "/api/import", "post", import.status, &import.json());
     for (method, path, status) in [

@@ -223,3 +223,17 @@ export const bulkReplay = (body) => request('POST', '/api/replay', body);
  * @param {number} job
  */
 export const replayJob = (job) => request('GET', `/api/replay/${job}`);
+
+/**
+ * One Cyberdesk session's timeline.
+ * @param {string} sessionId
+ */
+export const getSession = (sessionId) => request('GET', `/api/sessions/${encodeURIComponent(sessionId)}`);
+
+/**
+ * Stores the chain expected for a session (run ids in step order; `[]` forgets it); answers the timeline.
+ * @param {string} sessionId
+ * @param {string[]} runIds
+ */
+export const setSessionExpected = (sessionId, runIds) =>
+  request('PUT', `/api/sessions/${encodeURIComponent(sessionId)}/expected`, { run_ids: runIds });

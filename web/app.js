@@ -211,6 +211,8 @@ function onFrames(frames) {
         storeEmpty = false;
         // Another webhook of the open event's run: its Run tab lists it.
         if (detail.event && detail.event.run && detail.event.run.id && d.run && d.run.id === detail.event.run.id) detail.refreshSoon();
+        // Another run of the open event's session: its Session tab shows it.
+        detail.onCreated(d);
         const m = matchLocally(d, filter);
         if (m === true) created.push(d);
         else if (m === null) unknown = true;

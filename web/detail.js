@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The selected event: a header line, the verdict sentence, the actions (Replay ▾, Copy as curl ▾,
- * Raw, Export, Delete) and the tabs Run, Body, Headers, Verification and Attempts. The tab that
+ * Raw, Export, Delete) and the tabs Run, Session (a run of a session), Body, Headers, Verification
+ * and Attempts. The tab that
  * answers the obvious question opens first: Verification when a signed webhook did not verify,
  * Run for Cyberdesk events, Body otherwise. Tabs are built when first shown.
  */
@@ -13,6 +14,7 @@ import { parseJson, stringify } from './json.js';
 import { renderBody } from './body.js';
 import { renderRun, cyberdeskKind } from './run.js';
 import { runWebhooks } from './run-webhooks.js';
+import { renderSession } from './session.js';
 import { renderHeaders } from './headers.js';
 import { renderVerification } from './verification.js';
 import { renderAttempts } from './attempts.js';
@@ -30,7 +32,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {(id: number) => void} deleted an event was deleted from here
  */
 
-/** @typedef {'run'|'body'|'headers'|'verification'|'attempts'} TabName */
+/** @typedef {'run'|'session'|'body'|'headers'|'verification'|'attempts'} TabName */
 
 /**
  * @typedef {Object} EventDetail `GET /api/events/{id}`: the list line's fields and everything stored
@@ -45,7 +47,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {string | null} msg_id
  * @property {string | null} event_type
  * @property {number | null} duplicate_of
- * @property {{id?: string | null, status?: string | null} | null} run
+ * @property {{id?: string | null, status?: string | null, session_id?: string | null, release_session_after?: boolean | null} | null} run
  * @property {Array<[string, string]>} headers
  * @property {number[]} headers_non_utf8
  * @property {{encoding: string, data: string}} body
@@ -214,6 +216,7 @@ export class Detail {
     /** @type {Array<[TabName, string]>} */
     const names = [];
     if (kind) names.push(['run', kind === 'machines' ? 'Machines' : 'Run']);
+    if (e.run && e.run.session_id) names.push(['session', 'Session']);
     names.push(['body', 'Body'], ['headers', `Headers (${e.headers.length})`], ['verification', 'Verification'],
       ['attempts', `Attempts (${e.attempts.length})`]);
     for (const [name, label] of names) {
@@ -251,7 +254,7 @@ export class Detail {
   }
 
   /**
-   * The tabs in order, for the 1–5 keys.
+   * The tabs in order, for the 1–6 keys.
    * @returns {TabName[]}
    */
   tabNames() {
@@ -271,6 +274,7 @@ export class Detail {
         const runId = e.run && e.run.id;
         return renderRun(this.body(), runId ? runWebhooks(runId, e.id, this.cb.openEvent) : null);
       }
+      case 'session': return e.run && e.run.session_id ? renderSession(e.run.session_id, e.id, { openEvent: this.cb.openEvent }) : el('div');
       case 'body': return renderBody(e);
       case 'headers': return renderHeaders(e.headers, e.headers_non_utf8);
       case 'verification':
@@ -361,6 +365,21 @@ export class Detail {
       const b = this.root.querySelector('.tabs [data-tab="attempts"]');
       if (b) b.textContent = `Attempts (${this.event.attempts.length})`;
     }
+  }
+
+  /**
+   * A live new event: a run of the open event's session redraws its Session tab (unless the user
+   * is typing the expected chain there).
+   * @param {{run?: {id?: string | null, session_id?: string | null} | null}} created
+   */
+  onCreated(created) {
+    const e = this.event;
+    const session = e && e.run ? e.run.session_id : null;
+    if (!session || !created.run || created.run.session_id !== session || !this.panels.has('session')) return;
+    const panel = this.panels.get('session');
+    if (panel && document.activeElement && panel.contains(document.activeElement) && document.activeElement.tagName === 'TEXTAREA') return;
+    this.panels.delete('session');
+    if (this.tab === 'session') this.showTab('session');
   }
 
   /** Edit the body, then replay it re-signed. */

@@ -108,7 +108,7 @@ export function matchLocally(e, filter) {
     const i = term.indexOf(':');
     const key = i >= 0 ? term.slice(0, i).toLowerCase() : '';
     const value = i >= 0 ? term.slice(i + 1) : term;
-    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg', 'provider'].includes(key)) {
+    if (['type', 'status', 'run', 'path', 'method', 'source', 'is', 'verification', 'id', 'msg', 'provider', 'session'].includes(key)) {
       checks.push([key, value]);
     } else {
       unknown = true;
@@ -128,6 +128,7 @@ export function matchLocally(e, filter) {
         break;
       case 'id': case 'msg': ok = e.msg_id === value; break;
       case 'provider': ok = e.verification && e.verification.provider === value.toLowerCase(); break;
+      case 'session': ok = !!(e.run && e.run.id && e.run.session_id === value); break;
     }
     if (!ok) return false;
   }

@@ -55,6 +55,7 @@ mod api_replay;
 mod api_runs;
 mod api_schema;
 mod api_send;
+mod api_sessions;
 mod api_wait;
 pub mod assets;
 mod body;

@@ -181,6 +181,14 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
             let key = percent_decode(key);
             super::api_schema::get(&app, &key).await
         }
+        (&Method::GET, ["api", "sessions"]) => super::api_sessions::list(&app, req.uri()).await,
+        (&Method::GET, ["api", "sessions", id]) => {
+            super::api_sessions::get(&app, &percent_decode(id)).await
+        }
+        (&Method::PUT, ["api", "sessions", id, "expected"]) => {
+            let id = percent_decode(id);
+            super::api_sessions::put_expected(&app, &id, req).await
+        }
         (&Method::GET, ["api", "diff"]) => super::api_diff::diff(&app, req.uri()).await,
         (&Method::POST, ["api", "verify"]) => api::verify_many(&app, req).await,
         (&Method::GET, ["api", "keys"]) => Ok(api::list_keys(&app)),

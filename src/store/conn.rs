@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_schemas.sql")),
     (8, include_str!("migrations/0008_forward_rules.sql")),
     (9, include_str!("migrations/0009_search_index.sql")),
+    (10, include_str!("migrations/0010_sessions.sql")),
     (11, include_str!("migrations/0011_run_index.sql")),
 ];
 

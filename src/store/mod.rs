@@ -18,6 +18,7 @@ mod rows;
 pub mod runs;
 pub mod schemas;
 mod search;
+pub mod sessions;
 mod soon;
 mod writer;
 

@@ -127,6 +127,12 @@ pub struct RunSummary {
     pub id: Option<String>,
     /// `run.status`.
     pub status: Option<String>,
+    /// `run.session_id`: the session whose timeline holds this run.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// `run.release_session_after`, stored for runs of a session only (migration 0010).
+    #[serde(default)]
+    pub release_session_after: Option<bool>,
 }
 
 /// One line of the event list.
@@ -301,6 +307,8 @@ pub struct EventFilter {
     pub provider: Option<String>,
     /// Only events whose shape drifted from their kind's (`is:drift`).
     pub drift: bool,
+    /// Exact Cyberdesk `run.session_id` (`session:`): the webhooks of that session's runs.
+    pub run_session_id: Option<String>,
 }
 
 /// One page request of the event list.

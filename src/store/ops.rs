@@ -1,7 +1,7 @@
 //! The writes themselves, run by the writer thread inside a batch's transaction.
 
 use chrono::Utc;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::StoreError;
 use super::codec::{encode_headers, rfc3339_ms, to_ms};
@@ -68,9 +68,21 @@ pub(crate) fn insert_event(ctx: &mut Ctx<'_>, e: NewEvent) -> Result<EventSummar
     let id = conn.last_insert_rowid();
     ctx.count += 1;
     ctx.inserted = true;
+    // The release flag is what the session trigger (migration 0010) read from the body: one
+    // reading of it, the one every later summary shows.
+    let release_session_after: Option<bool> = match (&x.run_session_id, &x.run_id) {
+        (Some(_), Some(_)) => conn
+            .prepare_cached("SELECT release_after FROM session_runs WHERE event_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten(),
+        _ => None,
+    };
     let run = (x.run_id.is_some() || x.run_status.is_some()).then(|| RunSummary {
         id: x.run_id.clone(),
         status: x.run_status.clone(),
+        session_id: x.run_session_id.clone(),
+        release_session_after,
     });
     Ok(EventSummary {
         id,

@@ -14,7 +14,7 @@ const MAX_SEARCH_WORDS: usize = 32;
 const MAX_SEARCH_WORD: usize = 1000;
 
 /// Splits a search box into filters (`type:`, `status:`, `path:`, `method:`, `source:`,
-/// `is:`/`verification:`, `id:`, `provider:`, `run:`) and free words; `"quoted words"` stay one term. More than
+/// `is:`/`verification:`, `id:`, `provider:`, `run:`, `session:`) and free words; `"quoted words"` stay one term. More than
 /// [`MAX_SEARCH_WORDS`] words or a word over [`MAX_SEARCH_WORD`] characters is refused with
 /// the reason.
 pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
@@ -38,6 +38,7 @@ pub fn parse_search(q: &str, filter: &mut EventFilter) -> Result<(), String> {
             "is" | "verification" => filter.verification = Some(value),
             "id" | "msg" => filter.msg_id = Some(value),
             "provider" => filter.provider = Some(value.to_ascii_lowercase()),
+            "session" => filter.run_session_id = Some(value),
             _ => filter.text.push(word.clone()),
         }
         if filter.text.len() > MAX_SEARCH_WORDS {

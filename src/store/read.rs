@@ -106,6 +106,14 @@ pub(crate) fn where_clause(
         let n = bind(provider.to_ascii_lowercase());
         conds.push(format!("{} = ?{n}", rows::PROVIDER_OF));
     }
+    if let Some(session) = &filter.run_session_id {
+        // Through the session rows (migration 0010) and their index: the event table is not
+        // scanned for a column most of its rows lack.
+        let n = bind(session.clone());
+        conds.push(format!(
+            "e.id IN (SELECT event_id FROM session_runs WHERE session_id = ?{n})"
+        ));
+    }
     if let Some(prefix) = &filter.path_prefix {
         // Paths are case-sensitive, so not LIKE (which folds ASCII case): compare the prefix.
         let n = bind(prefix.clone());

@@ -16,7 +16,8 @@ pub(crate) const SUMMARY_COLUMNS: &str = "e.id, e.received_at, e.method, e.path,
      a.duration_ms, json_extract(e.verification, '$.skew_s'), \
      COALESCE(json_extract(e.verification, '$.provider'), \
      CASE json_extract(e.verification, '$.scheme') WHEN 'standard-webhooks' THEN 'standard' \
-     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END), d.drift";
+     WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END), d.drift, \
+     e.run_session_id, sr.release_after";
 
 /// The provider a stored verdict names; verdicts stored before providers had only a `scheme`
 /// naming the sender (`standard-webhooks`, `stripe`, `github`).
@@ -25,16 +26,18 @@ pub(crate) const PROVIDER_OF: &str = "COALESCE(json_extract(e.verification, '$.p
      WHEN 'stripe' THEN 'stripe' WHEN 'github' THEN 'github' END)";
 
 /// How many columns [`SUMMARY_COLUMNS`] has; extra columns of a query follow them.
-pub(crate) const SUMMARY_LEN: usize = 22;
+pub(crate) const SUMMARY_LEN: usize = 24;
 
 /// The joins that add each event's newest attempt, if any (a forward a rule skipped sent
-/// nothing, so it is no delivery's outcome), and its drift, if the schema learner found one.
+/// nothing, so it is no delivery's outcome), its drift, if the schema learner found one, and
+/// its row of a Cyberdesk session (migration 0010), if it has one.
 /// A macro so that both constants below are one literal, spelled once.
 macro_rules! last_attempt_join {
     () => {
         "LEFT JOIN attempts a \
          ON a.id = (SELECT MAX(x.id) FROM attempts x WHERE x.event_id = e.id AND x.skipped IS NULL) \
-         LEFT JOIN event_drift d ON d.event_id = e.id"
+         LEFT JOIN event_drift d ON d.event_id = e.id \
+         LEFT JOIN session_runs sr ON sr.event_id = e.id"
     };
 }
 
@@ -71,9 +74,13 @@ pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
         .map(|d| serde_json::from_str(&d))
         .transpose()
         .map_err(|e| bad_column(21, e.to_string()))?;
+    let session_id: Option<String> = row.get(22)?;
+    let release: Option<bool> = row.get(23)?;
     let run = (run_id.is_some() || run_status.is_some()).then_some(RunSummary {
         id: run_id,
         status: run_status,
+        session_id,
+        release_session_after: release,
     });
     Ok(EventSummary {
         id: row.get(0)?,

@@ -8,6 +8,7 @@ mod chaos;
 mod compare;
 mod drift;
 mod runs;
+mod sessions;
 mod targets;
 mod tunnel;
 

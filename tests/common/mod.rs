@@ -2,6 +2,7 @@
 //! throwaway or given database, and a tiny raw HTTP/1.1 client sends exact bytes.
 #![allow(dead_code, missing_docs)]
 
+pub mod chain;
 pub mod child;
 pub mod disk;
 pub mod h2;

@@ -63,7 +63,9 @@ async fn round_trip_is_byte_exact() {
         summary.run,
         Some(RunSummary {
             id: Some("run_1".into()),
-            status: Some("success".into())
+            status: Some("success".into()),
+            session_id: Some("sess_1".into()),
+            release_session_after: None,
         })
     );
     assert_eq!(

@@ -95,3 +95,72 @@ async fn a_version_4_database_upgrades_with_bodies_attempts_and_ids_kept() {
     let latest = crate::store::conn::MIGRATIONS.last().expect("migrations").0;
     assert_eq!((version, bodies), (latest, 0));
 }
+
+/// A version 9 database with Cyberdesk runs of a session (one of them released, one body that
+/// is not JSON) and a run without a session.
+fn version_9_database(path: &str) {
+    let conn = Connection::open(path).expect("sqlite");
+    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 9) {
+        conn.execute_batch(sql).expect("migration");
+        conn.pragma_update(None, "user_version", version)
+            .expect("version");
+    }
+    let verdict = serde_json::to_string(&verdict(Status::Unsigned)).expect("json");
+    let rows: [(i64, Option<&str>, &str, &[u8]); 3] = [
+        (
+            1,
+            Some("s1"),
+            "r1",
+            br#"{"run":{"id":"r1","release_session_after":false}}"#,
+        ),
+        (
+            2,
+            Some("s1"),
+            "r2",
+            br#"{"run":{"id":"r2","release_session_after":true}}"#,
+        ),
+        (3, None, "r3", b"\xff not json"),
+    ];
+    for (id, session, run, body) in rows {
+        conn.execute(
+            "INSERT INTO events (id, received_at, method, path, query, headers, source, size, \
+             event_type, run_id, run_status, run_session_id, verify_status, verification, body) \
+             VALUES (?1, 1764547200000, 'POST', '/cyberdesk', '', '[]', 'direct', 2, \
+             'run_complete', ?2, 'success', ?3, 'unsigned', ?4, ?5)",
+            params![id, run, session, verdict, body],
+        )
+        .expect("event");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_9_database_gets_its_session_runs_with_the_release_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v9.db");
+    let path = path.to_str().expect("utf-8");
+    version_9_database(path);
+
+    let store = Store::open(path, KEEP_ALL).expect("upgrade");
+    let all = store.sessions().await.expect("sessions");
+    let got: Vec<_> = all
+        .runs
+        .iter()
+        .map(|r| (r.session_id.as_str(), r.run_id.as_str(), r.release_after))
+        .collect();
+    assert_eq!(got, [("s1", "r1", Some(false)), ("s1", "r2", Some(true))]);
+    assert!(all.expected.is_empty());
+    let two = store.get(2).await.expect("get").expect("event 2");
+    let run = two.summary.run.expect("a run");
+    assert_eq!(run.session_id.as_deref(), Some("s1"));
+    assert_eq!(run.release_session_after, Some(true));
+    // New webhooks are added by the trigger, a body that is not JSON included.
+    let mut e = event("/cyberdesk", b"{not json");
+    e.extracted.run_id = Some("r9".into());
+    e.extracted.run_session_id = Some("s1".into());
+    let stored = store.insert_event(e).await.expect("insert");
+    assert_eq!(stored.run.expect("run").release_session_after, None);
+    assert_eq!(store.sessions().await.expect("sessions").runs.len(), 3);
+    assert!(store.delete(2).await.expect("delete"));
+    let after = store.sessions().await.expect("sessions");
+    assert_eq!(after.runs.len(), 2, "the run went with its event");
+}
