@@ -71,6 +71,7 @@ pub mod send;
 pub mod serve;
 pub mod server;
 pub mod store;
+pub mod transform;
 pub mod tunnel;
 pub mod verify;
 pub mod wire;
