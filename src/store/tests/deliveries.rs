@@ -14,6 +14,7 @@ async fn begin(store: &Store, event_id: i64, kind: AttemptKind, t: DateTime<Utc>
             mode: "ack".into(),
             started_at: t,
             request_headers: Default::default(),
+            sent: None,
         })
         .await
         .expect("attempt")

@@ -69,12 +69,11 @@ fn an_endless_loop_is_stopped_at_the_time_limit() {
 
 #[test]
 fn a_memory_bomb_is_stopped() {
-    let began = Instant::now();
     let err = error_of(
         "function handler(w) {\n  const all = [];\n  for (;;) all.push('x'.repeat(1 << 24) + all.length);\n}",
     );
+    // The memory limit stopped it, not the time limit (whose message differs).
     assert!(err.message.starts_with("out of memory"), "{err}");
-    assert!(began.elapsed() < TIME_LIMIT, "{:?}", began.elapsed());
     let err = error_of("function handler(w) { return handler(w); }");
     assert!(err.message.contains("Maximum call stack size exceeded"), "{err}");
 }
