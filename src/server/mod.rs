@@ -54,6 +54,7 @@ mod api_import;
 mod api_replay;
 mod api_schema;
 mod api_send;
+mod api_transform;
 mod api_wait;
 pub mod assets;
 mod body;
