@@ -7,6 +7,7 @@ use super::*;
 mod chaos;
 mod compare;
 mod drift;
+mod transform;
 mod targets;
 mod tunnel;
 
