@@ -14,7 +14,8 @@
 //!   bulk replay or `send --repeat`: order, seeded shuffle, duplicates, concurrency), `compare`
 //!   (two webhooks compared), `schema` (what is learned of a kind of event, its drift, its JSON
 //!   Schema), `learn_feed` (committed events on their way to the schema learner),
-//!   `public_url` (the tunnel drivers as data, the canary's probes, the `tunnel`/`canary` status).
+//!   `public_url` (the tunnel drivers as data, the canary's probes, the `tunnel`/`canary` status),
+//!   `transform` (Svix transformations run in an embedded QuickJS, sandboxed and limited).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio

@@ -46,7 +46,11 @@ async fn capture_signed(t: &TestApp, name: &str, msg_id: &str) -> i64 {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
     let resp = common::raw(t.capture, head.as_bytes(), &body).await;
-    assert!((200..300).contains(&resp.status), "capture answered {}", resp.status);
+    assert!(
+        (200..300).contains(&resp.status),
+        "capture answered {}",
+        resp.status
+    );
     resp.header("hookpit-event-id")
         .and_then(|v| v.parse().ok())
         .expect("event id")
@@ -68,9 +72,12 @@ async fn settled(t: &TestApp, id: i64, n: usize) -> Vec<Value> {
     .await
 }
 
+/// A request the app received: a name for it, its headers, its body.
+type Delivered = (String, Vec<(String, Vec<u8>)>, Vec<u8>);
+
 /// Checks each `(name, headers, body)` with `svix.webhooks.Webhook(SECRET).verify`; how many
 /// it verified. `None` (and a loud skip) without Python's svix.
-fn svix_verifies(deliveries: &[(String, Vec<(String, Vec<u8>)>, Vec<u8>)]) -> Option<usize> {
+fn svix_verifies(deliveries: &[Delivered]) -> Option<usize> {
     if !common::python_svix_available() {
         return None;
     }
@@ -91,7 +98,11 @@ fn svix_verifies(deliveries: &[(String, Vec<(String, Vec<u8>)>, Vec<u8>)]) -> Op
         .args([SCRIPT, "verify", &file.to_string_lossy(), SECRET])
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("report");
     assert_eq!(report["wrong"], json!([]), "{report}");
     report["verified"].as_u64().map(|n| n as usize)
@@ -107,44 +118,79 @@ async fn the_api_runs_given_code_on_a_stored_cyberdesk_webhook() {
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     let ok = ok.json();
     assert_eq!(ok["method"], "POST");
-    assert_eq!(ok["url"], "/cyberdesk", "no forward target: the captured path");
+    assert_eq!(
+        ok["url"], "/cyberdesk",
+        "no forward target: the captured path"
+    );
     assert_eq!(ok["cancel"], false);
     assert!(ok.get("error").is_none(), "{ok}");
     assert_eq!(ok["payload"]["transformed"], true);
     assert!(ok["payload"]["run"].get("run_message_history").is_none());
     assert_eq!(ok["payload"]["run"]["status"], "success");
     assert_eq!(ok["input"]["eventType"], "run_complete");
-    assert!(ok["input"]["payload"]["run"].get("run_message_history").is_some());
+    assert!(
+        ok["input"]["payload"]["run"]
+            .get("run_message_history")
+            .is_some()
+    );
     assert_eq!(ok["transformation"], Value::Null);
 
     let broken = "function handler(webhook) {\n  const run = webhook.payload.runs;\n  run.status = 'x';\n  return webhook;\n}";
     let err = post_json(&t, &path, &json!({"code": broken})).await.json();
     assert_eq!(err["error"]["line"], 3, "{err}");
-    assert!(err["error"]["message"].as_str().is_some_and(|m| m.starts_with("TypeError")), "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("TypeError")),
+        "{err}"
+    );
     assert_eq!(err["payload"], Value::Null);
 
     let cancel = "function handler(w) { w.cancel = w.payload.run.status === 'success'; return w; }";
     let cancelled = post_json(&t, &path, &json!({"code": cancel})).await.json();
     assert_eq!(cancelled["cancel"], true, "{cancelled}");
 
-    let slow = post_json(&t, &path, &json!({"code": "function handler(w) { for (;;) {} }"})).await;
-    assert!(slow.json()["error"]["message"].as_str().is_some_and(|m| m.starts_with("stopped after 1 s")));
+    let slow = post_json(
+        &t,
+        &path,
+        &json!({"code": "function handler(w) { for (;;) {} }"}),
+    )
+    .await;
+    assert!(
+        slow.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("stopped after 1 s"))
+    );
 
     // No code and no route transformation: a clear 400; a missing event: 404; junk: 400.
     let none = common::ui_request(&t, "POST", &path, &[], b"").await;
     assert_eq!(none.status, 400);
     assert!(String::from_utf8_lossy(&none.body).contains("transformation = \\\"FILE.js\\\""));
-    let missing = post_json(&t, "/api/events/999999/transform", &json!({"code": DROP_HISTORY})).await;
+    let missing = post_json(
+        &t,
+        "/api/events/999999/transform",
+        &json!({"code": DROP_HISTORY}),
+    )
+    .await;
     assert_eq!(missing.status, 404);
     let unknown = post_json(&t, &path, &json!({"script": DROP_HISTORY})).await;
     assert_eq!(unknown.status, 400);
 
     // A body that is not JSON has no payload to hand over: said plainly, with no line.
     let text = capture_post(&t, "/plain", &[("Content-Type", "text/plain")], b"hello").await;
-    let plain = post_json(&t, &format!("/api/events/{text}/transform"), &json!({"code": DROP_HISTORY}))
-        .await
-        .json();
-    assert!(plain["error"]["message"].as_str().is_some_and(|m| m.starts_with("the body is not JSON")), "{plain}");
+    let plain = post_json(
+        &t,
+        &format!("/api/events/{text}/transform"),
+        &json!({"code": DROP_HISTORY}),
+    )
+    .await
+    .json();
+    assert!(
+        plain["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("the body is not JSON")),
+        "{plain}"
+    );
     assert_eq!(plain["error"]["line"], Value::Null);
     assert_eq!(plain["input"], Value::Null);
     t.stop().await;
@@ -160,7 +206,9 @@ async fn a_forward_and_a_replay_send_the_transformed_body_signed_as_svix_would()
     let id = capture_fixture(&t, "msg_forwarded").await;
 
     // The route's own transformation, without code.
-    let preview = post_json(&t, &format!("/api/events/{id}/transform"), &json!({})).await.json();
+    let preview = post_json(&t, &format!("/api/events/{id}/transform"), &json!({}))
+        .await
+        .json();
     assert_eq!(preview["url"], target.clone());
     assert_eq!(preview["transformation"]["file"], "handler.js");
     assert_eq!(preview["transformation"]["code"], DROP_HISTORY);
@@ -179,13 +227,24 @@ async fn a_forward_and_a_replay_send_the_transformed_body_signed_as_svix_would()
         let body: Value = serde_json::from_slice(&hit.body).expect("JSON body");
         assert_eq!(body["transformed"], true);
         assert!(body["run"].get("run_message_history").is_none());
-        assert_eq!(hit.header("svix-id").as_deref(), Some("msg_forwarded"), "the id stays");
-        assert_eq!(hit.verdict.status, hookpit::verify::Status::Valid, "{:?}", hit.verdict);
+        assert_eq!(
+            hit.header("svix-id").as_deref(),
+            Some("msg_forwarded"),
+            "the id stays"
+        );
+        assert_eq!(
+            hit.verdict.status,
+            hookpit::verify::Status::Valid,
+            "{:?}",
+            hit.verdict
+        );
         // The attempt stores what was sent, and keeps the configured target for its queue.
         assert_eq!(attempt["target"], target.clone());
         assert_eq!(attempt["transformed"]["method"], "POST");
         assert_eq!(attempt["transformed"]["url"], target.clone());
-        let stored = attempt["transformed"]["body"]["data"].as_str().expect("utf8 body");
+        let stored = attempt["transformed"]["body"]["data"]
+            .as_str()
+            .expect("utf8 body");
         assert_eq!(stored.as_bytes(), &hit.body[..]);
     }
     let deliveries: Vec<_> = hits
@@ -198,7 +257,11 @@ async fn a_forward_and_a_replay_send_the_transformed_body_signed_as_svix_would()
     }
     // The stored webhook itself is untouched.
     let event = get_json(&t, &format!("/api/events/{id}")).await;
-    assert!(event["body"]["data"].as_str().is_some_and(|b| b.contains("run_message_history")));
+    assert!(
+        event["body"]["data"]
+            .as_str()
+            .is_some_and(|b| b.contains("run_message_history"))
+    );
     t.stop().await;
 }
 
@@ -221,7 +284,10 @@ async fn the_transformation_chooses_method_and_url() {
         hits[0].path_and_query,
         "/elsewhere?run=b7e3c1a2-5d4f-4e8a-9c21-7f6a0d3e2b18"
     );
-    assert_eq!(&hits[0].body[..], br#"{"id":"b7e3c1a2-5d4f-4e8a-9c21-7f6a0d3e2b18"}"#);
+    assert_eq!(
+        &hits[0].body[..],
+        br#"{"id":"b7e3c1a2-5d4f-4e8a-9c21-7f6a0d3e2b18"}"#
+    );
     assert_eq!(hits[0].verdict.status, hookpit::verify::Status::Valid);
     assert_eq!(attempts[0]["transformed"]["method"], "PUT");
     t.stop().await;
@@ -238,16 +304,20 @@ async fn cancel_sends_nothing_and_says_so() {
         let id = capture_fixture(&t, &format!("msg_cancel_{mode}")).await;
         let attempts = settled(&t, id, 1).await;
         assert_eq!(
-            attempts[0]["skipped"],
-            "transformation handler.js set cancel = true",
+            attempts[0]["skipped"], "transformation handler.js set cancel = true",
             "{}",
             attempts[0]
         );
         assert_eq!(attempts[0]["status"], Value::Null);
         assert_eq!(attempts[0]["next_retry_at"], Value::Null, "never retried");
-        let replayed = post_json(&t, &format!("/api/events/{id}/replay"), &json!({})).await.json();
+        let replayed = post_json(&t, &format!("/api/events/{id}/replay"), &json!({}))
+            .await
+            .json();
         assert_eq!(replayed["kind"], "replay");
-        assert_eq!(replayed["skipped"], "transformation handler.js set cancel = true");
+        assert_eq!(
+            replayed["skipped"],
+            "transformation handler.js set cancel = true"
+        );
         // A failed task_failed run is not cancelled: it goes out.
         let failed = "cyberdesk/run_complete.task_failed.json";
         let sent = capture_signed(&t, failed, &format!("msg_failed_{mode}")).await;
@@ -255,7 +325,11 @@ async fn cancel_sends_nothing_and_says_so() {
         assert_eq!(went[0]["status"], 200, "{}", went[0]);
         t.stop().await;
     }
-    assert_eq!(app.hits().len(), 2, "only the two task_failed runs reached the app");
+    assert_eq!(
+        app.hits().len(),
+        2,
+        "only the two task_failed runs reached the app"
+    );
 }
 
 #[tokio::test]
@@ -271,7 +345,10 @@ async fn a_failing_transformation_is_a_failed_try_with_its_line() {
         attempts[0]["error"],
         "transformation handler.js failed: Error: no successes today (line 3)"
     );
-    assert!(!attempts[0]["next_retry_at"].is_null(), "retried like any failed try");
+    assert!(
+        !attempts[0]["next_retry_at"].is_null(),
+        "retried like any failed try"
+    );
     assert!(app.hits().is_empty());
     t.stop().await;
 }
@@ -279,16 +356,29 @@ async fn a_failing_transformation_is_a_failed_try_with_its_line() {
 #[tokio::test]
 async fn a_missing_or_broken_file_stops_hookpit_at_start_naming_route_and_line() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = route_with(dir.path(), "http://127.0.0.1:9/hooks", "function handler(w) {\n  return w +* 1;\n}\n");
+    let config = route_with(
+        dir.path(),
+        "http://127.0.0.1:9/hooks",
+        "function handler(w) {\n  return w +* 1;\n}\n",
+    );
     let out = common::run_hookpit(&["serve", "--config", &config, "--db", ":memory:"], b"").await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("route /cyberdesk transformation "), "{stderr}");
-    assert!(stderr.contains("SyntaxError") && stderr.contains("(line 2)"), "{stderr}");
+    assert!(
+        stderr.contains("route /cyberdesk transformation "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SyntaxError") && stderr.contains("(line 2)"),
+        "{stderr}"
+    );
     std::fs::remove_file(dir.path().join("handler.js")).expect("remove");
     let out = common::run_hookpit(&["serve", "--config", &config, "--db", ":memory:"], b"").await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("route /cyberdesk transformation: cannot read "), "{stderr}");
+    assert!(
+        stderr.contains("route /cyberdesk transformation: cannot read "),
+        "{stderr}"
+    );
     assert!(stderr.contains("handler.js"), "{stderr}");
 }

@@ -296,7 +296,8 @@ mod tests {
         };
         write("drop.js", "function handler(w) {\n  return w;\n}\n");
         write("broken.js", "function handler(w) {\n  return w +* 1;\n}\n");
-        let route = |file: &str| format!("[[route]]\npath = \"/cd\"\ntransformation = \"{file}\"\n");
+        let route =
+            |file: &str| format!("[[route]]\npath = \"/cd\"\ntransformation = \"{file}\"\n");
         let ok = parse_routes_in(&route("drop.js"), dir.path()).expect("parses");
         let t = ok[0].transformation.as_ref().expect("a transformation");
         assert_eq!(t.file, dir.path().join("drop.js"));
@@ -304,9 +305,17 @@ mod tests {
         let broken = parse_routes_in(&route("broken.js"), dir.path()).expect_err("syntax error");
         let text = broken.to_string();
         assert!(text.starts_with("route /cd transformation "), "{text}");
-        assert!(text.contains("SyntaxError") && text.ends_with("(line 2)"), "{text}");
+        assert!(
+            text.contains("SyntaxError") && text.ends_with("(line 2)"),
+            "{text}"
+        );
         let missing = parse_routes_in(&route("nope.js"), dir.path()).expect_err("missing");
-        assert!(missing.to_string().starts_with("route /cd transformation: cannot read "), "{missing}");
+        assert!(
+            missing
+                .to_string()
+                .starts_with("route /cd transformation: cannot read "),
+            "{missing}"
+        );
         assert!(missing.to_string().contains("nope.js"), "{missing}");
     }
 

@@ -142,7 +142,10 @@ async fn send_try(
         let stored = !matches!(recorded, Err(ref e) if !matches!(e, crate::store::StoreError::NotFound { .. }));
         let _ = started.send(stored);
         if let Err(e) = &recorded {
-            tracing::error!(id, "cannot record a delivery its transformation cancelled: {e}");
+            tracing::error!(
+                id,
+                "cannot record a delivery its transformation cancelled: {e}"
+            );
         }
         return stored;
     }

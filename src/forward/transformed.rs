@@ -13,7 +13,7 @@ use crate::keys::route_for;
 use crate::live::LiveEvent;
 use crate::store::StoreError;
 use crate::store::model::{Attempt, AttemptKind, EventSummary, Headers, NewAttempt, Sent};
-use crate::transform::{Input, Transformation, TransformError, run_blocking};
+use crate::transform::{Input, TransformError, Transformation, run_blocking};
 use crate::wire::AttemptJson;
 
 /// A delivery after the route's transformation.
@@ -99,7 +99,12 @@ pub async fn shape(app: &App, event: &EventSummary, out: Outgoing, resign: bool)
         return Shaped::plain(out);
     };
     let name = t.name();
-    let ran = match input(&out.method, &out.url, &out.body, event.event_type.as_deref()) {
+    let ran = match input(
+        &out.method,
+        &out.url,
+        &out.body,
+        event.event_type.as_deref(),
+    ) {
         Ok(input) => run_blocking(t.code.clone(), name.clone(), input).await,
         Err(e) => Err(e),
     };

@@ -204,7 +204,10 @@ pub async fn finish(app: &App, ingested: &Ingested, settled: Settled) -> Answer 
         )
         .await;
         if let Err(e) = recorded {
-            tracing::error!(id = s.id, "cannot record a forward its transformation cancelled: {e}");
+            tracing::error!(
+                id = s.id,
+                "cannot record a forward its transformation cancelled: {e}"
+            );
         }
         return Answer::Stored {
             status: app.config.respond_status,

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::codec::{bad_column, decode_headers, from_ms, parse_wire, rfc3339_ms};
 use super::model::{
-    Attempt, AttemptKind, AttemptOutcome, AttemptSummary, EventSummary, Headers, RunSummary,
-    Sent, Source, VerificationSummary,
+    Attempt, AttemptKind, AttemptOutcome, AttemptSummary, EventSummary, Headers, RunSummary, Sent,
+    Source, VerificationSummary,
 };
 
 /// The summary columns, in the order [`summary`] reads them; `a` is the newest attempt.

@@ -105,13 +105,21 @@ fn load<'js>(
 
 /// The error a failed engine call stands for: the time limit, the memory limit, or the
 /// exception the code threw, with its line when the stack names one in `name`.
-fn caught(ctx: &Ctx<'_>, error: rquickjs::Error, name: &str, stopped: &Rc<Cell<bool>>) -> TransformError {
+fn caught(
+    ctx: &Ctx<'_>,
+    error: rquickjs::Error,
+    name: &str,
+    stopped: &Rc<Cell<bool>>,
+) -> TransformError {
     let thrown = match error {
         rquickjs::Error::Exception => ctx.catch(),
         rquickjs::Error::Allocation => return out_of_memory(),
         other => return TransformError::new(other.to_string()),
     };
-    let (message, stack) = match thrown.as_object().and_then(|o| Exception::from_object(o.clone())) {
+    let (message, stack) = match thrown
+        .as_object()
+        .and_then(|o| Exception::from_object(o.clone()))
+    {
         Some(e) => {
             let kind: Option<String> = e.get("name").ok();
             let text = e.message().unwrap_or_default();

@@ -92,8 +92,16 @@ impl Transformation {
 
 /// Runs `code` on `input` on a blocking thread (never on the async runtime's own), within
 /// [`TIME_LIMIT`] and [`MEMORY_LIMIT`].
-pub async fn run_blocking(code: Arc<str>, name: String, input: Input) -> Result<Output, TransformError> {
+pub async fn run_blocking(
+    code: Arc<str>,
+    name: String,
+    input: Input,
+) -> Result<Output, TransformError> {
     tokio::task::spawn_blocking(move || run(&code, &name, &input))
         .await
-        .unwrap_or_else(|e| Err(TransformError::new(format!("the transformation's thread failed: {e}"))))
+        .unwrap_or_else(|e| {
+            Err(TransformError::new(format!(
+                "the transformation's thread failed: {e}"
+            )))
+        })
 }

@@ -7,8 +7,8 @@ use super::*;
 mod chaos;
 mod compare;
 mod drift;
-mod transform;
 mod targets;
+mod transform;
 mod tunnel;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.

@@ -41,7 +41,12 @@ async fn the_transform_tab_runs_the_routes_file_then_typed_code_and_marks_an_err
     .expect("write routes");
     let t = spawn_app(&["--config", &config.to_string_lossy()]).await;
     let body = fixture("cyberdesk/run_complete.success.json");
-    let headers = svix_headers(SECRET, "msg_transform_ui", chrono::Utc::now().timestamp(), &body);
+    let headers = svix_headers(
+        SECRET,
+        "msg_transform_ui",
+        chrono::Utc::now().timestamp(),
+        &body,
+    );
     let id = capture_id(&t, "/cyberdesk", &as_refs(&headers), &body).await;
 
     b.record_violations().await;
@@ -52,14 +57,26 @@ async fn the_transform_tab_runs_the_routes_file_then_typed_code_and_marks_an_err
     b.click(".tabs [data-tab=\"transform\"]").await;
 
     // Opens on the route's file, already run: the result beside the original.
-    b.wait_css("the result", ".tf-side[data-side=\"transformed\"]").await;
-    assert_eq!(b.eval("document.querySelector('.tf-code').value").await, json!(ROUTE_CODE));
+    b.wait_css("the result", ".tf-side[data-side=\"transformed\"]")
+        .await;
+    assert_eq!(
+        b.eval("document.querySelector('.tf-code').value").await,
+        json!(ROUTE_CODE)
+    );
     assert!(b.text(".tf-source").await.contains("handler.js"));
     let original = b.text(".tf-side[data-side=\"original\"] .tf-payload").await;
-    let transformed = b.text(".tf-side[data-side=\"transformed\"] .tf-payload").await;
+    let transformed = b
+        .text(".tf-side[data-side=\"transformed\"] .tf-payload")
+        .await;
     assert!(original.contains("run_message_history"), "{original}");
-    assert!(!transformed.contains("run_message_history"), "{transformed}");
-    assert!(transformed.contains("\"status\": \"success\""), "{transformed}");
+    assert!(
+        !transformed.contains("run_message_history"),
+        "{transformed}"
+    );
+    assert!(
+        transformed.contains("\"status\": \"success\""),
+        "{transformed}"
+    );
 
     // Typed code: Tab indents with spaces; Ctrl+Enter runs it; the TypeError is on line 3.
     type_code(
@@ -69,16 +86,24 @@ async fn the_transform_tab_runs_the_routes_file_then_typed_code_and_marks_an_err
     .await;
     let typed = b.eval("document.querySelector('.tf-code').value").await;
     assert!(
-        typed.as_str().is_some_and(|v| v.contains("\n  w.method = 'PUT';")),
+        typed
+            .as_str()
+            .is_some_and(|v| v.contains("\n  w.method = 'PUT';")),
         "Tab inserts two spaces: {typed}"
     );
-    editor(&b).await.send_keys(CTRL_ENTER).await.expect("Ctrl+Enter");
-    b.wait_css("the error", "[data-test=\"transform-error\"]").await;
+    editor(&b)
+        .await
+        .send_keys(CTRL_ENTER)
+        .await
+        .expect("Ctrl+Enter");
+    b.wait_css("the error", "[data-test=\"transform-error\"]")
+        .await;
     let error = b.text("[data-test=\"transform-error\"]").await;
     assert!(error.contains("line 3: TypeError"), "{error}");
     assert_eq!(b.text(".tf-gutter .tf-error-line").await, "3");
     assert_eq!(
-        b.eval("document.activeElement === document.querySelector('.tf-code')").await,
+        b.eval("document.activeElement === document.querySelector('.tf-code')")
+            .await,
         json!(true),
         "the keyboard stays in the editor"
     );
@@ -89,14 +114,28 @@ async fn the_transform_tab_runs_the_routes_file_then_typed_code_and_marks_an_err
         &format!("function handler(w) {{\n{TAB}w.method = 'PUT';\n{TAB}w.cancel = w.eventType === 'run_complete';\n{TAB}return w;\n}}"),
     )
     .await;
-    editor(&b).await.send_keys(CTRL_ENTER).await.expect("Ctrl+Enter");
-    b.wait_css("the cancel", "[data-test=\"transform-cancel\"]").await;
-    assert!(b.text("[data-test=\"transform-cancel\"]").await.contains("would not be sent"));
+    editor(&b)
+        .await
+        .send_keys(CTRL_ENTER)
+        .await
+        .expect("Ctrl+Enter");
+    b.wait_css("the cancel", "[data-test=\"transform-cancel\"]")
+        .await;
+    assert!(
+        b.text("[data-test=\"transform-cancel\"]")
+            .await
+            .contains("would not be sent")
+    );
     assert_eq!(
-        b.text(".tf-side[data-side=\"transformed\"] .tf-changed").await,
+        b.text(".tf-side[data-side=\"transformed\"] .tf-changed")
+            .await,
         "PUT"
     );
-    assert_eq!(b.eval("!!document.querySelector('.tf-gutter .tf-error-line')").await, json!(false));
+    assert_eq!(
+        b.eval("!!document.querySelector('.tf-gutter .tf-error-line')")
+            .await,
+        json!(false)
+    );
 
     assert_eq!(b.violations().await, Vec::<String>::new());
     b.close().await;

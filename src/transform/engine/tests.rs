@@ -44,7 +44,10 @@ fn cancel_true_is_returned_as_such() {
     .expect("runs");
     assert!(out.cancel);
     let err = error_of("function handler(w) { w.cancel = 'yes'; return w; }");
-    assert!(err.message.contains("cancel must be true or false"), "{err}");
+    assert!(
+        err.message.contains("cancel must be true or false"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -62,8 +65,8 @@ fn an_endless_loop_is_stopped_at_the_time_limit() {
     let err = error_of("function handler(w) { for (;;) { try { for (;;) {} } catch (e) {} } }");
     assert!(err.message.starts_with("stopped after"), "{err}");
     // Top-level code is under the limit too.
-    let err = check("while (true) {}\nfunction handler(w) { return w; }", "t.js")
-        .expect_err("stopped");
+    let err =
+        check("while (true) {}\nfunction handler(w) { return w; }", "t.js").expect_err("stopped");
     assert!(err.message.starts_with("stopped after"), "{err}");
 }
 
@@ -75,7 +78,10 @@ fn a_memory_bomb_is_stopped() {
     // The memory limit stopped it, not the time limit (whose message differs).
     assert!(err.message.starts_with("out of memory"), "{err}");
     let err = error_of("function handler(w) { return handler(w); }");
-    assert!(err.message.contains("Maximum call stack size exceeded"), "{err}");
+    assert!(
+        err.message.contains("Maximum call stack size exceeded"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -105,7 +111,9 @@ fn errors_name_their_line() {
     let err = error_of("function handler(w) {\n  const x = 1;\n  return w +* 2;\n}");
     assert!(err.message.starts_with("SyntaxError"), "{err}");
     assert_eq!(err.line, Some(3), "{err:?}");
-    let err = error_of("// drop the history\nfunction handler(w) {\n  w.payload.run.nothing.deeper = 1;\n  return w;\n}");
+    let err = error_of(
+        "// drop the history\nfunction handler(w) {\n  w.payload.run.nothing.deeper = 1;\n  return w;\n}",
+    );
     assert!(err.message.starts_with("TypeError"), "{err}");
     assert_eq!(err.line, Some(3), "{err:?}");
     let err = error_of("function handler(w) {\n\n\n  throw new Error('not this one');\n}");
@@ -127,8 +135,13 @@ fn a_missing_handler_or_a_bad_result_is_explained() {
     let err = error_of("function handler(w) { return 'POST'; }");
     assert!(err.message.contains("it returned string"), "{err}");
     let err = error_of("function handler(w) { w.payload = { n: 10n }; return w; }");
-    assert!(err.message.starts_with("the handler's result is not JSON-serializable"), "{err}");
-    let err = error_of("function handler(w) { const a = {}; a.self = a; w.payload = a; return w; }");
+    assert!(
+        err.message
+            .starts_with("the handler's result is not JSON-serializable"),
+        "{err}"
+    );
+    let err =
+        error_of("function handler(w) { const a = {}; a.self = a; w.payload = a; return w; }");
     assert!(err.message.contains("not JSON-serializable"), "{err}");
     let err = error_of("function handler(w) { w.payload = undefined; return w; }");
     assert!(err.message.contains("no payload"), "{err}");
@@ -141,6 +154,10 @@ fn a_missing_handler_or_a_bad_result_is_explained() {
 #[test]
 fn check_accepts_a_handler_and_refuses_a_syntax_error_with_its_line() {
     check("function handler(webhook) { return webhook; }", "t.js").expect("fine");
-    let err = check("function handler(webhook) {\n  return webhook\n}}\n", "t.js").expect_err("bad");
+    let err = check(
+        "function handler(webhook) {\n  return webhook\n}}\n",
+        "t.js",
+    )
+    .expect_err("bad");
     assert_eq!(err.line, Some(3), "{err:?}");
 }
