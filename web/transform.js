@@ -24,6 +24,11 @@ function handler(webhook) {
 /** Spaces one Tab key inserts. */
 const INDENT = '  ';
 
+/** Drafts kept per event, so a refresh of the open event (a live update) keeps what was typed. */
+const drafts = new Map();
+/** How many events' drafts are kept (the oldest is dropped). */
+const MAX_DRAFTS = 50;
+
 /**
  * @typedef {Object} TransformResult `POST /api/events/{id}/transform`
  * @property {string} method
@@ -50,7 +55,12 @@ export function renderTransform(id) {
   const run = button('Run ▸', () => go(), 'btn');
   run.title = 'Run the transformation on this event (Ctrl+Enter); nothing is sent';
   run.dataset.test = 'transform-run';
-  const reset = button('Route’s file', () => { if (routeCode !== null) { editor.value = routeCode; numberLines(); } }, 'btn small');
+  const reset = button('Route’s file', () => {
+    if (routeCode === null) return;
+    editor.value = routeCode;
+    drafts.delete(id);
+    numberLines();
+  }, 'btn small');
   reset.hidden = true;
   const result = el('div', { class: 'tf-result', attrs: { 'aria-live': 'polite', 'data-test': 'transform-result' } });
   const root = el('div', 'tf-tab',
@@ -74,7 +84,13 @@ export function renderTransform(id) {
     gutter.scrollTop = editor.scrollTop;
   }
 
-  editor.addEventListener('input', () => { errorLine = null; numberLines(); });
+  editor.addEventListener('input', () => {
+    errorLine = null;
+    numberLines();
+    drafts.delete(id);
+    drafts.set(id, editor.value);
+    if (drafts.size > MAX_DRAFTS) drafts.delete(drafts.keys().next().value);
+  });
   editor.addEventListener('scroll', () => { gutter.scrollTop = editor.scrollTop; });
   editor.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
@@ -93,17 +109,20 @@ export function renderTransform(id) {
   });
 
   /**
-   * Runs the code in the editor (or the route's file, the first time) and shows the result.
-   * @param {boolean} [first] the opening run: no code is sent, so the route's file runs
+   * Runs the code in the editor (the first time: this event's draft, else the route's file)
+   * and shows the result.
+   * @param {boolean} [first] the opening run
    */
   async function go(first = false) {
     run.disabled = true;
+    /** @type {string | undefined} */
+    const draft = first ? drafts.get(id) : undefined;
     try {
       /** @type {TransformResult} */
-      const r = await api.transform(id, first ? undefined : editor.value);
+      const r = await api.transform(id, first ? draft : editor.value);
       if (first) {
         routeCode = r.transformation ? r.transformation.code : null;
-        editor.value = routeCode ?? EXAMPLE;
+        editor.value = draft ?? routeCode ?? EXAMPLE;
         reset.hidden = routeCode === null;
       }
       source.textContent = r.transformation

@@ -137,6 +137,22 @@ async fn the_transform_tab_runs_the_routes_file_then_typed_code_and_marks_an_err
         json!(false)
     );
 
+    // A live update of the open event rebuilds the tab: the typed code (a draft per event)
+    // stays and runs again.
+    b.eval("document.querySelector('.tf-code').dataset.old = '1'")
+        .await;
+    let again = post_json(&t, &format!("/api/events/{id}/verify"), &json!({})).await;
+    assert_eq!(again.status, 200);
+    b.wait_css("the rebuilt tab", ".tf-code:not([data-old])")
+        .await;
+    b.wait_css("the cancel again", "[data-test=\"transform-cancel\"]")
+        .await;
+    let kept = b.eval("document.querySelector('.tf-code').value").await;
+    assert!(
+        kept.as_str().is_some_and(|v| v.contains("w.cancel")),
+        "{kept}"
+    );
+
     assert_eq!(b.violations().await, Vec::<String>::new());
     b.close().await;
     t.stop().await;
