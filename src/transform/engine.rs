@@ -1,8 +1,9 @@
 //! One run of a transformation in QuickJS (rquickjs): a fresh runtime and context per run, so
 //! nothing one event's run leaves behind reaches the next; the standard library only (no
 //! `require`, `fetch`, timers, files or sockets: QuickJS has none unless a host adds them, and
-//! hookpit adds none); an interrupt handler that stops the code at [`TIME_LIMIT`] and a heap
-//! limit of [`MEMORY_LIMIT`]. Input and output cross as JSON text.
+//! hookpit adds none); an interrupt handler that stops the code at [`TIME_LIMIT`] (for its
+//! top-level code, then again for the handler once the payload is parsed) and a heap limit of
+//! [`MEMORY_LIMIT`]. Input and output cross as JSON text.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,15 +19,18 @@ use super::{Input, MEMORY_LIMIT, Output, STACK_LIMIT, TIME_LIMIT, TransformError
 pub fn run(code: &str, name: &str, input: &Input) -> Result<Output, TransformError> {
     let input = serde_json::to_string(input)
         .map_err(|e| TransformError::new(format!("cannot hand the webhook over: {e}")))?;
-    let (context, stopped) = sandbox()?;
+    let (context, clock) = sandbox()?;
+    let stopped = &clock.stopped;
     let result = context.with(|ctx| -> Result<String, TransformError> {
-        let handler = load(&ctx, code, name, &stopped)?;
+        let handler = load(&ctx, code, name, stopped)?;
         let webhook = ctx
             .json_parse(input)
-            .map_err(|e| caught(&ctx, e, name, &stopped))?;
+            .map_err(|e| caught(&ctx, e, name, stopped))?;
+        // The handler's own second starts now: parsing a large payload is not its time.
+        clock.deadline.set(Instant::now() + TIME_LIMIT);
         let returned: Value = handler
             .call((webhook,))
-            .map_err(|e| caught(&ctx, e, name, &stopped))?;
+            .map_err(|e| caught(&ctx, e, name, stopped))?;
         if !returned.is_object() || returned.is_function() || returned.is_array() {
             return Err(TransformError::new(format!(
                 "handler must return the webhook object (method, url, payload); it returned {}",
@@ -36,7 +40,7 @@ pub fn run(code: &str, name: &str, input: &Input) -> Result<Output, TransformErr
         let text = ctx
             .json_stringify(returned)
             .map_err(|e| {
-                let inner = caught(&ctx, e, name, &stopped);
+                let inner = caught(&ctx, e, name, stopped);
                 TransformError {
                     message: format!(
                         "the handler's result is not JSON-serializable: {}",
@@ -57,29 +61,38 @@ pub fn run(code: &str, name: &str, input: &Input) -> Result<Output, TransformErr
 /// Checks that `code` evaluates and declares a function named `handler`, as at start for a
 /// route's file; the error names the line where the engine knows it.
 pub fn check(code: &str, name: &str) -> Result<(), TransformError> {
-    let (context, stopped) = sandbox()?;
-    context.with(|ctx| load(&ctx, code, name, &stopped).map(|_| ()))
+    let (context, clock) = sandbox()?;
+    context.with(|ctx| load(&ctx, code, name, &clock.stopped).map(|_| ()))
 }
 
-/// A fresh runtime with the limits set and its context; the flag turns true when the time
-/// limit stopped the code.
-fn sandbox() -> Result<(Context, Rc<Cell<bool>>), TransformError> {
+/// The time limit of one run, shared with the runtime's interrupt handler.
+struct Clock {
+    /// When the code is stopped; moved on once the payload is parsed.
+    deadline: Rc<Cell<Instant>>,
+    /// Turns true when the time limit stopped the code.
+    stopped: Rc<Cell<bool>>,
+}
+
+/// A fresh runtime with the limits set and its context, and the run's clock.
+fn sandbox() -> Result<(Context, Clock), TransformError> {
     let engine = |e: rquickjs::Error| TransformError::new(format!("cannot start QuickJS: {e}"));
     let runtime = Runtime::new().map_err(engine)?;
     runtime.set_memory_limit(MEMORY_LIMIT);
     runtime.set_max_stack_size(STACK_LIMIT);
-    let stopped = Rc::new(Cell::new(false));
-    let flag = stopped.clone();
-    let deadline = Instant::now() + TIME_LIMIT;
+    let clock = Clock {
+        deadline: Rc::new(Cell::new(Instant::now() + TIME_LIMIT)),
+        stopped: Rc::new(Cell::new(false)),
+    };
+    let (deadline, flag) = (clock.deadline.clone(), clock.stopped.clone());
     runtime.set_interrupt_handler(Some(Box::new(move || {
-        let over = Instant::now() >= deadline;
+        let over = Instant::now() >= deadline.get();
         if over {
             flag.set(true);
         }
         over
     })));
     let context = Context::full(&runtime).map_err(engine)?;
-    Ok((context, stopped))
+    Ok((context, clock))
 }
 
 /// Evaluates `code` as a classic script and returns its global `handler`.

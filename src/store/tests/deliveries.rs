@@ -153,7 +153,10 @@ async fn a_retry_the_transformation_cancelled_ends_that_targets_queue() {
     let first = begin(&store, id, AttemptKind::Forward, t0).await;
     refuse(&store, first, Some(t0 + chrono::Duration::seconds(5))).await;
     let later = t0 + chrono::Duration::seconds(10);
-    assert_eq!(store.due_retries(later, None, 10).await.expect("due").len(), 1);
+    assert_eq!(
+        store.due_retries(later, None, 10).await.expect("due").len(),
+        1
+    );
     let cancelled = NewAttempt {
         event_id: id,
         kind: AttemptKind::Retry,
@@ -167,6 +170,12 @@ async fn a_retry_the_transformation_cancelled_ends_that_targets_queue() {
         .insert_skipped_soon(cancelled, "transformation t.js set cancel = true".into())
         .await
         .expect("skip");
-    assert!(store.due_retries(later, None, 10).await.expect("due").is_empty());
+    assert!(
+        store
+            .due_retries(later, None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
     assert_eq!(store.next_retry_after(t0).await.expect("next"), None);
 }
