@@ -16,6 +16,7 @@
 //!   Schema), `learn_feed` (committed events on their way to the schema learner),
 //!   `public_url` (the tunnel drivers as data, the canary's probes, the `tunnel`/`canary` status),
 //!   `session` (a Cyberdesk session's timeline: run order, early stop, release, missing runs).
+//!   `transform` (Svix transformations run in an embedded QuickJS, sandboxed and limited).
 //! - Tools that know nothing of `App`: `send` (`hookpit send`, `POST /api/send`), `doctor`
 //!   (`hookpit doctor`, `POST /api/doctor`), `cli_tools` (`secret`, `sign`, `send`), `cli_replay`
 //!   (`hookpit replay ID`), `cli_replay_bulk` (`hookpit replay --since`), `mcp` (the MCP tools for coding agents over a hookpit's API, on stdio
@@ -73,6 +74,7 @@ pub mod serve;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod transform;
 pub mod tunnel;
 pub mod verify;
 pub mod wire;

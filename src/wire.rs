@@ -93,8 +93,24 @@ pub struct AttemptJson {
     /// is what this try tests.
     pub duplicate_delivery: bool,
     /// The route's rule that kept this forward from `target` (`events = ["run_complete"]`,
-    /// `match = "status:task_failed"`, `--events …`): nothing was sent. `null` for a try.
+    /// `match = "status:task_failed"`, `--events …`), or the route's transformation that
+    /// cancelled it: nothing was sent. `null` for a try.
     pub skipped: Option<String>,
+    /// The request the route's transformation shaped (method, URL, body), sent instead of the
+    /// stored webhook's; `null` when the webhook went as it was stored.
+    pub transformed: Option<TransformedJson>,
+}
+
+/// What a route's transformation sent (the headers are the attempt's `request_headers`,
+/// re-signed over this body when the attempt re-signed).
+#[derive(Debug, Clone, Serialize)]
+pub struct TransformedJson {
+    /// `POST` or `PUT`.
+    pub method: String,
+    /// The URL it went to.
+    pub url: String,
+    /// The body sent.
+    pub body: BodyJson,
 }
 
 /// Attempts as JSON, each marked when it re-sent a message id an earlier one already carried.
@@ -134,6 +150,11 @@ impl From<&Attempt> for AttemptJson {
                 .map(|v| String::from_utf8_lossy(v).into_owned()),
             duplicate_delivery: false,
             skipped: a.skipped.clone(),
+            transformed: a.sent.as_ref().map(|s| TransformedJson {
+                method: s.method.clone(),
+                url: s.url.clone(),
+                body: BodyJson::from_bytes(&s.body),
+            }),
         }
     }
 }

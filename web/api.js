@@ -91,6 +91,15 @@ export const deleteAll = () => request('DELETE', '/api/events');
 export const replay = (id, opts = {}) => request('POST', `/api/events/${id}/replay`, opts);
 
 /**
+ * `POST /api/events/{id}/transform`: runs a Svix transformation on the event (nothing is sent);
+ * without `code`, the route's transformation file.
+ * @param {number} id
+ * @param {string} [code]
+ * @returns {Promise<any>}
+ */
+export const transform = (id, code) => request('POST', `/api/events/${id}/transform`, code === undefined ? {} : { code });
+
+/**
  * A curl command that sends the event again.
  * @param {number} id
  * @param {'resign'|'verbatim'} mode

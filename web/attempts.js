@@ -34,7 +34,8 @@ const BODY_CUT = 16 * 1024;
  * @property {string | null} [next_retry_at]
  * @property {string | null} [msg_id] the message id this try carried
  * @property {boolean} [duplicate_delivery] the app had already been sent this message id
- * @property {string | null} [skipped] the route's rule that kept this forward from its target
+ * @property {string | null} [skipped] the route's rule that kept this forward from its target, or the transformation that cancelled it
+ * @property {{method: string, url: string, body: {encoding: string, data: string}} | null} [transformed] what the route's transformation sent instead of the stored webhook
  */
 
 /**
@@ -136,6 +137,13 @@ function card(a, open, msgId) {
   const req = el('details', 'attempt-part', el('summary', { text: `Request headers sent · ${a.request_headers.length}` }),
     headerTable(a.request_headers));
   c.append(resp, req);
+  if (a.transformed) {
+    const t = a.transformed;
+    const sent = el('details', { class: 'attempt-part transformed', attrs: { 'data-test': 'attempt-transformed' } },
+      el('summary', { text: `Transformed request sent · ${t.method} ${t.url}` }),
+      responseBody(t.body));
+    c.append(sent);
+  }
   return c;
 }
 

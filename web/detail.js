@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The selected event: a header line, the verdict sentence, the actions (Replay ▾, Copy as curl ▾,
- * Raw, Export, Delete) and the tabs Run, Session (a run of a session), Body, Headers, Verification
- * and Attempts. The tab that
+ * Raw, Export, Delete) and the tabs Run, Session (a run of a session), Body, Headers, Verification,
+ * Attempts and Transform. The tab that
  * answers the obvious question opens first: Verification when a signed webhook did not verify,
  * Run for Cyberdesk events, Body otherwise. Tabs are built when first shown.
  */
@@ -21,6 +21,7 @@ import { renderAttempts } from './attempts.js';
 import * as api from './api.js';
 import { askCompare } from './compare.js';
 import { driftNote } from './drift.js';
+import { renderTransform } from './transform.js';
 
 /** Bodies larger than this are not parsed just to find out whether they are a Cyberdesk run. */
 const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
@@ -32,7 +33,7 @@ const RUN_SNIFF_LIMIT = 8 * 1024 * 1024;
  * @property {(id: number) => void} deleted an event was deleted from here
  */
 
-/** @typedef {'run'|'session'|'body'|'headers'|'verification'|'attempts'} TabName */
+/** @typedef {'run'|'session'|'body'|'headers'|'verification'|'attempts'|'transform'} TabName */
 
 /**
  * @typedef {Object} EventDetail `GET /api/events/{id}`: the list line's fields and everything stored
@@ -218,7 +219,7 @@ export class Detail {
     if (kind) names.push(['run', kind === 'machines' ? 'Machines' : 'Run']);
     if (e.run && e.run.session_id) names.push(['session', 'Session']);
     names.push(['body', 'Body'], ['headers', `Headers (${e.headers.length})`], ['verification', 'Verification'],
-      ['attempts', `Attempts (${e.attempts.length})`]);
+      ['attempts', `Attempts (${e.attempts.length})`], ['transform', 'Transform']);
     for (const [name, label] of names) {
       const b = el('button', { class: 'tab', text: label, attrs: { type: 'button', role: 'tab' }, data: { tab: name } });
       b.addEventListener('click', () => this.showTab(name));
@@ -254,7 +255,7 @@ export class Detail {
   }
 
   /**
-   * The tabs in order, for the 1–6 keys.
+   * The tabs in order, for the 1–7 keys.
    * @returns {TabName[]}
    */
   tabNames() {
@@ -279,6 +280,7 @@ export class Detail {
       case 'headers': return renderHeaders(e.headers, e.headers_non_utf8);
       case 'verification':
         return renderVerification(e, { refresh: () => this.refreshSoon(), toast: this.cb.toast });
+      case 'transform': return renderTransform(e.id);
       case 'attempts': {
         this.attempts = renderAttempts(e, { openEvent: this.cb.openEvent, replay: () => this.replay({}), replayTo: (target) => this.replay({ target }) });
         return this.attempts.root;

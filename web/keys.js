@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Keyboard shortcuts: j/k or ↑/↓ move, Enter opens, r replays, c copies curl, / searches,
- * Esc clears, ? shows help, 1–6 pick a tab, n goes to the newest, t tests your endpoint, m marks an
+ * Esc clears, ? shows help, 1–7 pick a tab, n goes to the newest, t tests your endpoint, m marks an
  * event and d compares the open one with it, s shows the learned schemas.
  */
 import { el, span } from './dom.js';
@@ -30,7 +30,7 @@ const HELP = [
   [['k', '↑'], 'previous (newer) event'],
   [['Enter'], 'open the event'],
   [['n'], 'go to the newest events'],
-  [['1', '…', '6'], 'switch tab'],
+  [['1', '…', '7'], 'switch tab'],
   [['r'], 'replay (re-signed, to the forward target)'],
   [['c'], 'copy as curl (re-signed)'],
   [['m'], 'mark the open event to compare with'],
@@ -96,7 +96,7 @@ export function installKeys(a) {
       case 's': a.schemas(); break;
       case '/': a.focusSearch(); break;
       case '?': showHelp(); break;
-      case '1': case '2': case '3': case '4': case '5': case '6': a.tab(Number(e.key)); break;
+      case '1': case '2': case '3': case '4': case '5': case '6': case '7': a.tab(Number(e.key)); break;
       default: return;
     }
     e.preventDefault();

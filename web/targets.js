@@ -94,5 +94,7 @@ export function skippedCard(a) {
       span('kind', a.kind),
       span('when muted', fmtWhen(a.started_at), a.started_at),
       span('target mono', a.target, a.target)),
-    el('p', 'skip-text', 'Not forwarded: the route\'s rule ', span('mono', String(a.skipped)), ' kept this event back.'));
+    String(a.skipped).startsWith('transformation ')
+      ? el('p', 'skip-text', 'Not sent: ', span('mono', String(a.skipped)), ' (the route\'s Svix transformation cancelled it).')
+      : el('p', 'skip-text', 'Not forwarded: the route\'s rule ', span('mono', String(a.skipped)), ' kept this event back.'));
 }

@@ -11,7 +11,7 @@ mod routes;
 mod rules;
 mod ui;
 
-pub use routes::{Route, parse_routes};
+pub use routes::{Route, parse_routes, parse_routes_in};
 use routes::{check_target, load_routes, parse_keys};
 pub use rules::Match;
 use rules::default_events;

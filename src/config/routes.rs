@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::rules::{Match, event_types, targets};
 use super::{ConfigError, parse_duration};
+use crate::transform::Transformation;
 use crate::verify::Key;
 
 /// One `[[route]]` of `hookpit.toml`.
@@ -31,6 +32,8 @@ pub(super) struct RouteFile {
     delay: Option<String>,
     /// The provider every webhook under this path is judged as (`"shopify"`), skipping detection.
     provider: Option<String>,
+    /// A JavaScript file with a Svix `handler(webhook)` that reshapes what is delivered.
+    transformation: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -60,6 +63,9 @@ pub struct Route {
     pub delay: Option<Duration>,
     /// The provider pinned for this prefix, a name from `verify::registry`.
     pub provider: Option<&'static str>,
+    /// The Svix transformation forwards and replays of webhooks under this prefix go through
+    /// (`transformation = "FILE.js"`), read and checked at start.
+    pub transformation: Option<Transformation>,
 }
 
 /// Parses keys as given, each value possibly a comma-separated list (`HOOKPIT_SECRET=a,b`). A
@@ -114,7 +120,8 @@ pub(super) fn load_routes(
         path: path.clone(),
         error,
     })?;
-    let routes = parse_routes(&text).map_err(|e| match e {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let routes = parse_routes_in(&text, dir).map_err(|e| match e {
         ConfigError::Toml { message, .. } => ConfigError::Toml {
             path: path.clone(),
             message,
@@ -124,8 +131,15 @@ pub(super) fn load_routes(
     Ok((routes, Some(path)))
 }
 
-/// Parses the text of a routes file.
+/// Parses the text of a routes file whose relative paths (transformations) are in the
+/// current directory.
 pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
+    parse_routes_in(text, Path::new("."))
+}
+
+/// Parses the text of a routes file that lives in `dir`: a route's `transformation` is
+/// resolved against it.
+pub fn parse_routes_in(text: &str, dir: &Path) -> Result<Vec<Route>, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml {
         path: PathBuf::from("hookpit.toml"),
         message: e.to_string(),
@@ -179,7 +193,13 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
                         })?,
                 ),
             };
+            let transformation = r
+                .transformation
+                .as_deref()
+                .map(|file| load_transformation(&r.path, file, dir))
+                .transpose()?;
             Ok(Route {
+                transformation,
                 path: r.path,
                 keys,
                 forward,
@@ -191,6 +211,29 @@ pub fn parse_routes(text: &str) -> Result<Vec<Route>, ConfigError> {
             })
         })
         .collect()
+}
+
+/// Reads and checks a route's transformation file: a file that cannot be read, or code that
+/// does not evaluate to a `handler` function, is an error naming the route (and the line).
+fn load_transformation(route: &str, file: &str, dir: &Path) -> Result<Transformation, ConfigError> {
+    let path = dir.join(file);
+    let code = std::fs::read_to_string(&path).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "route {route} transformation: cannot read {}: {e}",
+            path.display()
+        ))
+    })?;
+    let transformation = Transformation {
+        file: path,
+        code: code.into(),
+    };
+    crate::transform::check(&transformation.code, &transformation.name()).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "route {route} transformation {}: {e}",
+            transformation.file.display()
+        ))
+    })?;
+    Ok(transformation)
 }
 
 /// Checks that a forward target is an absolute `http://` or `https://` URL.
@@ -243,6 +286,37 @@ mod tests {
                 .contains("\"shopfy\" is not one hookpit knows (standard, stripe"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_transformation_is_read_beside_the_config_and_checked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, code: &str| {
+            std::fs::write(dir.path().join(name), code).expect("write");
+        };
+        write("drop.js", "function handler(w) {\n  return w;\n}\n");
+        write("broken.js", "function handler(w) {\n  return w +* 1;\n}\n");
+        let route =
+            |file: &str| format!("[[route]]\npath = \"/cd\"\ntransformation = \"{file}\"\n");
+        let ok = parse_routes_in(&route("drop.js"), dir.path()).expect("parses");
+        let t = ok[0].transformation.as_ref().expect("a transformation");
+        assert_eq!(t.file, dir.path().join("drop.js"));
+        assert!(t.code.contains("handler"));
+        let broken = parse_routes_in(&route("broken.js"), dir.path()).expect_err("syntax error");
+        let text = broken.to_string();
+        assert!(text.starts_with("route /cd transformation "), "{text}");
+        assert!(
+            text.contains("SyntaxError") && text.ends_with("(line 2)"),
+            "{text}"
+        );
+        let missing = parse_routes_in(&route("nope.js"), dir.path()).expect_err("missing");
+        assert!(
+            missing
+                .to_string()
+                .starts_with("route /cd transformation: cannot read "),
+            "{missing}"
+        );
+        assert!(missing.to_string().contains("nope.js"), "{missing}");
     }
 
     #[test]

@@ -56,6 +56,7 @@ mod tests {
                 ..AttemptOutcome::default()
             },
             skipped: None,
+            sent: None,
         }
     }
 

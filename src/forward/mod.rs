@@ -8,6 +8,7 @@ mod lanes;
 pub mod replay;
 pub mod retry;
 pub mod rules;
+pub mod transformed;
 
 use std::time::Duration;
 
@@ -20,8 +21,9 @@ use crate::app::App;
 use crate::client::{DELIVERY_TIMEOUT, Delivery};
 use crate::live::LiveEvent;
 use crate::store::StoreError;
-use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt};
+use crate::store::model::{Attempt, AttemptKind, AttemptOutcome, Headers, NewAttempt, Sent};
 use crate::wire::{ATTEMPT_BODY_LIMIT, AttemptJson};
+pub use transformed::{Shaped, Stop};
 
 /// Added to every forwarded request (with this hookpit's [`Marker`]), so that when it comes
 /// back to this hookpit it is not forwarded again.
@@ -192,28 +194,35 @@ pub fn succeeded(status: Option<u16>) -> bool {
     status.is_some_and(|s| (200..300).contains(&s))
 }
 
-/// Delivers `out` once and records it as an Attempt (published when it starts and when it
-/// ends). `retry_in` is when to try again if this try fails. `keep` is how much of the answer
-/// the caller needs; the Attempt keeps the first 64 KiB.
+/// Delivers `shaped` once and records it as an Attempt (published when it starts and when it
+/// ends); one its transformation cancelled is recorded as a skip and not sent. `retry_in` is
+/// when to try again if this try fails. `keep` is how much of the answer the caller needs; the
+/// Attempt keeps the first 64 KiB.
 pub async fn attempt(
     app: &App,
     event_id: i64,
     kind: AttemptKind,
     mode: &str,
-    out: Outgoing,
+    shaped: Shaped,
     retry_in: Option<Duration>,
     keep: usize,
 ) -> Result<(Attempt, Delivery), StoreError> {
+    if let Some(Stop::Cancelled(reason)) = shaped.stop {
+        let skipped =
+            transformed::record_cancel(app, event_id, kind, mode, shaped.target, reason).await?;
+        return Ok((skipped, Delivery::default()));
+    }
     let started = start(
         app,
         event_id,
         kind,
         mode,
-        out.url.clone(),
-        out.headers.clone(),
+        shaped.target.clone(),
+        shaped.out.headers.clone(),
+        shaped.sent.clone(),
     )
     .await?;
-    let delivery = send(app, &out, keep).await;
+    let delivery = send_shaped(app, &shaped, keep).await;
     let finished = finish(
         app,
         started.id,
@@ -226,11 +235,15 @@ pub async fn attempt(
 /// Proxy mode's delivery: the sender waits for the app, not for hookpit's records of it. The
 /// Attempt is stored in the background while the request is in flight, its outcome once the
 /// app has answered; a failure to record is logged, and the answer is passed on regardless
-/// (the webhook itself is already stored).
-pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Delivery {
+/// (the webhook itself is already stored). A cancelled delivery is the caller's to record.
+pub async fn proxy(app: &App, event_id: i64, shaped: Shaped, keep: usize) -> Delivery {
     let (ended, outcome_rx) = tokio::sync::oneshot::channel();
     let recorder = app.clone();
-    let (url, headers) = (out.url.clone(), out.headers.clone());
+    let (url, headers, sent) = (
+        shaped.target.clone(),
+        shaped.out.headers.clone(),
+        shaped.sent.clone(),
+    );
     app.tasks.spawn(async move {
         let app = &recorder;
         let record = async {
@@ -243,6 +256,7 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
                 mode: "proxy".to_string(),
                 started_at: app.clock.now(),
                 request_headers: headers,
+                sent,
             };
             let started = app.store.insert_attempt_soon(new).await?;
             app.live
@@ -261,7 +275,7 @@ pub async fn proxy(app: &App, event_id: i64, out: Outgoing, keep: usize) -> Deli
             tracing::error!("could not record a forward: {e}");
         }
     });
-    let delivery = send(app, &out, keep).await;
+    let delivery = send_shaped(app, &shaped, keep).await;
     let _ = ended.send(outcome(&delivery, None, app.clock.now()));
     delivery
 }
@@ -274,6 +288,7 @@ async fn start(
     mode: &str,
     target: String,
     request_headers: Headers,
+    sent: Option<Sent>,
 ) -> Result<Attempt, StoreError> {
     let started = app
         .store
@@ -284,11 +299,24 @@ async fn start(
             mode: mode.to_string(),
             started_at: app.clock.now(),
             request_headers,
+            sent,
         })
         .await?;
     app.live
         .publish(LiveEvent::AttemptCreated(AttemptJson::from(&started)));
     Ok(started)
+}
+
+/// Sends a shaped delivery once: one whose transformation failed is not sent, and its
+/// `Delivery` carries the transformation's error.
+async fn send_shaped(app: &App, shaped: &Shaped, keep: usize) -> Delivery {
+    match &shaped.stop {
+        Some(Stop::Failed(error) | Stop::Cancelled(error)) => Delivery {
+            error: Some(error.clone()),
+            ..Delivery::default()
+        },
+        None => send(app, &shaped.out, keep).await,
+    }
 }
 
 /// Sends `out` once; a failure is a `Delivery` with an error, never an `Err`.

@@ -95,12 +95,14 @@ pub async fn replay(app: &App, id: i64, req: ReplayRequest) -> Result<Attempt, R
         req.headers,
         target,
     )?;
+    let resign = req.mode == ReplayMode::Resign;
+    let shaped = super::transformed::shape(app, &event.summary, out, resign).await;
     let (attempt, _) = super::attempt(
         app,
         id,
         AttemptKind::Replay,
         req.mode.as_str(),
-        out,
+        shaped,
         None,
         0,
     )

@@ -15,7 +15,8 @@ use tokio::sync::oneshot;
 use super::lanes::Lanes;
 use super::replay::{ReplayMode, prepare};
 use super::rules::targets_for;
-use super::{Outgoing, finish, outcome, outgoing_headers, send, start, succeeded};
+use super::transformed::{self, Shaped, Stop};
+use super::{Outgoing, finish, outcome, outgoing_headers, send_shaped, start, succeeded};
 use crate::app::App;
 use crate::store::DueRetry;
 use crate::store::model::{Attempt, AttemptKind, AttemptOutcome};
@@ -34,13 +35,13 @@ const PAGE: u32 = 500;
 /// How long the dispatcher waits before reading the store again after it failed.
 pub(super) const STORE_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Starts the first try of event `id` now, sending `out` (the webhook as it came, for its
-/// forward target), and returns once its attempt is stored (or the try was given up): a sender
+/// Starts the first try of event `id` now, sending `out` (the webhook as it came for its
+/// forward target, through the route's transformation), and returns once its attempt is stored (or the try was given up): a sender
 /// acknowledged after this is owed a delivery the store knows of, so even `kill -9` the next
 /// moment cannot lose it. A failed try leaves its retry to the dispatcher. `false` when the
 /// attempt could not be stored: nothing would resume this delivery, so the sender must not be
 /// acknowledged.
-pub async fn deliver(app: &App, id: i64, out: Outgoing) -> bool {
+pub async fn deliver(app: &App, id: i64, out: Shaped) -> bool {
     let (started, recorded) = oneshot::channel();
     let tracked = app.clone();
     // Tracked: a stop waits for it (a webhook captured while connections drain gets its
@@ -111,7 +112,8 @@ async fn try_once(
         headers: outgoing_headers(&event.headers, &app.marker),
         body: event.body.clone(),
     });
-    send_try(app, id, tries, out, started).await
+    let shaped = transformed::shape(app, &event.summary, out, verified).await;
+    send_try(app, id, tries, shaped, started).await
 }
 
 /// Sends `out` as try number `tries + 1` of event `id` and records it, with the time of the
@@ -124,7 +126,7 @@ async fn send_try(
     app: &App,
     id: i64,
     tries: usize,
-    out: Outgoing,
+    out: Shaped,
     started: oneshot::Sender<bool>,
 ) -> bool {
     let kind = if tries == 0 {
@@ -132,8 +134,32 @@ async fn send_try(
     } else {
         AttemptKind::Retry
     };
+    if let Some(Stop::Cancelled(reason)) = &out.stop {
+        // Nothing is sent and nothing is owed: a skip, never retried.
+        let target = out.target.clone();
+        let recorded =
+            transformed::record_cancel(app, id, kind, "ack", target, reason.clone()).await;
+        let stored = !matches!(recorded, Err(ref e) if !matches!(e, crate::store::StoreError::NotFound { .. }));
+        let _ = started.send(stored);
+        if let Err(e) = &recorded {
+            tracing::error!(
+                id,
+                "cannot record a delivery its transformation cancelled: {e}"
+            );
+        }
+        return stored;
+    }
     let next = app.config.retry_schedule.delay_before(tries + 1);
-    let recorded = start(app, id, kind, "ack", out.url.clone(), out.headers.clone()).await;
+    let recorded = start(
+        app,
+        id,
+        kind,
+        "ack",
+        out.target.clone(),
+        out.out.headers.clone(),
+        out.sent.clone(),
+    )
+    .await;
     let stored =
         !matches!(recorded, Err(ref e) if !matches!(e, crate::store::StoreError::NotFound { .. }));
     let _ = started.send(stored);
@@ -149,7 +175,7 @@ async fn send_try(
     let result = tokio::select! {
         // Biased to the app's answer: one that arrives with the cut is recorded as it was.
         biased;
-        delivery = send(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
+        delivery = send_shaped(app, &out, 0) => outcome(&delivery, next, app.clock.now()),
         _ = app.cut_short() => AttemptOutcome {
             duration_ms: Some(began.elapsed().as_millis() as i64),
             ..interrupted(app.clock.now(), next)

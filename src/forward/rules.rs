@@ -140,6 +140,7 @@ pub fn record_skips(app: &App, id: i64, targets: Vec<String>, rule: String) {
                 mode: mode.to_string(),
                 started_at: app.clock.now(),
                 request_headers: Headers::default(),
+                sent: None,
             };
             match app.store.insert_skipped_soon(new, rule.clone()).await {
                 Ok(skipped) => app

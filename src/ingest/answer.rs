@@ -191,7 +191,29 @@ pub async fn finish(app: &App, ingested: &Ingested, settled: Settled) -> Answer 
         headers: outgoing_headers(&ingested.headers, &app.marker),
         body: ingested.body.clone(),
     };
-    let d = forward::proxy(app, s.id, out, app.config.max_body as usize).await;
+    let resign = s.verification.status == crate::verify::Status::Valid;
+    let shaped = forward::transformed::shape(app, s, out, resign).await;
+    if let Some(forward::Stop::Cancelled(reason)) = &shaped.stop {
+        let recorded = forward::transformed::record_cancel(
+            app,
+            s.id,
+            crate::store::model::AttemptKind::Forward,
+            "proxy",
+            shaped.target.clone(),
+            reason.clone(),
+        )
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(
+                id = s.id,
+                "cannot record a forward its transformation cancelled: {e}"
+            );
+        }
+        return Answer::Stored {
+            status: app.config.respond_status,
+        };
+    }
+    let d = forward::proxy(app, s.id, shaped, app.config.max_body as usize).await;
     match d.status {
         Some(status) => Answer::Proxied {
             status,

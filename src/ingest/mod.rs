@@ -202,6 +202,9 @@ pub async fn forward_in_background(app: &App, ingested: &Ingested) -> bool {
 pub async fn deliver_to(app: &App, ingested: &Ingested, targets: Vec<String>) -> bool {
     let s = &ingested.summary;
     let headers = crate::forward::outgoing_headers(&ingested.headers, &app.marker);
+    // A webhook hookpit found valid is re-signed over what its route's transformation makes
+    // of it, as Svix signs the transformed payload; any other keeps the headers it came with.
+    let resign = s.verification.status == crate::verify::Status::Valid;
     let tries = targets.into_iter().map(|url| {
         let out = crate::forward::Outgoing {
             method: s.method.clone(),
@@ -209,7 +212,10 @@ pub async fn deliver_to(app: &App, ingested: &Ingested, targets: Vec<String>) ->
             headers: headers.clone(),
             body: ingested.body.clone(),
         };
-        crate::forward::retry::deliver(app, s.id, out)
+        async move {
+            let shaped = crate::forward::transformed::shape(app, s, out, resign).await;
+            crate::forward::retry::deliver(app, s.id, shaped).await
+        }
     });
     futures_util::future::join_all(tries)
         .await

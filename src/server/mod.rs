@@ -56,6 +56,7 @@ mod api_runs;
 mod api_schema;
 mod api_send;
 mod api_sessions;
+mod api_transform;
 mod api_wait;
 pub mod assets;
 mod body;

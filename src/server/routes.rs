@@ -164,6 +164,9 @@ async fn route(app: App, req: Request<Incoming>) -> ApiResult {
         (&Method::POST, ["api", "events", id, "replay"]) => {
             api_replay::replay_one(&app, parse_id(id)?, req).await
         }
+        (&Method::POST, ["api", "events", id, "transform"]) => {
+            super::api_transform::transform(&app, parse_id(id)?, req).await
+        }
         (&Method::POST, ["api", "events", id, "curl"]) => {
             api_replay::curl(&app, parse_id(id)?, req).await
         }

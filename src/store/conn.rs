@@ -43,6 +43,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_search_index.sql")),
     (10, include_str!("migrations/0010_sessions.sql")),
     (11, include_str!("migrations/0011_run_index.sql")),
+    (12, include_str!("migrations/0012_transformed.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

@@ -22,11 +22,12 @@ const TRIES_SO_FAR: &str = "(SELECT COUNT(*) FROM attempts t WHERE t.event_id = 
 /// A retry is pending on `a` when it has a time for the next try and no later forward or retry
 /// of the same event to the same target has finished (another target's tries say nothing of
 /// this one). A later try still in flight does not count: left behind by a stop, it must not
-/// hide the retry it was making (the dispatcher skips retries it is making itself).
+/// hide the retry it was making (the dispatcher skips retries it is making itself). A later
+/// retry the route's transformation cancelled ends the queue: nothing more is owed.
 const PENDING: &str = "a.next_retry_at IS NOT NULL \
      AND NOT EXISTS (SELECT 1 FROM attempts l WHERE l.event_id = a.event_id AND l.id > a.id \
      AND l.target = a.target AND l.kind IN ('forward', 'retry') \
-     AND (l.status IS NOT NULL OR l.error IS NOT NULL))";
+     AND (l.status IS NOT NULL OR l.error IS NOT NULL OR l.skipped IS NOT NULL))";
 
 /// An ack-mode retry whose time has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +139,7 @@ impl Store {
             );
             let mut stmt = c.prepare(&sql)?;
             let rows = stmt.query_map([], |r| {
-                let tries: i64 = r.get(14)?;
+                let tries: i64 = r.get(17)?;
                 Ok((rows::attempt(r)?, usize::try_from(tries).unwrap_or(0)))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

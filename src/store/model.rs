@@ -239,6 +239,20 @@ pub struct NewAttempt {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// Headers hookpit sent.
     pub request_headers: Headers,
+    /// What a route's transformation made of the request, when one shaped it.
+    pub sent: Option<Sent>,
+}
+
+/// The request a route's transformation shaped: sent instead of the stored webhook's method,
+/// URL and body (the headers are the attempt's `request_headers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The method sent (`POST` or `PUT`).
+    pub method: String,
+    /// The URL sent to.
+    pub url: String,
+    /// The body sent.
+    pub body: Bytes,
 }
 
 /// How a delivery try ended.
@@ -278,8 +292,11 @@ pub struct Attempt {
     /// How it ended; all `None`/empty while in flight.
     pub outcome: AttemptOutcome,
     /// The route's rule that kept this forward from its target (`events = ["run_complete"]`,
-    /// `match = "status:task_failed"`): nothing was sent. `None` for every try that was made.
+    /// `match = "status:task_failed"`), or the transformation that cancelled it: nothing was
+    /// sent. `None` for every try that was made.
     pub skipped: Option<String>,
+    /// What a route's transformation made of the request, when one shaped it.
+    pub sent: Option<Sent>,
 }
 
 /// Filters of the event list; every present one must hold.

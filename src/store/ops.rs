@@ -189,7 +189,8 @@ fn insert(
     let started_at = to_ms(a.started_at);
     conn.prepare_cached(
         "INSERT INTO attempts (event_id, kind, target, mode, started_at, request_headers, \
-         skipped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         skipped, sent_method, sent_url, sent_body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         a.event_id,
@@ -199,6 +200,9 @@ fn insert(
         started_at,
         encode_headers(&a.request_headers),
         skipped,
+        a.sent.as_ref().map(|s| s.method.as_str()),
+        a.sent.as_ref().map(|s| s.url.as_str()),
+        a.sent.as_ref().map(|s| s.body.as_ref()),
     ])?;
     Ok(Attempt {
         id: conn.last_insert_rowid(),
@@ -210,6 +214,7 @@ fn insert(
         request_headers: a.request_headers,
         outcome: AttemptOutcome::default(),
         skipped,
+        sent: a.sent,
     })
 }
 

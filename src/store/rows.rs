@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::codec::{bad_column, decode_headers, from_ms, parse_wire, rfc3339_ms};
 use super::model::{
-    Attempt, AttemptKind, AttemptOutcome, AttemptSummary, EventSummary, Headers, RunSummary,
+    Attempt, AttemptKind, AttemptOutcome, AttemptSummary, EventSummary, Headers, RunSummary, Sent,
     Source, VerificationSummary,
 };
 
@@ -51,7 +51,7 @@ pub(crate) const LAST_ATTEMPT_JOIN: &str = last_attempt_join!();
 /// The attempt columns, in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, event_id, kind, target, mode, started_at, \
      request_headers, status, response_headers, response_body, duration_ms, error, next_retry_at, \
-     skipped";
+     skipped, sent_method, sent_url, sent_body";
 
 /// Reads a summary from a row selected with [`SUMMARY_COLUMNS`].
 pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<EventSummary> {
@@ -138,6 +138,14 @@ pub(crate) fn attempt(row: &Row<'_>) -> rusqlite::Result<Attempt> {
             next_retry_at: next_retry_at.map(from_ms),
         },
         skipped: row.get(13)?,
+        sent: match row.get::<_, Option<String>>(14)? {
+            Some(method) => Some(Sent {
+                method,
+                url: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                body: Bytes::from(row.get::<_, Option<Vec<u8>>>(16)?.unwrap_or_default()),
+            }),
+            None => None,
+        },
     })
 }
 

@@ -10,6 +10,7 @@ mod drift;
 mod runs;
 mod sessions;
 mod targets;
+mod transform;
 mod tunnel;
 
 /// Other signing key than `SECRET`: a webhook signed with it fails verification.

@@ -14,6 +14,7 @@ async fn begin(store: &Store, event_id: i64, kind: AttemptKind, t: DateTime<Utc>
             mode: "ack".into(),
             started_at: t,
             request_headers: Default::default(),
+            sent: None,
         })
         .await
         .expect("attempt")
@@ -138,4 +139,43 @@ async fn bulk_replay_jobs_record_how_far_they_got() {
     let job = store.replay_job(b).await.expect("read").expect("stored");
     assert_eq!(job.state, ReplayState::Done);
     assert!(store.replay_job(b + 1).await.expect("read").is_none());
+}
+
+#[tokio::test]
+async fn a_retry_the_transformation_cancelled_ends_that_targets_queue() {
+    let store = mem();
+    let t0 = at("2026-11-27T12:00:00Z");
+    let id = store
+        .insert_event(event("/c", b"{}"))
+        .await
+        .expect("event")
+        .id;
+    let first = begin(&store, id, AttemptKind::Forward, t0).await;
+    refuse(&store, first, Some(t0 + chrono::Duration::seconds(5))).await;
+    let later = t0 + chrono::Duration::seconds(10);
+    assert_eq!(
+        store.due_retries(later, None, 10).await.expect("due").len(),
+        1
+    );
+    let cancelled = NewAttempt {
+        event_id: id,
+        kind: AttemptKind::Retry,
+        target: "http://localhost:3000/hooks".into(),
+        mode: "ack".into(),
+        started_at: later,
+        request_headers: Default::default(),
+        sent: None,
+    };
+    store
+        .insert_skipped_soon(cancelled, "transformation t.js set cancel = true".into())
+        .await
+        .expect("skip");
+    assert!(
+        store
+            .due_retries(later, None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert_eq!(store.next_retry_after(t0).await.expect("next"), None);
 }

@@ -175,6 +175,7 @@ async fn delete_one_and_all_take_bodies_and_attempts() {
             mode: "proxy".into(),
             started_at: Utc::now(),
             request_headers: Headers::default(),
+            sent: None,
         };
         store.insert_attempt(a).await.expect("attempt");
         ids.push(id);

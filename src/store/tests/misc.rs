@@ -13,6 +13,7 @@ fn attempt(event_id: i64, kind: AttemptKind, t: DateTime<Utc>) -> NewAttempt {
         mode: "ack".into(),
         started_at: t,
         request_headers: Headers::from(vec![("svix-id".into(), b"msg_1".to_vec())]),
+        sent: None,
     }
 }
 

@@ -169,6 +169,7 @@ async fn retention_keeps_the_newest_max_events() {
         mode: "ack".into(),
         started_at: Utc::now(),
         request_headers: Headers::default(),
+        sent: None,
     };
     store.insert_attempt(attempt).await.expect("attempt");
     let mut ids = vec![first];
@@ -209,6 +210,7 @@ async fn retention_drops_events_older_than_max_age() {
             mode: "ack".into(),
             started_at: Utc::now(),
             request_headers: Headers::default(),
+            sent: None,
         };
         store.insert_attempt(attempt).await.expect("attempt");
         store
