@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_schemas.sql")),
     (8, include_str!("migrations/0008_forward_rules.sql")),
     (9, include_str!("migrations/0009_search_index.sql")),
+    (13, include_str!("migrations/0013_relay_acks.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.
