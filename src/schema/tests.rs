@@ -190,7 +190,9 @@ fn a_known_shape_is_not_walked_and_a_new_field_or_type_is_still_seen() {
     let mut odd = order(json!("1.00"));
     odd["refund"] = json!({"id": "r"});
     assert_eq!(
-        ops(&l.observe_json(&bytes(&odd), true, &mut scratch).expect("json")),
+        ops(&l
+            .observe_json(&bytes(&odd), true, &mut scratch)
+            .expect("json")),
         vec![
             ("/amount", DriftOp::Type, Some("number"), Some("string")),
             ("/refund", DriftOp::New, None, Some("object")),
@@ -210,7 +212,9 @@ fn a_known_shape_is_not_walked_and_a_new_field_or_type_is_still_seen() {
     let mut fewer = order(json!(1));
     fewer.as_object_mut().expect("object").remove("lines");
     assert_eq!(
-        ops(&l.observe_json(&bytes(&fewer), false, &mut scratch).expect("json")),
+        ops(&l
+            .observe_json(&bytes(&fewer), false, &mut scratch)
+            .expect("json")),
         vec![("/lines", DriftOp::Missing, Some("array"), None)]
     );
     l.settle();
