@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use crate::app::App;
 use crate::live::LiveEvent;
-use crate::schema::{Drift, Learned};
+use crate::schema::{Drift, Learned, Scratch};
 use crate::store::Store;
 use crate::store::model::{EventSummary, Headers, Source};
 use crate::store::schemas::{Committed, Kind, Learning};
@@ -215,18 +215,17 @@ type Outcome = (
 );
 
 /// Compares each event with its kind as learned so far, then (real webhooks only) learns it.
-/// One key buffer and one path buffer serve the whole batch.
+/// One key buffer and one set of walk buffers serve the whole batch; the kinds it changed are
+/// settled before they are returned (`Learned::settle`).
 fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcome {
     let mut touched: HashSet<String> = HashSet::new();
     let mut drifts = Vec::new();
-    let (mut key, mut path) = (String::new(), String::new());
+    let (mut key, mut scratch) = (String::new(), Scratch::default());
     for e in events {
         let Some(body) = &e.body else { continue };
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-            continue;
-        };
         write_key(&mut key, &e.path, e.event_type.as_deref());
-        if !kinds.contains_key(key.as_str()) {
+        let created = !kinds.contains_key(key.as_str());
+        if created {
             let kind = Kind {
                 key: key.clone(),
                 route: e.path.clone(),
@@ -238,7 +237,13 @@ fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcom
         }
         let kind = kinds.get_mut(key.as_str()).expect("inserted above");
         let real = !matches!(e.source, Source::Send | Source::Replay) && !e.sent_by_hookpit;
-        let drift = kind.learned.observe(&value, real, &mut path);
+        let Some(drift) = kind.learned.observe_json(body, real, &mut scratch) else {
+            // Not JSON: nothing to learn, and no kind made for it.
+            if created {
+                kinds.remove(key.as_str());
+            }
+            continue;
+        };
         if !drift.is_empty() {
             drifts.push((e.id, drift));
             if real {
@@ -247,6 +252,11 @@ fn learn_batch(mut kinds: HashMap<String, Kind>, events: &[Committed]) -> Outcom
         }
         if real && !touched.contains(key.as_str()) {
             touched.insert(key.clone());
+        }
+    }
+    for key in &touched {
+        if let Some(kind) = kinds.get_mut(key) {
+            kind.learned.settle();
         }
     }
     (kinds, touched, drifts)

@@ -24,7 +24,7 @@ pub fn json_schema(learned: &Learned, title: &str) -> Value {
 /// The schema of the value at `path`, with its children.
 fn node(learned: &Learned, path: &str) -> Value {
     let mut out = Map::new();
-    let Some(field) = learned.fields.get(path) else {
+    let Some(field) = learned.fields().get(path) else {
         return Value::Object(out);
     };
     let types: Vec<&str> = field.types.iter().map(String::as_str).collect();
@@ -52,7 +52,7 @@ fn node(learned: &Learned, path: &str) -> Value {
     }
     if types.contains(&"array") {
         let items = format!("{path}/*");
-        if learned.fields.contains_key(&items) {
+        if learned.fields().contains_key(&items) {
             out.insert("items".into(), node(learned, &items));
         }
     }
@@ -68,7 +68,7 @@ fn children<'a>(
     path: &'a str,
 ) -> impl Iterator<Item = (&'a String, &'a super::Field)> + 'a {
     learned
-        .fields
+        .fields()
         .range(format!("{path}/")..)
         .take_while(move |(p, _)| {
             p.starts_with(path) && p.as_bytes().get(path.len()) == Some(&b'/')

@@ -4,9 +4,10 @@
 //! new type). Pure: the learner task (`learn`) feeds it committed events and stores the result.
 
 mod json_schema;
+mod shape;
 mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,6 +21,9 @@ pub const MIN_EVENTS: u64 = 5;
 /// Most field paths learned per kind: a body keyed by ids (a map of thousands of entries) would
 /// otherwise grow without end. Past it no new path is learned, or flagged as new.
 pub const MAX_FIELDS: usize = 1000;
+/// Bytes of learned shapes (their shape bytes and paths) one kind keeps in memory to recognise
+/// the next body of the same shape; past it, a new shape is walked every time.
+pub const SHAPE_BYTES: usize = 256 * 1024;
 
 /// What is known of one field path of a kind.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,21 +47,81 @@ impl PartialEq for Field {
 }
 
 /// What is known of one kind of event.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Learned {
     /// Events learned from.
     pub events: u64,
-    /// Every path seen, in path order.
-    pub fields: BTreeMap<String, Field>,
+    /// Every path seen, in path order; its `seen` counts lag by the bodies matched by shape
+    /// until [`Learned::settle`].
+    fields: BTreeMap<String, Field>,
     /// Events walked so far in this process (each walk's mark on the fields it finds).
     #[serde(skip)]
     walks: u64,
+    /// Shapes this kind learned from in this process, by their shape bytes (`shape.rs`).
+    #[serde(skip)]
+    shapes: HashMap<Vec<u8>, Shape>,
+    /// Bytes `shapes` holds, bounded by [`SHAPE_BYTES`].
+    #[serde(skip)]
+    shape_bytes: usize,
+    /// Bodies matched by shape whose counts are not yet in `fields`.
+    #[serde(skip)]
+    pending: u64,
+}
+
+/// One shape a kind learned from: its paths (those in `fields`), and how many bodies of it
+/// were learned since the last [`Learned::settle`].
+#[derive(Debug)]
+struct Shape {
+    paths: Vec<String>,
+    pending: u64,
+}
+
+/// A copy is settled and recognises no shape yet (it is what gets stored).
+impl Clone for Learned {
+    fn clone(&self) -> Learned {
+        let mut fields = self.fields.clone();
+        fold(&self.shapes, &mut fields);
+        Learned {
+            // The fields keep their walks' marks: the copy's next walk must not reuse one.
+            walks: self.walks,
+            ..Learned::new(self.events, fields)
+        }
+    }
 }
 
 impl PartialEq for Learned {
     fn eq(&self, other: &Learned) -> bool {
-        (self.events, &self.fields) == (other.events, &other.fields)
+        self.events == other.events && settled(self) == settled(other)
     }
+}
+
+/// The fields with every pending count in (a copy only when some are pending).
+fn settled(l: &Learned) -> std::borrow::Cow<'_, BTreeMap<String, Field>> {
+    if l.pending == 0 {
+        std::borrow::Cow::Borrowed(&l.fields)
+    } else {
+        std::borrow::Cow::Owned(l.clone().fields)
+    }
+}
+
+/// Adds each shape's pending bodies to the `seen` of its paths.
+fn fold(shapes: &HashMap<Vec<u8>, Shape>, fields: &mut BTreeMap<String, Field>) {
+    for shape in shapes.values().filter(|s| s.pending > 0) {
+        for p in &shape.paths {
+            if let Some(f) = fields.get_mut(p) {
+                f.seen += shape.pending;
+            }
+        }
+    }
+}
+
+/// Buffers one learner reuses for every body it observes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The walk's path buffer.
+    path: String,
+    /// The body's shape bytes.
+    shape: Vec<u8>,
 }
 
 /// How a field differs from what its kind had before.
@@ -93,8 +157,82 @@ impl Learned {
         Learned {
             events,
             fields,
-            walks: 0,
+            ..Learned::default()
         }
+    }
+
+    /// Every path seen, in path order. Exact once [`Learned::settle`] ran after the last
+    /// [`Learned::observe_json`] (a clone is settled).
+    pub fn fields(&self) -> &BTreeMap<String, Field> {
+        debug_assert_eq!(self.pending, 0, "fields read before settle");
+        &self.fields
+    }
+
+    /// Brings the `seen` counts of `fields` up to date with the bodies matched by shape.
+    pub fn settle(&mut self) {
+        if self.pending == 0 {
+            return;
+        }
+        fold(&self.shapes, &mut self.fields);
+        for shape in self.shapes.values_mut() {
+            shape.pending = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// [`Learned::observe`] for a body as bytes; `None` when it is not JSON. A body whose
+    /// shape (paths and types, `shape.rs`) this kind already learned from in this process
+    /// differs from nothing: every path and type in it is known, and every field it lacks was
+    /// already missing from that earlier body, so no field it lacks was always there. Such a
+    /// body is neither parsed into a `Value` nor walked; learning it counts it, and its paths'
+    /// `seen` catch up at [`Learned::settle`]. Its examples need nothing: a path holding a
+    /// string, number or boolean got an example when that shape was learned.
+    pub fn observe_json(
+        &mut self,
+        body: &[u8],
+        learn: bool,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<Drift>> {
+        let read = shape::read(body, &mut scratch.shape);
+        match read {
+            shape::Read::NotJson => return None,
+            shape::Read::Shape => {
+                if let Some(known) = self.shapes.get_mut(scratch.shape.as_slice()) {
+                    if learn {
+                        known.pending += 1;
+                        self.pending += 1;
+                        self.events += 1;
+                    }
+                    return Some(Vec::new());
+                }
+            }
+            shape::Read::Unknown => {}
+        }
+        let value: Value = serde_json::from_slice(body).ok()?;
+        let drift = self.observe(&value, learn, &mut scratch.path);
+        if learn && read == shape::Read::Shape {
+            self.remember(&scratch.shape);
+        }
+        Some(drift)
+    }
+
+    /// Keeps the shape of the body just learned (the fields its walk marked), within
+    /// [`SHAPE_BYTES`].
+    fn remember(&mut self, shape: &[u8]) {
+        let mark = self.walks;
+        let paths: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|(_, f)| f.mark == mark)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let size = shape.len() + paths.iter().map(|p| p.len() + 24).sum::<usize>();
+        if self.shape_bytes + size > SHAPE_BYTES {
+            return;
+        }
+        self.shape_bytes += size;
+        self.shapes
+            .insert(shape.to_vec(), Shape { paths, pending: 0 });
     }
 
     /// Compares one event's body with what was learned so far and, when `learn` (a real
@@ -104,6 +242,8 @@ impl Learned {
     /// are not missing. `path` is a buffer the walk reuses (see [`walk`]); a body whose paths
     /// are all known allocates nothing here.
     pub fn observe(&mut self, body: &Value, learn: bool, path: &mut String) -> Vec<Drift> {
+        // Drift is judged on exact counts.
+        self.settle();
         self.walks += 1;
         let mark = self.walks;
         let judge = self.events >= MIN_EVENTS;

@@ -2,20 +2,35 @@ use serde_json::{Value, json};
 
 use super::*;
 
+fn bytes(body: &Value) -> Vec<u8> {
+    serde_json::to_vec(body).expect("json")
+}
+
+/// Learned from `bodies` as the learner does (as bytes, a repeated shape recognised), and
+/// settled; the same as walking every one of them.
 fn learned_from(bodies: &[Value]) -> Learned {
-    let mut l = Learned::default();
-    let mut path = String::new();
+    let (mut l, mut walked) = (Learned::default(), Learned::default());
+    let mut scratch = Scratch::default();
     for b in bodies {
-        l.observe(b, true, &mut path);
+        let drift = l.observe_json(&bytes(b), true, &mut scratch).expect("json");
+        assert_eq!(drift, walked.observe(b, true, &mut String::new()));
     }
+    l.settle();
+    assert_eq!(l, walked);
     l
 }
 
-/// How `body` differs from `l`, checked the way a test event is: without learning it.
-fn drift_of(l: &Learned, body: &Value) -> Vec<Drift> {
-    let mut checked = l.clone();
-    let drift = checked.observe(body, false, &mut String::new());
-    assert_eq!(&checked, l, "checking an event learns nothing");
+/// How `body` differs from `l`, checked the way a test event is: without learning it. Asked
+/// of `l` itself (which may know the body's shape) and of a copy that knows no shape (which
+/// walks it): both say the same.
+fn drift_of(l: &mut Learned, body: &Value) -> Vec<Drift> {
+    let before = l.clone();
+    let drift = l
+        .observe_json(&bytes(body), false, &mut Scratch::default())
+        .expect("json");
+    assert_eq!(&before, l, "checking an event learns nothing");
+    let mut walked = before.clone();
+    assert_eq!(walked.observe(body, false, &mut String::new()), drift);
     drift
 }
 
@@ -48,17 +63,17 @@ fn counts_how_often_each_path_is_there_with_types_and_an_example() {
 
 #[test]
 fn nothing_drifts_before_the_kind_has_enough_events() {
-    let l = learned_from(&vec![order(json!(1)); (MIN_EVENTS - 1) as usize]);
-    assert!(drift_of(&l, &json!({"type": 1})).is_empty());
+    let mut l = learned_from(&vec![order(json!(1)); (MIN_EVENTS - 1) as usize]);
+    assert!(drift_of(&mut l, &json!({"type": 1})).is_empty());
 }
 
 #[test]
 fn a_missing_field_a_new_one_and_a_type_change_are_each_named_once() {
-    let l = learned_from(&vec![order(json!(1)); MIN_EVENTS as usize]);
+    let mut l = learned_from(&vec![order(json!(1)); MIN_EVENTS as usize]);
     let odd = json!({"type": "order.paid", "amount": "1.00", "customer": {"email": "a@b"},
         "lines": [{"sku": "x"}], "refund": {"id": "r", "at": 1}});
     assert_eq!(
-        ops(&drift_of(&l, &odd)),
+        ops(&drift_of(&mut l, &odd)),
         vec![
             ("/amount", DriftOp::Type, Some("number"), Some("string")),
             ("/customer/id", DriftOp::Missing, Some("string"), None),
@@ -68,11 +83,11 @@ fn a_missing_field_a_new_one_and_a_type_change_are_each_named_once() {
     // A missing object is one finding, not one per field inside it.
     let no_customer = json!({"type": "order.paid", "amount": 2, "lines": []});
     assert_eq!(
-        ops(&drift_of(&l, &no_customer)),
+        ops(&drift_of(&mut l, &no_customer)),
         vec![("/customer", DriftOp::Missing, Some("object"), None)]
     );
     // The same shape again is no drift.
-    assert!(drift_of(&l, &order(json!(7))).is_empty());
+    assert!(drift_of(&mut l, &order(json!(7))).is_empty());
 }
 
 #[test]
@@ -82,12 +97,12 @@ fn a_field_that_was_not_always_there_is_not_missing() {
         .as_object_mut()
         .expect("object")
         .remove("email");
-    let l = learned_from(&bodies);
+    let mut l = learned_from(&bodies);
     let without = json!({"type": "order.paid", "amount": 1, "customer": {"id": "c"}, "lines": []});
     assert!(
-        drift_of(&l, &without).is_empty(),
+        drift_of(&mut l, &without).is_empty(),
         "{:?}",
-        drift_of(&l, &without)
+        drift_of(&mut l, &without)
     );
 }
 
@@ -99,7 +114,7 @@ fn fields_stop_being_learned_past_the_limit() {
     }
     assert_eq!(l.fields.len(), MAX_FIELDS);
     assert!(
-        drift_of(&l, &json!({"brand_new": 1}))
+        drift_of(&mut l, &json!({"brand_new": 1}))
             .iter()
             .all(|d| d.op != DriftOp::New)
     );
@@ -144,7 +159,7 @@ fn array_items_count_once_and_every_new_type_is_named() {
         )]
     );
     assert_eq!(l.events, MIN_EVENTS + 1);
-    assert!(drift_of(&l, &mixed).is_empty(), "learned now");
+    assert!(drift_of(&mut l, &mixed).is_empty(), "learned now");
 }
 
 #[test]
@@ -158,4 +173,110 @@ fn a_new_object_is_one_finding_and_its_fields_are_learned() {
     assert_eq!(l.fields["/refund/at/*"].seen, 1);
     assert_eq!(l.fields["/refund/id"].example, json!("r"));
     assert_eq!(l.fields[""].seen, MIN_EVENTS + 1);
+}
+
+#[test]
+fn a_known_shape_is_not_walked_and_a_new_field_or_type_is_still_seen() {
+    let mut l = learned_from(&vec![order(json!(1)); MIN_EVENTS as usize]);
+    assert_eq!(l.shapes.len(), 1, "one shape learned");
+    let mut scratch = Scratch::default();
+    // Same shape, other values: counted without a walk, no drift.
+    let walks = l.walks;
+    let same = bytes(&order(json!(99)));
+    assert_eq!(l.observe_json(&same, true, &mut scratch), Some(Vec::new()));
+    assert_eq!(l.walks, walks, "a known shape is not walked");
+    assert_eq!((l.events, l.pending), (MIN_EVENTS + 1, 1));
+    // A new field and a changed type, right after that hit: walked, and both named.
+    let mut odd = order(json!("1.00"));
+    odd["refund"] = json!({"id": "r"});
+    assert_eq!(
+        ops(&l
+            .observe_json(&bytes(&odd), true, &mut scratch)
+            .expect("json")),
+        vec![
+            ("/amount", DriftOp::Type, Some("number"), Some("string")),
+            ("/refund", DriftOp::New, None, Some("object")),
+        ]
+    );
+    assert_eq!(l.walks, walks + 1);
+    // The count of the hit was in place before that walk judged, and is after it.
+    assert_eq!(l.pending, 0);
+    assert_eq!(l.fields()["/customer/id"].seen, MIN_EVENTS + 2);
+    // The odd shape is learned and known now: the same again is no drift and no walk.
+    assert_eq!(
+        l.observe_json(&bytes(&odd), true, &mut scratch),
+        Some(Vec::new())
+    );
+    assert_eq!(l.walks, walks + 1);
+    // A field missing from a known shape is still missing the first time it is seen.
+    let mut fewer = order(json!(1));
+    fewer.as_object_mut().expect("object").remove("lines");
+    assert_eq!(
+        ops(&l
+            .observe_json(&bytes(&fewer), false, &mut scratch)
+            .expect("json")),
+        vec![("/lines", DriftOp::Missing, Some("array"), None)]
+    );
+    l.settle();
+    assert_eq!(l.fields()[""].seen, MIN_EVENTS + 3);
+    assert_eq!(l.fields()["/refund/id"].seen, 2);
+    assert_eq!(l.observe_json(b"not json", true, &mut scratch), None);
+}
+
+mod same_as_a_walk {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Bodies of a few shapes, often repeated: optional fields, types that change, arrays of
+    /// mixed items.
+    fn body() -> impl Strategy<Value = Value> {
+        let scalar = prop_oneof![
+            Just(json!(null)),
+            Just(json!(true)),
+            (0..3i64).prop_map(|n| json!(n)),
+            Just(json!("s")),
+        ];
+        let item = prop_oneof![
+            Just(json!({"k": 1})),
+            Just(json!({"j": "x"})),
+            Just(json!(2)),
+        ];
+        (
+            scalar,
+            proptest::option::of(prop_oneof![Just(json!({"c": 1})), Just(json!({"c": "1"}))]),
+            proptest::collection::vec(item, 0..4),
+            any::<bool>(),
+        )
+            .prop_map(|(a, b, arr, n)| {
+                let mut v = json!({"a": a, "arr": arr});
+                if let Some(b) = b {
+                    v["b"] = b;
+                }
+                if n {
+                    v["n"] = json!({"deep": [1]});
+                }
+                v
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever the order of bodies and which of them are only checked, learning by shape
+        /// finds the same drift for each and ends with the same counts as walking each one.
+        #[test]
+        fn learning_by_shape_equals_walking(
+            seq in proptest::collection::vec((body(), any::<bool>()), 1..40)
+        ) {
+            let (mut l, mut walked) = (Learned::default(), Learned::default());
+            let mut scratch = Scratch::default();
+            for (b, learn) in &seq {
+                let fast = l.observe_json(&bytes(b), *learn, &mut scratch).expect("json");
+                let slow = walked.observe(b, *learn, &mut String::new());
+                prop_assert_eq!(fast, slow, "{}", b);
+            }
+            l.settle();
+            prop_assert_eq!(l, walked);
+        }
+    }
 }

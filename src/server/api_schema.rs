@@ -20,7 +20,7 @@ pub async fn list(app: &App) -> ApiResult {
                 "route": k.route,
                 "event_type": k.event_type,
                 "events": k.learned.events,
-                "fields": k.learned.fields.len(),
+                "fields": k.learned.fields().len(),
                 "last_drift_id": k.last_drift_id,
             })
         })
@@ -39,7 +39,7 @@ pub async fn get(app: &App, key: &str) -> ApiResult {
     let of = kind.learned.events;
     let fields: Vec<_> = kind
         .learned
-        .fields
+        .fields()
         .iter()
         .map(|(path, f)| {
             json!({

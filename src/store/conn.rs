@@ -44,6 +44,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_sessions.sql")),
     (11, include_str!("migrations/0011_run_index.sql")),
     (12, include_str!("migrations/0012_transformed.sql")),
+    (13, include_str!("migrations/0013_relay_acks.sql")),
 ];
 
 /// Numbers the in-memory databases of this process, so each `:memory:` store is its own.

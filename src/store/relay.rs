@@ -160,7 +160,8 @@ impl Store {
             let size: Option<i64> = ctx
                 .conn
                 .query_row(
-                    "DELETE FROM relay_requests WHERE channel = ?1 AND seq = ?2 AND acked_at IS NULL RETURNING size",
+                    "DELETE FROM relay_requests WHERE channel = ?1 AND seq = ?2 \
+                     AND seq > (SELECT acked_seq FROM relay_channels WHERE id = ?1) RETURNING size",
                     params![channel, seq],
                     |r| r.get(0),
                 )
@@ -196,11 +197,13 @@ impl Store {
                     "SELECT COALESCE(SUM(size), 0) FROM relay_requests WHERE channel = ?1 AND seq > ?2 AND seq <= ?3",
                 )?
                 .query_row(params![channel, acked, seq], |r| r.get(0))?;
+            // One row for the whole ack: the requests' own rows (their frames) are not
+            // written again.
             ctx.conn
                 .prepare_cached(
-                    "UPDATE relay_requests SET acked_at = ?4 WHERE channel = ?1 AND seq > ?2 AND seq <= ?3",
+                    "INSERT OR REPLACE INTO relay_acks (channel, seq, acked_at) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![channel, acked, seq, now_ms()])?;
+                .execute(params![channel, seq, now_ms()])?;
             ctx.conn
                 .prepare_cached(
                     "UPDATE relay_channels SET acked_seq = ?2, queued_bytes = queued_bytes - ?3 WHERE id = ?1",
@@ -249,10 +252,29 @@ impl Store {
     /// Deletes acknowledged requests acknowledged before `before_ms`; returns how many.
     pub async fn relay_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
         self.write(0, move |ctx| {
-            Ok(ctx.conn.execute(
+            // Each channel's newest ack before the cutoff covers every request up to its seq.
+            let reached: Vec<(String, i64)> = ctx
+                .conn
+                .prepare_cached(
+                    "SELECT channel, MAX(seq) FROM relay_acks WHERE acked_at < ?1 GROUP BY channel",
+                )?
+                .query_map([before_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut deleted = 0;
+            for (channel, seq) in &reached {
+                deleted += ctx.conn.execute(
+                    "DELETE FROM relay_requests WHERE channel = ?1 AND seq <= ?2",
+                    params![channel, seq],
+                )?;
+            }
+            ctx.conn
+                .execute("DELETE FROM relay_acks WHERE acked_at < ?1", [before_ms])?;
+            // Acknowledged before the acks had their own table.
+            deleted += ctx.conn.execute(
                 "DELETE FROM relay_requests WHERE acked_at IS NOT NULL AND acked_at < ?1",
                 [before_ms],
-            )?)
+            )?;
+            Ok(deleted)
         })
         .await
     }
@@ -358,6 +380,58 @@ mod tests {
             Enqueued::Full(10)
         );
         assert_eq!(s.relay_prune(i64::MAX).await.expect("prune"), 1);
+        assert_eq!(s.relay_after("a", 0, 10).await.expect("after").len(), 1);
+    }
+
+    /// Retention deletes what acks before the cutoff covered (and rows acknowledged the old
+    /// way, by their `acked_at`), never a request acknowledged later or not at all; an
+    /// acknowledged request cannot be dropped as undeliverable.
+    #[tokio::test]
+    async fn retention_follows_the_acks() {
+        let s = store();
+        s.relay_create_channel(RelayChannel {
+            id: "a".into(),
+            key_hash: "k".into(),
+            token_hash: "t".into(),
+        })
+        .await
+        .expect("channel");
+        for _ in 0..5 {
+            s.relay_enqueue("a", 10, 1000, |n| format!("a{n}"))
+                .await
+                .expect("q");
+        }
+        s.relay_ack("a", 2).await.expect("ack");
+        // An ack of 3 and 4 whose time is after the cutoff below.
+        s.write(0, |ctx| {
+            ctx.conn.execute(
+                "UPDATE relay_requests SET acked_at = 5 WHERE channel = 'a' AND seq = 1",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("an ack of the old kind");
+        s.relay_ack("a", 4).await.expect("ack");
+        s.write(0, |ctx| {
+            ctx.conn
+                .execute("UPDATE relay_acks SET acked_at = 100 WHERE seq = 2", [])?;
+            ctx.conn
+                .execute("UPDATE relay_acks SET acked_at = 300 WHERE seq = 4", [])?;
+            Ok(())
+        })
+        .await
+        .expect("ack times");
+        s.relay_drop("a", 3).await.expect("drop");
+        assert_eq!(s.relay_after("a", 0, 10).await.expect("after").len(), 5);
+        assert_eq!(s.relay_prune(200).await.expect("prune"), 2);
+        let left: Vec<i64> = (s.relay_after("a", 0, 10).await.expect("after"))
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        assert_eq!(left, vec![3, 4, 5]);
+        assert_eq!(s.relay_backlog("a").await.expect("backlog"), 1);
+        assert_eq!(s.relay_prune(400).await.expect("prune"), 2);
         assert_eq!(s.relay_after("a", 0, 10).await.expect("after").len(), 1);
     }
 }

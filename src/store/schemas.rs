@@ -194,7 +194,7 @@ fn save(ctx: &mut Ctx<'_>, l: &Learning) -> Result<Vec<EventSummary>, StoreError
          events = excluded.events, fields = excluded.fields, last_drift_id = excluded.last_drift_id",
     )?;
     for k in &l.kinds {
-        let fields = serde_json::to_string(&k.learned.fields).expect("learned fields serialize");
+        let fields = serde_json::to_string(k.learned.fields()).expect("learned fields serialize");
         upsert.execute(params![
             k.key,
             k.route,
